@@ -1,0 +1,21 @@
+{#- Event names are matched in a normalized form: lower case, each run of non-alphanumerics
+    becomes "_", leading/trailing "_" trimmed ("Order Completed", "order-completed" ->
+    order_completed). segmart.naming.normalize_event_name is the Python twin; tests keep them equal. -#}
+{% macro normalize_event_name(name) -%}
+    nullif(trim(regexp_replace(lower({{ name }}), '[^a-z0-9]+', '_', 'g'), '_'), '')
+{%- endmacro %}
+
+{#- UTM medium as the channel rules compare it: trimmed, lower case, "_" and spaces to "-". -#}
+{% macro normalize_medium(medium) -%}
+    nullif(replace(replace(lower(trim({{ medium }})), '_', '-'), ' ', '-'), '')
+{%- endmacro %}
+
+{#- Host part of a URL, lower case, without port or credentials; null for empty input. -#}
+{% macro url_host(url) -%}
+    nullif(lower(regexp_extract({{ url }}, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?([^/?#:]+)', 1)), '')
+{%- endmacro %}
+
+{#- Trimmed text, null when empty: Segment libraries send "" as often as they omit a field. -#}
+{% macro clean_text(text) -%}
+    nullif(trim({{ text }}), '')
+{%- endmacro %}

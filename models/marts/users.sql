@@ -1,0 +1,91 @@
+{#- One row per visitor (a user id once known, else an anonymous id): lifetime activity, the
+    latest value of each identify trait, and acquisition. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='visitor_id',
+        on_schema_change='fail',
+        post_hook=["{{ segmart.delete_vanished('visitor_id', ref('int_events_sessionized')) }}"],
+    )
+}}
+
+{%- set traits = [
+    ('email', 'varchar'), ('name', 'varchar'), ('plan', 'varchar'), ('company', 'varchar'),
+    ('company_size', 'bigint'), ('mrr', 'double'),
+] %}
+
+with
+
+visitors_to_refresh as (
+    select distinct visitor_id from {{ ref('int_events_sessionized') }}
+    where {{ segmart.resessionized_since_last_run() }}
+),
+
+visitor_events as (
+    select * from {{ ref('int_events_sessionized') }}
+    where visitor_id in (select visitors_to_refresh.visitor_id from visitors_to_refresh)
+),
+
+event_facts as (
+    select
+        visitor_id,
+        max(user_id) as user_id,
+        min(event_at) as first_seen,
+        max(event_at) as last_seen,
+        min(case when event_name = 'signed_up' then event_at end) as signup_at,
+        {%- for trait, data_type in traits %}
+        -- Latest non-null value of each trait across identify calls, by event time.
+        try_cast({{ segmart.value_at_max(segmart.json_text('traits', '$.' ~ trait), 'visitor_event_number') }}
+            filter (
+                where message_type = 'identify'
+                and {{ segmart.json_text('traits', '$.' ~ trait) }} is not null
+            ) as {{ data_type }}) as {{ trait }},
+        {%- endfor %}
+        {{ segmart.value_at_max('traits', 'visitor_event_number') }}
+            filter (where message_type = 'identify') as latest_traits,
+        coalesce(sum(
+            case
+                when event_name = 'order_completed'
+                    then try_cast({{ segmart.json_text('properties', '$.revenue') }} as double)
+            end
+        ), 0) as lifetime_revenue,
+        count(case when event_name = 'order_completed' then 1 end) as lifetime_orders,
+        max(_sessionized_at) as _sessionized_at
+    from visitor_events
+    group by visitor_id
+),
+
+session_facts as (
+    select
+        visitor_id,
+        count(*) as sessions_count,
+        {{ segmart.value_at_min('channel', 'session_number') }} as first_channel,
+        {{ segmart.value_at_min('country', 'session_number') }} as first_country
+    from {{ ref('sessions') }}
+    where visitor_id in (select visitors_to_refresh.visitor_id from visitors_to_refresh)
+    group by visitor_id
+),
+
+final as (
+    select
+        event_facts.visitor_id,
+        event_facts.user_id,
+        event_facts.first_seen,
+        event_facts.last_seen,
+        event_facts.signup_at,
+        {%- for trait, data_type in traits %}
+        event_facts.{{ trait }},
+        {%- endfor %}
+        event_facts.latest_traits,
+        coalesce(session_facts.sessions_count, 0) as sessions_count,
+        event_facts.lifetime_orders,
+        event_facts.lifetime_revenue,
+        session_facts.first_channel,
+        session_facts.first_country,
+        event_facts._sessionized_at
+    from event_facts
+    left join session_facts on event_facts.visitor_id = session_facts.visitor_id
+)
+
+select * from final

@@ -1,0 +1,86 @@
+{#- Clean events: rows that passed every rule, one per message_id (the earliest received copy). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='message_id',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+clean_rows as (
+    select * from {{ ref('stg_events_landed') }}
+    where reject_reason is null
+),
+
+{% if is_incremental() %}
+-- Only messages delivered since the last run, with every copy of them loaded before, so a
+-- duplicate that arrives later but was received earlier still replaces the kept copy.
+new_message_ids as (
+    select distinct message_id from clean_rows
+    where _loaded_at > (select max(_loaded_at) from {{ this }})
+),
+
+candidates as (
+    select * from clean_rows
+    where message_id in (select new_message_ids.message_id from new_message_ids)
+),
+{% else %}
+candidates as (
+    select * from clean_rows
+),
+{% endif %}
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by message_id
+            order by received_at asc nulls last, source_file asc, source_line asc
+        ) as copy_rank
+    from candidates
+),
+
+final as (
+    select
+        message_id,
+        message_type,
+        anonymous_id,
+        user_id,
+        event_name,
+        event_name_original,
+        page_name,
+        properties,
+        traits,
+        event_at,
+        timestamp_at,
+        original_timestamp_at,
+        sent_at,
+        received_at,
+        page_path,
+        page_url,
+        page_referrer,
+        page_title,
+        page_search,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_term,
+        utm_content,
+        device_type,
+        os_name,
+        user_agent,
+        country,
+        locale,
+        library_name,
+        library_version,
+        source_file,
+        source_line,
+        _loaded_at
+    from ranked
+    where copy_rank = 1
+)
+
+select * from final

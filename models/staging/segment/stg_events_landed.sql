@@ -1,0 +1,201 @@
+{#- Every raw row ever delivered, parsed and typed, with the reason it is rejected (null when it
+    is clean). The one place raw files are read: each file is parsed once, when it first arrives. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ source('segment', 'raw_event_files') }}
+
+{%- set message_shape = {
+    'messageId': 'VARCHAR', 'type': 'VARCHAR', 'anonymousId': 'VARCHAR', 'userId': 'VARCHAR',
+    'event': 'VARCHAR', 'name': 'VARCHAR', 'properties': 'JSON', 'traits': 'JSON',
+    'timestamp': 'VARCHAR', 'originalTimestamp': 'VARCHAR', 'sentAt': 'VARCHAR',
+    'receivedAt': 'VARCHAR',
+    'context': {
+        'page': {'path': 'VARCHAR', 'url': 'VARCHAR', 'referrer': 'VARCHAR', 'title': 'VARCHAR',
+                 'search': 'VARCHAR'},
+        'campaign': {'source': 'VARCHAR', 'medium': 'VARCHAR', 'name': 'VARCHAR',
+                     'term': 'VARCHAR', 'content': 'VARCHAR'},
+        'device': {'type': 'VARCHAR'},
+        'os': {'name': 'VARCHAR'},
+        'userAgent': 'VARCHAR',
+        'location': {'country': 'VARCHAR'},
+        'locale': 'VARCHAR',
+        'library': {'name': 'VARCHAR', 'version': 'VARCHAR'},
+    },
+} -%}
+{%- set new_files = segmart.raw_event_files(
+    var('segmart_events'), loaded_relation=this if is_incremental() else none
+) %}
+
+with
+
+raw_messages as (
+    {{ segmart.read_raw_event_files(new_files) }}
+),
+
+parsed as (
+    select
+        source_file,
+        source_line,
+        raw_message,
+        -- One parse per line into a typed struct; unknown fields are ignored, missing ones null.
+        case
+            when json_valid(raw_message)
+                then json_transform(raw_message, {{ segmart.sql_string(tojson(message_shape)) }})
+        end as message
+    from raw_messages
+),
+
+renamed as (
+    select
+        source_file,
+        source_line,
+        raw_message,
+        message is null as is_invalid_json,
+        {{ segmart.clean_text('message.messageId') }} as message_id,
+        lower({{ segmart.clean_text('message.type') }}) as message_type,
+        {{ segmart.clean_text('message.anonymousId') }} as anonymous_id,
+        {{ segmart.clean_text('message.userId') }} as user_id,
+        message.event as event_text,
+        {{ segmart.clean_text('message.name') }} as page_name,
+        message.properties,
+        message.traits,
+        {{ segmart.clean_text('message.timestamp') }} as timestamp_text,
+        {{ segmart.clean_text('message.originalTimestamp') }} as original_timestamp_text,
+        {{ segmart.clean_text('message.sentAt') }} as sent_at_text,
+        {{ segmart.clean_text('message.receivedAt') }} as received_at_text,
+        coalesce(
+            {{ segmart.clean_text(segmart.json_text('message.properties', '$.path')) }},
+            {{ segmart.clean_text('message.context.page.path') }}
+        ) as page_path,
+        coalesce(
+            {{ segmart.clean_text(segmart.json_text('message.properties', '$.url')) }},
+            {{ segmart.clean_text('message.context.page.url') }}
+        ) as page_url,
+        coalesce(
+            {{ segmart.clean_text(segmart.json_text('message.properties', '$.referrer')) }},
+            {{ segmart.clean_text('message.context.page.referrer') }}
+        ) as page_referrer,
+        coalesce(
+            {{ segmart.clean_text(segmart.json_text('message.properties', '$.title')) }},
+            {{ segmart.clean_text('message.context.page.title') }}
+        ) as page_title,
+        {{ segmart.clean_text('message.context.page.search') }} as page_search,
+        {{ segmart.clean_text('message.context.campaign.source') }} as utm_source,
+        {{ segmart.clean_text('message.context.campaign.medium') }} as utm_medium,
+        {{ segmart.clean_text('message.context.campaign.name') }} as utm_campaign,
+        {{ segmart.clean_text('message.context.campaign.term') }} as utm_term,
+        {{ segmart.clean_text('message.context.campaign.content') }} as utm_content,
+        lower({{ segmart.clean_text('message.context.device.type') }}) as device_type,
+        {{ segmart.clean_text('message.context.os.name') }} as os_name,
+        {{ segmart.clean_text('message.context.userAgent') }} as user_agent,
+        upper({{ segmart.clean_text('message.context.location.country') }}) as country,
+        {{ segmart.clean_text('message.context.locale') }} as locale,
+        {{ segmart.clean_text('message.context.library.name') }} as library_name,
+        {{ segmart.clean_text('message.context.library.version') }} as library_version
+    from parsed
+),
+
+timed as (
+    select
+        *,
+        {{ segmart.parse_timestamp('timestamp_text') }} as timestamp_at,
+        {{ segmart.parse_timestamp('original_timestamp_text') }} as original_timestamp_at,
+        {{ segmart.parse_timestamp('sent_at_text') }} as sent_at,
+        {{ segmart.parse_timestamp('received_at_text') }} as received_at
+    from renamed
+),
+
+event_timed as (
+    select
+        *,
+        -- Event time: the library's timestamp; else correct the device clock by the delay the
+        -- server saw (receivedAt - (sentAt - originalTimestamp)); else the device or server time.
+        coalesce(
+            timestamp_at,
+            received_at - (sent_at - original_timestamp_at),
+            original_timestamp_at,
+            received_at
+        ) as event_at,
+        (timestamp_text is not null and timestamp_at is null)
+        or (original_timestamp_text is not null and original_timestamp_at is null)
+        or (sent_at_text is not null and sent_at is null)
+        or (received_at_text is not null and received_at is null) as has_unparseable_time
+    from timed
+),
+
+judged as (
+    select
+        *,
+        -- The first rule a row breaks, in this order (docs/rules.md).
+        case
+            when is_invalid_json then 'invalid_json'
+            when message_id is null then 'missing_message_id'
+            when message_type is null
+                or message_type not in ('track', 'page', 'screen', 'identify', 'group', 'alias')
+                then 'unknown_type'
+            when anonymous_id is null and user_id is null then 'missing_identity'
+            when message_type = 'track' and {{ segmart.clean_text('event_text') }} is null
+                then 'blank_event_name'
+            when has_unparseable_time then 'unparseable_time'
+            when event_at is null then 'missing_time'
+            when {{ segmart.seconds_between('received_at', 'event_at') }}
+                > {{ var('max_event_ahead_of_receipt_seconds') }}
+                then 'event_time_after_receipt'
+        end as reject_reason
+    from event_timed
+),
+
+final as (
+    select
+        source_file,
+        source_line,
+        -- The raw message is kept only where someone must look at it: on rejected rows.
+        case when reject_reason is not null then raw_message end as raw_message,
+        reject_reason,
+        message_id,
+        message_type,
+        anonymous_id,
+        user_id,
+        case
+            when message_type = 'track' then {{ segmart.normalize_event_name('event_text') }}
+            else message_type
+        end as event_name,
+        case
+            when message_type = 'track' then {{ segmart.clean_text('event_text') }}
+            else page_name
+        end as event_name_original,
+        page_name,
+        properties,
+        traits,
+        event_at,
+        timestamp_at,
+        original_timestamp_at,
+        sent_at,
+        received_at,
+        page_path,
+        page_url,
+        page_referrer,
+        page_title,
+        page_search,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_term,
+        utm_content,
+        device_type,
+        os_name,
+        user_agent,
+        country,
+        locale,
+        library_name,
+        library_version,
+        cast(current_timestamp as timestamp) as _loaded_at
+    from judged
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""segmart: warehouse-native behavioural segmentation."""

@@ -1,0 +1,69 @@
+"""Run dbt commands on the segmart project, in-process, with segmart's settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from segmart.settings import PROJECT_DIR, Settings
+
+
+class DbtCommandError(RuntimeError):
+    """A dbt command failed; the message names the failing nodes and their errors."""
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    # dbt reads env_var() from os.environ; set ours for the call only.
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_dbt(
+    args: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    target_path: Path | None = None,
+    quiet: bool = True,
+):
+    """Invoke `dbt <args>` against the project and return dbt's result; raise on failure."""
+    from dbt.cli.main import dbtRunner  # imported lazily: dbt is slow to import
+
+    settings = settings or Settings.from_env()
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    cli_args = [
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
+    if target_path is not None:
+        cli_args += ["--target-path", str(target_path)]
+    if quiet:
+        cli_args.append("--quiet")
+    with _environment(settings.as_env()):
+        result = dbtRunner().invoke(cli_args)
+    if not result.success:
+        raise DbtCommandError(_describe_failure(args, result))
+    return result
+
+
+def _describe_failure(args: Sequence[str], result) -> str:
+    lines = [f"dbt {' '.join(args)} failed"]
+    if result.exception is not None:
+        lines.append(str(result.exception))
+    for node_result in getattr(result.result, "results", None) or []:
+        if str(node_result.status) in {"error", "fail"}:
+            lines.append(f"- {node_result.node.unique_id}: {node_result.message}")
+    return "\n".join(lines)

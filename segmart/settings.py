@@ -1,0 +1,49 @@
+"""Where segmart reads events and writes its warehouse: environment variables with safe defaults.
+
+The same variables are read by dbt (`profiles.yml`, `dbt_project.yml`), so a user can run
+`dbt build` by hand and get the same result as `segmart build`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+EVENTS_ENV = "SEGMART_EVENTS"
+DUCKDB_ENV = "SEGMART_DUCKDB"
+TARGET_ENV = "SEGMART_TARGET"
+
+DEFAULT_EVENTS = PROJECT_DIR / "data" / "events"
+DEFAULT_DUCKDB = PROJECT_DIR / "warehouse" / "segmart.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    events: str
+    duckdb_path: Path
+    target: str = "duckdb"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            events=_absolute(env.get(EVENTS_ENV) or str(DEFAULT_EVENTS)),
+            duckdb_path=Path(_absolute(env.get(DUCKDB_ENV) or str(DEFAULT_DUCKDB))),
+            target=env.get(TARGET_ENV) or "duckdb",
+        )
+
+    def as_env(self) -> dict[str, str]:
+        """The variables dbt reads, resolved to absolute paths (dbt runs in PROJECT_DIR)."""
+        return {
+            EVENTS_ENV: self.events,
+            DUCKDB_ENV: str(self.duckdb_path),
+            TARGET_ENV: self.target,
+        }
+
+
+def _absolute(location: str) -> str:
+    """Resolve a path (which may be a glob) against the caller's working directory."""
+    return location if os.path.isabs(location) else os.path.join(os.getcwd(), location)

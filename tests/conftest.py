@@ -1,0 +1,69 @@
+"""Shared fixtures: build the real dbt project into a throwaway DuckDB file and query it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from segmart.dbt import run_dbt
+from segmart.settings import Settings
+
+
+@dataclass
+class Warehouse:
+    """A DuckDB warehouse built from the events in `events_dir` by the real dbt project."""
+
+    events_dir: Path
+    duckdb_path: Path
+    target_path: Path
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(events=str(self.events_dir), duckdb_path=self.duckdb_path)
+
+    def dbt(self, *args: str):
+        return run_dbt(list(args), self.settings, target_path=self.target_path)
+
+    def build(self, *args: str):
+        return self.dbt("build", *args)
+
+    def query(self, sql: str, params: Iterable | None = None) -> list[tuple]:
+        # Close the connection at once: DuckDB lets dbt write only when no one else holds the file.
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as connection:
+            return connection.execute(sql, list(params or [])).fetchall()
+
+    def query_dicts(self, sql: str) -> list[dict]:
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as connection:
+            relation = connection.sql(sql)
+            names = relation.columns
+            return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+
+
+def write_events(path: Path, messages: Iterable[dict | str]) -> Path:
+    """Write messages as newline-delimited JSON; a str is written as a raw (maybe broken) line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [m if isinstance(m, str) else json.dumps(m) for m in messages]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def dbt_target_path(tmp_path_factory) -> Path:
+    # One dbt target folder for the whole session lets dbt reuse its parse between builds.
+    return tmp_path_factory.mktemp("dbt-target")
+
+
+@pytest.fixture
+def make_warehouse(tmp_path_factory, dbt_target_path):
+    def factory(name: str = "warehouse") -> Warehouse:
+        root = tmp_path_factory.mktemp(name)
+        events_dir = root / "events"
+        events_dir.mkdir()
+        return Warehouse(events_dir, root / "segmart.duckdb", dbt_target_path)
+
+    return factory
