@@ -53,10 +53,31 @@ def run_dbt(
     if quiet:
         cli_args.append("--quiet")
     with _environment(settings.as_env()):
-        result = dbtRunner().invoke(cli_args)
+        try:
+            result = dbtRunner().invoke(cli_args)
+        finally:
+            _release_duckdb_file()
     if not result.success:
         raise DbtCommandError(_describe_failure(args, result))
     return result
+
+
+def _release_duckdb_file() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
+
+    dbt-duckdb caches one database handle per process (DuckDBConnectionManager._ENV) and never
+    closes it, so a later read-only connection to the same file from this process fails
+    (DuckDB refuses a second configuration of an open file) and other processes stay locked out.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter: nothing is held
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
 
 
 def _describe_failure(args: Sequence[str], result) -> str:

@@ -5,48 +5,62 @@
     it has not loaded yet (selection by arrival, never by event time: a late event is still read).
 -#}
 
-{% macro raw_event_patterns(location) -%}
+{#- The glob to list: the location itself when it names a file or is a glob, else everything
+    below the folder. -#}
+{% macro raw_event_glob(location) -%}
     {%- set location = location | trim -%}
-    {%- set lowered = location | lower -%}
+    {%- if segmart.raw_event_kind(location) is not none
+        or '*' in location or '?' in location or '[' in location -%}
+        {{ return(location) }}
+    {%- endif -%}
+    {{ return(location.rstrip('/') ~ '/**/*') }}
+{%- endmacro %}
+
+{#- 'parquet', 'json', or none for a file segmart does not read. -#}
+{% macro raw_event_kind(path) -%}
     {%- set json_suffixes = ['.jsonl', '.ndjson', '.json', '.jsonl.gz', '.ndjson.gz', '.json.gz'] -%}
+    {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.parquet') -%}
-        {{ return({'json': [], 'parquet': [location]}) }}
+        {{ return('parquet') }}
     {%- endif -%}
     {%- for suffix in json_suffixes -%}
         {%- if lowered.endswith(suffix) -%}
-            {{ return({'json': [location], 'parquet': []}) }}
+            {{ return('json') }}
         {%- endif -%}
     {%- endfor -%}
-    {%- set folder = location.rstrip('/') -%}
-    {%- set json_globs = [] -%}
-    {%- for suffix in json_suffixes -%}
-        {%- do json_globs.append(folder ~ '/**/*' ~ suffix) -%}
-    {%- endfor -%}
-    {{ return({'json': json_globs, 'parquet': [folder ~ '/**/*.parquet']}) }}
+    {{ return(none) }}
 {%- endmacro %}
 
-{#- {'json': [files], 'parquet': [files]}: files matching the location, minus those already
-    recorded in loaded_relation.source_file (when given). Sorted, so reads are reproducible. -#}
+{#- {'json': [files], 'parquet': [files]}: files at the location, minus those already recorded in
+    loaded_relation.source_file (when given). Sorted, so reads are reproducible. Files of another
+    kind are skipped with a warning naming them, never silently. -#}
 {% macro raw_event_files(location, loaded_relation=none) -%}
-    {%- set patterns = segmart.raw_event_patterns(location) -%}
     {%- set found = {'json': [], 'parquet': []} -%}
     {%- if not execute -%}
         {{ return(found) }}
     {%- endif -%}
-    {%- for kind in ['json', 'parquet'] -%}
-        {%- for pattern in patterns[kind] -%}
-            {%- set sql -%}
-                select file from glob({{ segmart.sql_string(pattern) }})
-                {%- if loaded_relation is not none %}
-                where file not in (select distinct source_file from {{ loaded_relation }})
-                {%- endif %}
-                order by file
-            {%- endset -%}
-            {%- for row in run_query(sql) -%}
-                {%- do found[kind].append(row[0]) -%}
-            {%- endfor -%}
-        {%- endfor -%}
+    {%- set sql -%}
+        select file from glob({{ segmart.sql_string(segmart.raw_event_glob(location)) }})
+        {%- if loaded_relation is not none %}
+        where file not in (select distinct source_file from {{ loaded_relation }})
+        {%- endif %}
+        order by file
+    {%- endset -%}
+    {%- set skipped = [] -%}
+    {%- for row in run_query(sql) -%}
+        {%- set kind = segmart.raw_event_kind(row[0]) -%}
+        {%- if kind is none -%}
+            {%- do skipped.append(row[0]) -%}
+        {%- else -%}
+            {%- do found[kind].append(row[0]) -%}
+        {%- endif -%}
     {%- endfor -%}
+    {%- if skipped -%}
+        {%- do exceptions.warn(
+            "segmart: skipped " ~ skipped | length ~ " file(s) at " ~ location
+            ~ " that are neither JSON lines nor Parquet: " ~ skipped[:5] | join(', ')
+        ) -%}
+    {%- endif -%}
     {{ return(found) }}
 {%- endmacro %}
 

@@ -64,14 +64,16 @@ scoped_events as (
 activity as (
     select
         *,
+        -- Empty fields keep their place ('google||spring' is not '|google|spring'): concat_ws
+        -- would skip nulls and make different campaigns equal.
         nullif(
             concat_ws(
                 '|',
-                lower({{ segmart.clean_text('utm_source') }}),
-                lower({{ segmart.clean_text('utm_medium') }}),
-                lower({{ segmart.clean_text('utm_campaign') }})
+                coalesce(lower({{ segmart.clean_text('utm_source') }}), ''),
+                coalesce(lower({{ segmart.clean_text('utm_medium') }}), ''),
+                coalesce(lower({{ segmart.clean_text('utm_campaign') }}), '')
             ),
-            ''
+            '||'
         ) as campaign_key
     from scoped_events
     where message_type in ('page', 'screen', 'track')

@@ -14,6 +14,8 @@
     ('email', 'varchar'), ('name', 'varchar'), ('plan', 'varchar'), ('company', 'varchar'),
     ('company_size', 'bigint'), ('mrr', 'double'),
 ] %}
+{#- Orders a visitor's messages by event time; message_id breaks ties deterministically. -#}
+{%- set latest_first = "{'at': event_at, 'id': message_id}" %}
 
 with
 
@@ -36,13 +38,14 @@ event_facts as (
         min(case when event_name = 'signed_up' then event_at end) as signup_at,
         {%- for trait, data_type in traits %}
         -- Latest non-null value of each trait across identify calls, by event time.
-        try_cast({{ segmart.value_at_max(segmart.json_text('traits', '$.' ~ trait), 'visitor_event_number') }}
+        -- (Not visitor_event_number: it numbers activity only and is null on identify calls.)
+        try_cast({{ segmart.value_at_max(segmart.json_text('traits', '$.' ~ trait), latest_first) }}
             filter (
                 where message_type = 'identify'
                 and {{ segmart.json_text('traits', '$.' ~ trait) }} is not null
             ) as {{ data_type }}) as {{ trait }},
         {%- endfor %}
-        {{ segmart.value_at_max('traits', 'visitor_event_number') }}
+        {{ segmart.value_at_max('traits', latest_first) }}
             filter (where message_type = 'identify') as latest_traits,
         coalesce(sum(
             case

@@ -43,8 +43,9 @@ parsed as (
         source_line,
         raw_message,
         -- One parse per line into a typed struct; unknown fields are ignored, missing ones null.
+        -- Valid JSON that is not an object ([1, 2], "text") is no message either.
         case
-            when json_valid(raw_message)
+            when json_valid(raw_message) and json_type(raw_message) = 'OBJECT'
                 then json_transform(raw_message, {{ segmart.sql_string(tojson(message_shape)) }})
         end as message
     from raw_messages
@@ -55,7 +56,7 @@ renamed as (
         source_file,
         source_line,
         raw_message,
-        message is null as is_invalid_json,
+        message is null as is_not_json_object,
         {{ segmart.clean_text('message.messageId') }} as message_id,
         lower({{ segmart.clean_text('message.type') }}) as message_type,
         {{ segmart.clean_text('message.anonymousId') }} as anonymous_id,
@@ -133,13 +134,14 @@ judged as (
         *,
         -- The first rule a row breaks, in this order (docs/rules.md).
         case
-            when is_invalid_json then 'invalid_json'
+            when is_not_json_object then 'invalid_json'
             when message_id is null then 'missing_message_id'
             when message_type is null
                 or message_type not in ('track', 'page', 'screen', 'identify', 'group', 'alias')
                 then 'unknown_type'
             when anonymous_id is null and user_id is null then 'missing_identity'
-            when message_type = 'track' and {{ segmart.clean_text('event_text') }} is null
+            -- Blank, whitespace-only (tabs, newlines too) or nothing left to name it by.
+            when message_type = 'track' and {{ segmart.normalize_event_name('event_text') }} is null
                 then 'blank_event_name'
             when has_unparseable_time then 'unparseable_time'
             when event_at is null then 'missing_time'
@@ -166,7 +168,7 @@ final as (
             else message_type
         end as event_name,
         case
-            when message_type = 'track' then {{ segmart.clean_text('event_text') }}
+            when message_type = 'track' then event_text
             else page_name
         end as event_name_original,
         page_name,

@@ -1,0 +1,145 @@
+"""The `segmart` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from segmart.dbt import DbtCommandError, run_dbt
+from segmart.settings import EVENTS_ENV, Settings
+from segmart.warehouse import FIRST_QUERY, row_counts, run_sql
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (DbtCommandError, FileNotFoundError) as error:
+        print(f"segmart: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="segmart",
+        description="Warehouse-native segmentation: Segment events -> sessions -> segments.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    generate = commands.add_parser("generate", help="write sample Segment events")
+    _add_generator_options(generate)
+    generate.add_argument("--out", type=Path, help="folder (default: SEGMART_EVENTS)")
+    generate.set_defaults(handler=_generate)
+
+    build = commands.add_parser("build", help="build (or refresh) the warehouse with dbt")
+    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.add_argument("--select", help="dbt node selection, e.g. 'sessions+'")
+    build.set_defaults(handler=_build)
+
+    demo = commands.add_parser(
+        "demo", help="generate sample events, build everything, print where the results are"
+    )
+    _add_generator_options(demo, default_events=200_000)
+    demo.set_defaults(handler=_demo)
+
+    summary = commands.add_parser("summary", help="row counts and where the warehouse is")
+    summary.set_defaults(handler=_summary)
+
+    sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse")
+    sql.add_argument("query", help='SQL text, e.g. "select * from marts.sessions limit 5"')
+    sql.set_defaults(handler=_sql)
+    return parser
+
+
+def _add_generator_options(parser: argparse.ArgumentParser, default_events: int = 100_000) -> None:
+    parser.add_argument(
+        "--events", type=int, default=default_events, help="approximate number of events"
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 1))
+    parser.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
+
+
+def _generate_events(args: argparse.Namespace, out_dir: Path):
+    from segmart.sample_data import GeneratorConfig, generate
+
+    config = GeneratorConfig(
+        events=args.events,
+        seed=args.seed,
+        days=args.days,
+        start=args.start,
+        output_format=args.format,
+    )
+    summary = generate(out_dir, config)
+    print(
+        f"generated {summary.rows_written:,} raw rows in {len(summary.files)} files "
+        f"under {out_dir} ({summary.seconds:.1f} s)"
+    )
+    return summary
+
+
+def _generate(args: argparse.Namespace) -> int:
+    out_dir = args.out or Path(Settings.from_env().events)
+    _generate_events(args, out_dir)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    dbt_args = ["build"]
+    if args.full_refresh:
+        dbt_args.append("--full-refresh")
+    if args.select:
+        dbt_args += ["--select", args.select]
+    started = time.perf_counter()
+    run_dbt(dbt_args, settings)
+    print(f"built {settings.duckdb_path} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if os.environ.get(EVENTS_ENV):
+        # The user's own events: read them, never overwrite them with samples.
+        print(f"using the events at {settings.events} ({EVENTS_ENV})")
+    else:
+        _generate_events(args, Path(settings.events))
+    started = time.perf_counter()
+    # A full refresh: the demo's events were just rewritten, so nothing loaded before still holds.
+    run_dbt(["build", "--full-refresh"], settings)
+    print(f"built the warehouse and passed its data tests in {time.perf_counter() - started:.1f} s")
+    _print_summary(settings)
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    print(run_sql(Settings.from_env().duckdb_path, args.query))
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    _print_summary(Settings.from_env())
+    return 0
+
+
+def _print_summary(settings: Settings) -> None:
+    counts = row_counts(settings.duckdb_path)
+    width = max(len(name) for name in counts)
+    print(f"\nDuckDB warehouse: {settings.duckdb_path}")
+    for table, count in counts.items():
+        print(f"  {table:<{width}}  {count:>12,} rows")
+    print("\nQuery it (read-only, while no refresh is running):")
+    print(f'  .venv/bin/segmart sql "{" ".join(FIRST_QUERY.split())}"')
+    print("or from any DuckDB client, e.g. Python:")
+    print(f"  duckdb.connect('{settings.duckdb_path}', read_only=True).sql('''...''')")
+    print(f"\n{run_sql(settings.duckdb_path, FIRST_QUERY)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
