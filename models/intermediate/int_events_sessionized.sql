@@ -51,15 +51,13 @@ visitors_to_recut as (
         or previous.message_id in (select new_events.message_id from new_events)
 ),
 
-scoped_events as (
-    select * from events
-    where visitor_id in (select visitors_to_recut.visitor_id from visitors_to_recut)
-),
-{% else %}
-scoped_events as (
-    select * from events
-),
 {% endif %}
+scoped_events as (
+    select * from events
+    {%- if is_incremental() %}
+    where visitor_id in (select visitors_to_recut.visitor_id from visitors_to_recut)
+    {%- endif %}
+),
 
 activity as (
     select

@@ -12,12 +12,14 @@
 
 with
 
+recut_sessions as (
+    select distinct session_id from {{ ref('int_events_sessionized') }}
+    where {{ segmart.resessionized_since_last_run() }}
+),
+
 session_events as (
     select * from {{ ref('int_events_sessionized') }}
-    where session_id in (
-        select recut.session_id from {{ ref('int_events_sessionized') }} as recut
-        where {{ segmart.resessionized_since_last_run('recut._sessionized_at') }}
-    )
+    where session_id in (select recut_sessions.session_id from recut_sessions)
 ),
 
 aggregated as (
@@ -32,9 +34,9 @@ aggregated as (
         count(case when message_type in ('page', 'screen') then 1 end) as page_count,
         {{ segmart.value_at_min('anonymous_id', 'visitor_event_number') }} as anonymous_id,
         {{ segmart.value_at_min('coalesce(page_path, page_name)', 'visitor_event_number') }}
-            filter (where message_type in ('page', 'screen')) as landing_page,
+        filter (where message_type in ('page', 'screen')) as landing_page,
         {{ segmart.value_at_max('coalesce(page_path, page_name)', 'visitor_event_number') }}
-            filter (where message_type in ('page', 'screen')) as exit_page,
+        filter (where message_type in ('page', 'screen')) as exit_page,
         -- Attribution and device come from the session's first event.
         max(case when is_session_start then page_referrer end) as referrer,
         max(case when is_session_start then utm_source end) as utm_source,
@@ -72,15 +74,24 @@ attributed as (
     from aggregated
 ),
 
-referrer_categories as (
+distinct_referrer_hosts as (
     -- Classify each distinct host once, not once per session.
+    select distinct referrer_host from attributed
+    where referrer_host is not null
+),
+
+referrer_categories as (
     select
-        hosts.referrer_host,
-        min(known.category) as referrer_category
-    from (select distinct referrer_host from attributed where referrer_host is not null) as hosts
-    inner join {{ ref('channel_referrer_hosts') }} as known
-        on position('.' || lower(known.domain) || '.' in '.' || hosts.referrer_host || '.') > 0
-    group by hosts.referrer_host
+        distinct_referrer_hosts.referrer_host,
+        min(known_hosts.category) as referrer_category
+    from distinct_referrer_hosts
+    inner join {{ ref('channel_referrer_hosts') }} as known_hosts
+        on
+            position(
+                '.' || lower(known_hosts.domain) || '.'
+                in '.' || distinct_referrer_hosts.referrer_host || '.'
+            ) > 0
+    group by distinct_referrer_hosts.referrer_host
 ),
 
 channelled as (

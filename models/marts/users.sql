@@ -36,17 +36,18 @@ event_facts as (
         min(event_at) as first_seen,
         max(event_at) as last_seen,
         min(case when event_name = 'signed_up' then event_at end) as signup_at,
-        {%- for trait, data_type in traits %}
+        {% for trait, data_type in traits -%}
         -- Latest non-null value of each trait across identify calls, by event time.
         -- (Not visitor_event_number: it numbers activity only and is null on identify calls.)
-        try_cast({{ segmart.value_at_max(segmart.json_text('traits', '$.' ~ trait), latest_first) }}
+            {{ segmart.value_at_max(segmart.json_text('traits', '$.' ~ trait), latest_first) }}
             filter (
-                where message_type = 'identify'
+                where
+                message_type = 'identify'
                 and {{ segmart.json_text('traits', '$.' ~ trait) }} is not null
-            ) as {{ data_type }}) as {{ trait }},
-        {%- endfor %}
+            ) as {{ trait }}_text,
+        {% endfor -%}
         {{ segmart.value_at_max('traits', latest_first) }}
-            filter (where message_type = 'identify') as latest_traits,
+        filter (where message_type = 'identify') as latest_traits,
         coalesce(sum(
             case
                 when event_name = 'order_completed'
@@ -77,9 +78,9 @@ final as (
         event_facts.first_seen,
         event_facts.last_seen,
         event_facts.signup_at,
-        {%- for trait, data_type in traits %}
-        event_facts.{{ trait }},
-        {%- endfor %}
+        {% for trait, data_type in traits -%}
+            try_cast(event_facts.{{ trait }}_text as {{ data_type }}) as {{ trait }},
+        {% endfor -%}
         event_facts.latest_traits,
         coalesce(session_facts.sessions_count, 0) as sessions_count,
         event_facts.lifetime_orders,

@@ -23,15 +23,13 @@ new_message_ids as (
     where _loaded_at > (select max(_loaded_at) from {{ this }})
 ),
 
-candidates as (
-    select * from clean_rows
-    where message_id in (select new_message_ids.message_id from new_message_ids)
-),
-{% else %}
-candidates as (
-    select * from clean_rows
-),
 {% endif %}
+candidates as (
+    select * from clean_rows
+    {%- if is_incremental() %}
+    where message_id in (select new_message_ids.message_id from new_message_ids)
+    {%- endif %}
+),
 
 ranked as (
     select
