@@ -40,15 +40,15 @@ new_events as (
 visitors_to_recut as (
     select visitor_id from new_events
     union
-    -- Visitors these messages' anonymous ids now belong to (a login can move a whole history).
+    -- Every visitor these messages' anonymous ids touch. This includes the user an anonymous
+    -- id belonged to before a new login moved it: the message that tied them carries both ids.
     select events.visitor_id from events
     where events.anonymous_id in (select new_events.anonymous_id from new_events)
     union
-    -- Visitors they belonged to before this run, who lose those events.
+    -- The visitor an earlier copy of a message belonged to, when a copy received earlier
+    -- arrives later under another identity.
     select previous.visitor_id from {{ this }} as previous
-    where
-        previous.anonymous_id in (select new_events.anonymous_id from new_events)
-        or previous.message_id in (select new_events.message_id from new_events)
+    where previous.message_id in (select new_events.message_id from new_events)
 ),
 
 {% endif %}
