@@ -53,6 +53,23 @@ def _parser() -> argparse.ArgumentParser:
     sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse")
     sql.add_argument("query", help='SQL text, e.g. "select * from marts.sessions limit 5"')
     sql.set_defaults(handler=_sql)
+
+    validate = commands.add_parser("validate", help="check the segment registry (segments/*.yml)")
+    _add_segments_option(validate)
+    validate.set_defaults(handler=_validate)
+
+    list_segments = commands.add_parser("list", help="list the saved segments")
+    _add_segments_option(list_segments)
+    list_segments.set_defaults(handler=_list_segments)
+
+    schema = commands.add_parser(
+        "schema", help="write the JSON schema of segment files (schemas/segment.schema.json)"
+    )
+    schema.add_argument("--out", type=Path, help="file (default: schemas/segment.schema.json)")
+    schema.add_argument(
+        "--check", action="store_true", help="only check that the file is up to date"
+    )
+    schema.set_defaults(handler=_schema)
     return parser
 
 
@@ -64,6 +81,12 @@ def _add_generator_options(parser: argparse.ArgumentParser, default_events: int 
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 1))
     parser.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
+
+
+def _add_segments_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--segments", type=Path, help="segment registry folder (default: segments/ of the project)"
+    )
 
 
 def _generate_events(args: argparse.Namespace, out_dir: Path):
@@ -120,6 +143,59 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _sql(args: argparse.Namespace) -> int:
     print(run_sql(Settings.from_env().duckdb_path, args.query))
+    return 0
+
+
+def _load_registry(args: argparse.Namespace):
+    """The registry, or None after printing every problem."""
+    from segmart.registry import DEFAULT_SEGMENTS_DIR, RegistryError, load_registry
+
+    try:
+        return load_registry(args.segments or DEFAULT_SEGMENTS_DIR)
+    except RegistryError as error:
+        for problem in error.problems:
+            print(problem)
+        count = len(error.problems)
+        print(f"{count} problem{'' if count == 1 else 's'}", file=sys.stderr)
+        return None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    registry = _load_registry(args)
+    if registry is None:
+        return 1
+    print(f"{len(registry)} segment{'' if len(registry) == 1 else 's'} OK")
+    return 0
+
+
+def _list_segments(args: argparse.Namespace) -> int:
+    registry = _load_registry(args)
+    if registry is None:
+        return 1
+    header = ("name", "grain", "refresh", "owner", "visibility", "tags", "title")
+    rows = [
+        (s.name, s.grain, s.refresh, s.owner, s.visibility, ", ".join(s.tags), s.title)
+        for s in sorted(registry, key=lambda segment: segment.name)
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]))
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from segmart.registry.schema import SCHEMA_PATH, schema_text, write_schema
+
+    path = args.out or SCHEMA_PATH
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != schema_text():
+            print(f"{path} is out of date: run `segmart schema`", file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    print(f"wrote {write_schema(path)}")
     return 0
 
 

@@ -1,0 +1,241 @@
+"""Checks that need more than one file: columns and their types, the segment's grain, other
+segments, list files.
+
+The models already guarantee the shape of each entry; here each condition is checked against its
+context, with the YAML path of the offending key so the problem points at the right line.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from segmart.registry.base import describe, did_you_mean
+from segmart.registry.catalog import Catalog, Column, ColumnKind
+from segmart.registry.models import (
+    EQUALITY_OPERATORS,
+    ORDER_OPERATORS,
+    RANGE_OPERATORS,
+    SET_OPERATORS,
+    TEXT_OPERATORS,
+    Aggregate,
+    AllOf,
+    AnyOf,
+    AttributeFilter,
+    InList,
+    InSegment,
+    Not,
+    NotPerformed,
+    Operator,
+    Performed,
+    Segment,
+    Sequence,
+)
+from segmart.registry.problems import YamlPath
+from segmart.registry.values import RelativeTime, quoting_hint, value_kind
+
+# Which operators a column kind supports, and what its values must be.
+OPERATORS_BY_KIND: dict[ColumnKind, frozenset[Operator]] = {
+    "text": EQUALITY_OPERATORS | TEXT_OPERATORS | SET_OPERATORS,
+    "number": EQUALITY_OPERATORS | RANGE_OPERATORS | SET_OPERATORS,
+    "boolean": EQUALITY_OPERATORS | SET_OPERATORS,
+    "timestamp": EQUALITY_OPERATORS | RANGE_OPERATORS | SET_OPERATORS,
+    "json": SET_OPERATORS,
+}
+_VALUE_KINDS: dict[ColumnKind, tuple[str, str]] = {
+    "text": ("text", "text"),
+    "number": ("number", "a number"),
+    "boolean": ("boolean", "true or false"),
+    "timestamp": ("instant", "a date or a timestamp"),
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An in_segment condition: the segment it names and where it is."""
+
+    segment: str
+    path: YamlPath
+
+
+@dataclass
+class SegmentCheck:
+    """The problems of one segment in its context, and its references to other segments."""
+
+    issues: list[tuple[YamlPath, str]] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What conditions are checked against.
+
+    catalog: the mart columns.
+    grains: every segment name the registry declares -> its grain (None when unknown).
+    lists_dir: where in_list CSVs are; lists_display: how messages show that folder.
+    """
+
+    catalog: Catalog
+    grains: Mapping[str, str | None]
+    lists_dir: Path
+    lists_display: str
+
+
+def check_condition(condition: Any, grain: str, context: Context, path: YamlPath) -> SegmentCheck:
+    """Check a condition (found at `path`) of a segment of `grain` in its context."""
+    checker = _Checker(grain, context)
+    checker.condition(condition, path)
+    return checker.result
+
+
+def check_segment(segment: Segment, context: Context) -> SegmentCheck:
+    """Check a valid segment's conditions in their context."""
+    return check_condition(segment.where, segment.grain, context, ("where",))
+
+
+class _Checker:
+    def __init__(self, grain: str, context: Context) -> None:
+        self.grain = grain
+        self.catalog = context.catalog
+        self.grains = context.grains
+        self.lists_dir = context.lists_dir
+        self.lists_display = context.lists_display
+        self.result = SegmentCheck()
+
+    def issue(self, path: YamlPath, message: str) -> None:
+        self.result.issues.append((path, message))
+
+    def condition(self, condition: Any, path: YamlPath) -> None:
+        grain = self.grain
+        match condition:
+            case AllOf(conditions=children):
+                for index, child in enumerate(children):
+                    self.condition(child, (*path, "all", index))
+            case AnyOf(conditions=children):
+                for index, child in enumerate(children):
+                    self.condition(child, (*path, "any", index))
+            case Not(condition=child):
+                self.condition(child, (*path, "not"))
+            case AttributeFilter():
+                self.attribute(condition, path, self.catalog.columns(grain), f"{grain} grain")
+            case Performed() | NotPerformed():
+                key = "performed" if isinstance(condition, Performed) else "not_performed"
+                self.same_session(condition.same_session, (*path, key, "same_session"))
+            case Aggregate(measure=measure):
+                self.same_session(measure.same_session, (*path, "aggregate", "same_session"))
+            case Sequence():
+                self.sequence(condition, (*path, "sequence"))
+            case InSegment():
+                self.in_segment(condition, (*path, "in_segment"))
+            case InList():
+                self.in_list(condition, (*path, "in_list"))
+
+    def same_session(self, value: bool | None, path: YamlPath) -> None:
+        if value is not None and self.grain == "user":
+            self.issue(path, "same_session applies only at session grain")
+
+    def sequence(self, sequence: Sequence, path: YamlPath) -> None:
+        if self.grain == "session" and sequence.within not in (None, "same_session"):
+            self.issue(
+                (*path, "within"),
+                "at session grain a sequence is within the member session: "
+                "use within: same_session",
+            )
+        for index, where in enumerate(sequence.session_where):
+            self.attribute(
+                where, (*path, "session_where", index), dict(self.catalog.sessions), "sessions"
+            )
+
+    def attribute(
+        self, where: AttributeFilter, path: YamlPath, columns: Mapping[str, Column], scope: str
+    ) -> None:
+        column = columns.get(where.attribute)
+        if column is None:
+            self.issue(
+                (*path, "attribute"),
+                f"unknown column '{where.attribute}' for {scope}"
+                + did_you_mean(where.attribute, list(columns)),
+            )
+            return
+        operator = where.operator
+        allowed = OPERATORS_BY_KIND[column.kind]
+        if operator not in allowed:
+            options = [str(op) for op in Operator if op in allowed]
+            self.issue(
+                (*path, operator.value),
+                f"operator '{operator}' does not apply to {column.data_type} column "
+                f"'{where.attribute}' (use {', '.join(options[:-1])} or {options[-1]})",
+            )
+            return
+        if operator not in SET_OPERATORS:
+            self.values(where, column, (*path, operator.value))
+        if "case_sensitive" in where.model_fields_set and column.kind != "text":
+            self.issue(
+                (*path, "case_sensitive"),
+                f"case_sensitive applies only to text columns; '{where.attribute}' is "
+                f"{column.data_type}",
+            )
+
+    def values(self, where: AttributeFilter, column: Column, path: YamlPath) -> None:
+        kind, expected = _VALUE_KINDS[column.kind]
+        accepted = {kind}
+        if column.kind == "timestamp" and where.operator in ORDER_OPERATORS:
+            accepted.add("relative")
+            expected += " or a relative time like {days_ago: 7}"
+        value = where.value
+        for item in value if isinstance(value, tuple) else (value,):
+            if value_kind(item) not in accepted:
+                shown = "a relative time" if isinstance(item, RelativeTime) else describe(item)
+                hint = quoting_hint(column.kind == "text", item)
+                self.issue(
+                    path,
+                    f"column '{where.attribute}' is {column.data_type}: expected {expected}, "
+                    f"got {shown}{hint}",
+                )
+                return
+
+    def in_segment(self, condition: InSegment, path: YamlPath) -> None:
+        name = condition.segment
+        self.result.references.append(Reference(name, path))
+        if name not in self.grains:
+            self.issue(path, f"unknown segment '{name}'" + did_you_mean(name, list(self.grains)))
+            return
+        other = self.grains[name]
+        if other is not None and other != self.grain:
+            self.issue(
+                path,
+                f"segment '{name}' has {other} grain, this segment has "
+                f"{self.grain} grain (in_segment needs the same grain)",
+            )
+
+    def in_list(self, condition: InList, path: YamlPath) -> None:
+        if self.grain != "user":
+            self.issue(
+                path,
+                f"in_list applies only at user grain (this segment has {self.grain} grain)",
+            )
+            return
+        csv_path = self.lists_dir / f"{condition.list}.csv"
+        if not csv_path.is_file():
+            self.issue(
+                (*path, "list"),
+                f"list '{condition.list}' not found: expected {self.lists_display}/"
+                f"{condition.list}.csv",
+            )
+            return
+        columns = _csv_header(csv_path)
+        if condition.by not in columns:
+            self.issue(
+                (*path, "by"),
+                f"list '{condition.list}' has no column '{condition.by}' "
+                f"(columns: {', '.join(columns) or 'none'})",
+            )
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return [name.strip() for name in header]

@@ -1,0 +1,668 @@
+"""The registry format (docs/registry.md) as immutable pydantic models, one class per condition.
+
+These models check everything a single file can show on its own: keys, types, exactly-one rules,
+value ranges. What needs more context (the column catalog, the segment's grain, other segments,
+list files) is checked by `segmart.registry.checks`. The compiler pattern-matches on the condition
+classes; `Condition` is their union.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import ConfigDict, Field, model_validator
+from typing_extensions import TypeAliasType
+
+from segmart.registry.base import StrictModel, custom_error, keyed_union
+from segmart.registry.values import (
+    Bound,
+    Count,
+    DropPercent,
+    EventName,
+    Flag,
+    FunctionChoice,
+    GrainChoice,
+    InstantRange,
+    ListKeyChoice,
+    ListName,
+    Number,
+    NumberRange,
+    NumberValue,
+    PeriodChoice,
+    PositiveInt,
+    PropertyPath,
+    Range,
+    RefreshChoice,
+    Regex,
+    RisePercent,
+    ScalarList,
+    ScalarValues,
+    SegmentName,
+    SegmentReference,
+    Tags,
+    Text,
+    TextValues,
+    TrueOnly,
+    VisibilityChoice,
+    value_kind,
+)
+
+
+class Operator(StrEnum):
+    """Comparison operators of attribute and property filters (the YAML keys)."""
+
+    EQUALS = "equals"
+    NOT_EQUALS = "not_equals"
+    IN = "in"
+    NOT_IN = "not_in"
+    CONTAINS = "contains"
+    STARTS_WITH = "starts_with"
+    ENDS_WITH = "ends_with"
+    REGEX = "regex"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    BETWEEN = "between"
+    IS_SET = "is_set"
+    IS_NOT_SET = "is_not_set"
+
+
+EQUALITY_OPERATORS = frozenset({Operator.EQUALS, Operator.NOT_EQUALS, Operator.IN, Operator.NOT_IN})
+TEXT_OPERATORS = frozenset(
+    {Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH, Operator.REGEX}
+)
+ORDER_OPERATORS = frozenset({Operator.GT, Operator.GTE, Operator.LT, Operator.LTE})
+RANGE_OPERATORS = ORDER_OPERATORS | {Operator.BETWEEN}
+SET_OPERATORS = frozenset({Operator.IS_SET, Operator.IS_NOT_SET})
+
+
+def _present(model: StrictModel, keys: tuple[str, ...]) -> list[str]:
+    """The YAML keys among `keys` that the model has a value for."""
+    by_key = {field.alias or name: name for name, field in type(model).model_fields.items()}
+    return [key for key in keys if getattr(model, by_key[key]) is not None]
+
+
+def _exactly_one(model: StrictModel, keys: tuple[str, ...], what: str, missing: str) -> str:
+    """The single key present among `keys`; an error naming the problem otherwise."""
+    present = _present(model, keys)
+    if not present:
+        raise custom_error(missing)
+    if len(present) > 1:
+        found = " and ".join(f"'{key}'" for key in present)
+        raise custom_error(f"{what}; found {found}", at=present[1])
+    return present[0]
+
+
+def _one_of_keys(keys: tuple[str, ...]) -> ConfigDict:
+    """Model config telling JSON Schema users (editors) that exactly one of `keys` is given."""
+    return ConfigDict(json_schema_extra={"oneOf": [{"required": [key]} for key in keys]})
+
+
+def _field_value(model: StrictModel, key: str) -> Any:
+    for name, field in type(model).model_fields.items():
+        if (field.alias or name) == key:
+            return getattr(model, name)
+    raise KeyError(key)
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+class _Comparison(StrictModel):
+    """Exactly one operator and its value; `operator` and `value` give them."""
+
+    model_config = _one_of_keys(tuple(Operator))
+    operator_keys: ClassVar[frozenset[str]] = frozenset(Operator)
+
+    equals: ScalarValues | None = Field(None, description="= (a list: equals any of them)")
+    not_equals: ScalarValues | None = Field(None, description="<> (a list: none of them)")
+    in_: ScalarList | None = Field(None, alias="in", description="equals one of the list")
+    not_in: ScalarList | None = Field(None, description="equals none of the list")
+    contains: TextValues | None = Field(None, description="substring (a list: any of them)")
+    starts_with: TextValues | None = Field(None, description="prefix (a list: any of them)")
+    ends_with: TextValues | None = Field(None, description="suffix (a list: any of them)")
+    regex: Regex | None = Field(None, description="RE2 regular expression, matched anywhere")
+    gt: Bound | None = Field(None, description="> a number, date or timestamp")
+    gte: Bound | None = Field(None, description=">= a number, date or timestamp")
+    lt: Bound | None = Field(None, description="< a number, date or timestamp")
+    lte: Bound | None = Field(None, description="<= a number, date or timestamp")
+    between: Range | None = Field(None, description="[low, high], inclusive")
+    is_set: TrueOnly | None = Field(None, description="not null (and not empty)")
+    is_not_set: TrueOnly | None = Field(None, description="null (or empty)")
+    case_sensitive: Flag = Field(
+        False, description="compare text exactly (text comparisons ignore case by default)"
+    )
+
+    @classmethod
+    def yaml_keys(cls) -> tuple[str, ...]:
+        keys = super().yaml_keys()
+        return tuple(key for key in keys if key not in cls.operator_keys) + tuple(
+            key for key in keys if key in cls.operator_keys
+        )
+
+    @model_validator(mode="after")
+    def _check_operator(self) -> _Comparison:
+        operator = Operator(
+            _exactly_one(
+                self,
+                tuple(Operator),
+                "one operator per filter (write several filters in an all:)",
+                f"missing operator: add one of {', '.join(Operator)}",
+            )
+        )
+        if "case_sensitive" in self.model_fields_set:
+            value = _field_value(self, operator.value)
+            texts = isinstance(value, tuple) and all(isinstance(item, str) for item in value)
+            if operator not in TEXT_OPERATORS and not (operator in EQUALITY_OPERATORS and texts):
+                raise custom_error(
+                    "case_sensitive applies only to text comparisons", at="case_sensitive"
+                )
+        return self
+
+    @property
+    def operator(self) -> Operator:
+        """The filter's operator."""
+        return Operator(_present(self, tuple(Operator))[0])
+
+    @property
+    def value(self) -> Any:
+        """The operator's value: a tuple for equals/not_equals/in/not_in/contains/starts_with/
+        ends_with (a single value becomes a 1-tuple), (low, high) for between, True for
+        is_set/is_not_set, else the value (number, date, datetime, RelativeTime or text)."""
+        return _field_value(self, self.operator.value)
+
+
+class AttributeFilter(_Comparison):
+    """A filter on a column of the member's table: marts.sessions at session grain (and the
+    visitor's marts.users columns as `user.<column>`), marts.users at user grain."""
+
+    attribute: str = Field(
+        description="A column of the member's table (session grain: also user.<column>)."
+    )
+
+    @property
+    def is_user_column(self) -> bool:
+        """A session-grain filter on the visitor's users column (`user.plan`)."""
+        return self.attribute.startswith("user.")
+
+    @property
+    def column(self) -> str:
+        """The column name without the `user.` prefix."""
+        return self.attribute.removeprefix("user.")
+
+
+class PropertyFilter(_Comparison):
+    """A filter on an event property (a JSON path into `properties`; for page and screen views
+    also the page fields path, url, title, referrer)."""
+
+    property: PropertyPath
+
+    @model_validator(mode="after")
+    def _no_relative_times(self) -> PropertyFilter:
+        if value_kind(self.value) == "relative":
+            raise custom_error(
+                "relative times (days_ago, hours_ago) apply only to timestamp columns, "
+                "not to event properties",
+                at=self.operator.value,
+            )
+        return self
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The property path split on dots: `a.b.c` -> ("a", "b", "c")."""
+        return tuple(self.property.split("."))
+
+
+# --- times and windows ------------------------------------------------------------------------
+
+
+class Times(StrictModel):
+    """How often the event must have happened: exactly one of at_least, at_most, exactly."""
+
+    model_config = _one_of_keys(("at_least", "at_most", "exactly"))
+
+    at_least: PositiveInt | None = None
+    at_most: Count | None = None
+    exactly: Count | None = None
+
+    @model_validator(mode="after")
+    def _check_one(self) -> Times:
+        _exactly_one(
+            self,
+            ("at_least", "at_most", "exactly"),
+            "times has exactly one of at_least, at_most, exactly",
+            "times needs one of at_least, at_most, exactly",
+        )
+        return self
+
+    @property
+    def bound(self) -> Literal["at_least", "at_most", "exactly"]:
+        """Which of the three is given."""
+        return _present(self, ("at_least", "at_most", "exactly"))[0]  # type: ignore[return-value]
+
+    @property
+    def count(self) -> int:
+        """Its number."""
+        return _field_value(self, self.bound)
+
+
+class LastDays(StrictModel):
+    """Event time in (as_of - N days, as_of]."""
+
+    last_days: PositiveInt
+
+
+class LastHours(StrictModel):
+    """Event time in (as_of - N hours, as_of]."""
+
+    last_hours: PositiveInt
+
+
+class Between(StrictModel):
+    """Event time between two dates or timestamps, inclusive (a date end means the whole day)."""
+
+    between: InstantRange
+
+
+class WithinHoursAfter(StrictModel):
+    """Event time within `hours` after the same visitor's first `within_hours_after` event."""
+
+    within_hours_after: EventName
+    hours: PositiveInt
+
+
+Window = TypeAliasType(
+    "Window",
+    keyed_union(
+        "window",
+        {
+            "last_days": LastDays,
+            "last_hours": LastHours,
+            "between": Between,
+            "within_hours_after": WithinHoursAfter,
+        },
+    ),
+)
+
+
+# --- behaviour --------------------------------------------------------------------------------
+
+
+class Performed(StrictModel):
+    """The member did the event (with the property filters, as often as `times` says, in the
+    window). At session grain it is about the member session unless `same_session: false` (then
+    the session's visitor); at user grain about all the visitor's events."""
+
+    unwrap_key: ClassVar[str | None] = "performed"
+
+    event: EventName
+    where: tuple[PropertyFilter, ...] = Field((), description="Event property filters (ANDed).")
+    times: Times = Field(Times(at_least=1), description="Default: at_least 1.")
+    window: Window | None = Field(None, description="Default: all events up to as_of.")
+    same_session: Flag | None = Field(
+        None, description="Session grain only (default true there): events of the member session."
+    )
+
+    @property
+    def in_member_session(self) -> bool:
+        """At session grain: whether the events must be in the member session."""
+        return self.same_session is not False
+
+
+class NotPerformed(StrictModel):
+    """The member did not do the event (no event matches the filters in the window). Session
+    grain: about the member session unless `same_session: false`."""
+
+    unwrap_key: ClassVar[str | None] = "not_performed"
+
+    event: EventName
+    where: tuple[PropertyFilter, ...] = Field((), description="Event property filters (ANDed).")
+    window: Window | None = Field(None, description="Default: all events up to as_of.")
+    same_session: Flag | None = Field(
+        None, description="Session grain only (default true there): events of the member session."
+    )
+
+    @property
+    def in_member_session(self) -> bool:
+        """At session grain: whether the events must be in the member session."""
+        return self.same_session is not False
+
+
+class EventStep(StrictModel):
+    """A sequence step: this event (with optional property filters) happened."""
+
+    event: EventName
+    where: tuple[PropertyFilter, ...] = ()
+
+
+class NotStep(StrictModel):
+    """A sequence step: this event did not happen after the previous step (within the limit)."""
+
+    event: EventName = Field(alias="not")
+
+
+Step = TypeAliasType("Step", keyed_union("step", {"event": EventStep, "not": NotStep}))
+
+
+class WithinHours(StrictModel):
+    """Each sequence step within N hours of the previous one."""
+
+    hours: PositiveInt
+
+
+SameSession = Literal["same_session"]
+Within = TypeAliasType(
+    "Within",
+    keyed_union("within", {"hours": WithinHours}, literals={"same_session": SameSession}),
+)
+
+
+class Sequence(StrictModel):
+    """Steps in order: each positive step after the previous one; a `not` step means no such
+    event after the previous step (within the limit). `within` limits the whole sequence to one
+    session or each step to N hours after the previous (default: no limit); `window` applies to
+    the first step; `session_where` filters the session (needs `within: same_session`)."""
+
+    unwrap_key: ClassVar[str | None] = "sequence"
+
+    steps: tuple[Step, ...] = Field(min_length=2)
+    within: Within | None = None
+    window: Window | None = None
+    session_where: tuple[AttributeFilter, ...] = Field(
+        (), description="marts.sessions column filters the steps' session must pass."
+    )
+
+    @model_validator(mode="after")
+    def _check_steps(self) -> Sequence:
+        if isinstance(self.steps[0], NotStep):
+            raise custom_error("a sequence starts with an event, not a 'not' step")
+        if self.session_where and self.within != "same_session":
+            raise custom_error("session_where needs within: same_session", at="session_where")
+        return self
+
+
+# --- lifecycle --------------------------------------------------------------------------------
+
+
+class FirstTime(StrictModel):
+    """The visitor's first ever occurrence of the event is in the window."""
+
+    unwrap_key: ClassVar[str | None] = "first_time"
+
+    event: EventName
+    window: Window
+
+
+class Regularly(StrictModel):
+    """At least `at_least` events per day or week, in at least `in_at_least` of the last
+    `of_last` periods."""
+
+    unwrap_key: ClassVar[str | None] = "regularly"
+
+    event: EventName
+    at_least: PositiveInt = 1
+    per: PeriodChoice
+    in_at_least: PositiveInt
+    of_last: PositiveInt
+
+    @model_validator(mode="after")
+    def _check_periods(self) -> Regularly:
+        if self.in_at_least > self.of_last:
+            raise custom_error(
+                f"in_at_least ({self.in_at_least}) is more than of_last ({self.of_last})",
+                at="in_at_least",
+            )
+        return self
+
+
+class Stopped(StrictModel):
+    """Did the event before the last `recent_days` days, not within them."""
+
+    unwrap_key: ClassVar[str | None] = "stopped"
+
+    event: EventName
+    recent_days: PositiveInt
+
+
+class Restarted(StrictModel):
+    """Did the event before, not in the `gap_days` days before the last `recent_days` days, and
+    again in the last `recent_days` days."""
+
+    unwrap_key: ClassVar[str | None] = "restarted"
+
+    event: EventName
+    recent_days: PositiveInt
+    gap_days: PositiveInt
+
+
+class EventMeasure(StrictModel):
+    """Count this event (for `changed`)."""
+
+    event: EventName
+
+
+Measure = TypeAliasType(
+    "Measure",
+    keyed_union("measure", {"event": EventMeasure}, literals={"sessions": Literal["sessions"]}),
+)
+
+
+class Changed(StrictModel):
+    """The measure in the last `recent_days` days against the equal period before: dropped or
+    rose by at least a percentage, counting only members with at least `prior_at_least` in the
+    prior period."""
+
+    model_config = _one_of_keys(("dropped_by_at_least_percent", "rose_by_at_least_percent"))
+    unwrap_key: ClassVar[str | None] = "changed"
+
+    measure: Measure
+    recent_days: PositiveInt
+    dropped_by_at_least_percent: DropPercent | None = None
+    rose_by_at_least_percent: RisePercent | None = None
+    prior_at_least: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def _check_direction(self) -> Changed:
+        _exactly_one(
+            self,
+            ("dropped_by_at_least_percent", "rose_by_at_least_percent"),
+            "changed has exactly one of dropped_by_at_least_percent, rose_by_at_least_percent",
+            "changed needs dropped_by_at_least_percent or rose_by_at_least_percent",
+        )
+        return self
+
+    @property
+    def direction(self) -> Literal["dropped", "rose"]:
+        return "dropped" if self.dropped_by_at_least_percent is not None else "rose"
+
+    @property
+    def percent(self) -> Number:
+        value = self.dropped_by_at_least_percent
+        return value if value is not None else self.rose_by_at_least_percent  # type: ignore[return-value]
+
+
+# --- aggregates -------------------------------------------------------------------------------
+
+
+class AggregateOf(StrictModel):
+    """What to aggregate: a function of a numeric event property over the events (count: the
+    number of events). Session grain: the member session's events unless same_session: false."""
+
+    function: FunctionChoice
+    property: PropertyPath | None = None
+    event: EventName
+    window: Window | None = None
+    same_session: Flag | None = None
+
+    @model_validator(mode="after")
+    def _check_property(self) -> AggregateOf:
+        if self.function == "count" and self.property is not None:
+            raise custom_error("count counts events: remove property", at="property")
+        if self.function != "count" and self.property is None:
+            raise custom_error(f"{self.function} needs a property (the numeric event property)")
+        return self
+
+    @builtins.property
+    def in_member_session(self) -> bool:
+        """At session grain: whether only the member session's events count."""
+        return self.same_session is not False
+
+
+_AGGREGATE_OPERATORS = ("gt", "gte", "lt", "lte", "equals", "between")
+
+
+class Aggregate(StrictModel):
+    """An aggregate of event properties compared with a number."""
+
+    model_config = _one_of_keys(_AGGREGATE_OPERATORS)
+    operator_keys: ClassVar[frozenset[str]] = frozenset(_AGGREGATE_OPERATORS)
+
+    measure: AggregateOf = Field(alias="aggregate")
+    gt: NumberValue | None = None
+    gte: NumberValue | None = None
+    lt: NumberValue | None = None
+    lte: NumberValue | None = None
+    equals: NumberValue | None = None
+    between: NumberRange | None = None
+
+    @model_validator(mode="after")
+    def _check_operator(self) -> Aggregate:
+        _exactly_one(
+            self,
+            _AGGREGATE_OPERATORS,
+            "one comparison per aggregate",
+            f"missing comparison: add one of {', '.join(_AGGREGATE_OPERATORS)}",
+        )
+        return self
+
+    @property
+    def operator(self) -> Operator:
+        return Operator(_present(self, _AGGREGATE_OPERATORS)[0])
+
+    @property
+    def value(self) -> Number | tuple[Number, Number]:
+        return _field_value(self, self.operator.value)
+
+
+# --- other segments and lists -----------------------------------------------------------------
+
+
+class InSegment(StrictModel):
+    """Member of another segment of the same grain."""
+
+    segment: SegmentReference = Field(alias="in_segment")
+
+
+class InList(StrictModel):
+    """User grain: the user's user_id or email is in seeds/segment_lists/<list>.csv."""
+
+    unwrap_key: ClassVar[str | None] = "in_list"
+
+    list: ListName
+    by: ListKeyChoice
+
+
+# --- boolean groups ---------------------------------------------------------------------------
+
+
+class AllOf(StrictModel):
+    """Every condition holds."""
+
+    conditions: tuple[Condition, ...] = Field(alias="all", min_length=1)
+
+
+class AnyOf(StrictModel):
+    """At least one condition holds."""
+
+    conditions: tuple[Condition, ...] = Field(alias="any", min_length=1)
+
+
+class Not(StrictModel):
+    """The condition does not hold."""
+
+    condition: Condition = Field(alias="not")
+
+
+CONDITION_TYPES: dict[str, type[StrictModel]] = {
+    "all": AllOf,
+    "any": AnyOf,
+    "not": Not,
+    "attribute": AttributeFilter,
+    "performed": Performed,
+    "not_performed": NotPerformed,
+    "sequence": Sequence,
+    "first_time": FirstTime,
+    "regularly": Regularly,
+    "stopped": Stopped,
+    "restarted": Restarted,
+    "changed": Changed,
+    "aggregate": Aggregate,
+    "in_segment": InSegment,
+    "in_list": InList,
+}
+"""Condition key -> class. The key is the one a condition mapping is recognized by."""
+
+UNWRAPPED_CONDITIONS = frozenset(
+    key for key, kind in CONDITION_TYPES.items() if kind.unwrap_key is not None
+)
+
+Condition = TypeAliasType(
+    "Condition",
+    keyed_union("condition", CONDITION_TYPES, unwrapped=UNWRAPPED_CONDITIONS),
+)
+
+
+def condition_key(condition: StrictModel) -> str:
+    """The YAML key of a condition object ("performed" for a Performed)."""
+    for key, kind in CONDITION_TYPES.items():
+        if type(condition) is kind:
+            return key
+    raise TypeError(f"not a condition: {condition!r}")
+
+
+def iter_conditions(condition: Any) -> Iterator[Any]:
+    """The condition and every condition nested in it (through all, any and not), depth first."""
+    yield condition
+    if isinstance(condition, AllOf | AnyOf):
+        for child in condition.conditions:
+            yield from iter_conditions(child)
+    elif isinstance(condition, Not):
+        yield from iter_conditions(condition.condition)
+
+
+# --- the entry --------------------------------------------------------------------------------
+
+
+class Segment(StrictModel):
+    """A saved segment: who its members are (`where`), what a member is (`grain`), and the
+    metadata people and Dagster need (owner, refresh, visibility)."""
+
+    name: SegmentName = Field(
+        description="Slug ^[a-z][a-z0-9_]{0,62}$, equal to the file name; the table name."
+    )
+    title: Text = Field(description="Human name.")
+    description: Text = Field(description="What it means, in a sentence or two.")
+    owner: Text = Field(description="A person or team (the Dagster owner).")
+    use_case: Text = Field(description="When to use it.")
+    visibility: VisibilityChoice
+    tags: Tags = ()
+    grain: GrainChoice = Field(description="What a member is.")
+    refresh: RefreshChoice
+    min_members: Count = Field(100, description="Fewer members is a 'too small' health warning.")
+    where: Condition
+
+    def references(self) -> tuple[str, ...]:
+        """Names of the segments this one uses (in_segment), in order of appearance, once."""
+        names: dict[str, None] = {}
+        for condition in iter_conditions(self.where):
+            if isinstance(condition, InSegment):
+                names.setdefault(condition.segment)
+        return tuple(names)
+
+
+for _model in (AllOf, AnyOf, Not, Segment):
+    _model.model_rebuild()

@@ -1,0 +1,67 @@
+"""normalize_event_name, the Python twin of the normalize_event_name SQL macro.
+
+Segments name events as people write them; the warehouse stores them normalized. If the two
+normalizations differed, a segment would silently match nothing, so the tricky cases are run
+through both: this function and the macro's SQL expression (read from the macro file) on DuckDB.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from segmart.naming import normalize_event_name
+
+MACRO_FILE = Path(__file__).resolve().parent.parent / "macros" / "sessions" / "normalize.sql"
+
+CASES = [
+    ("Order Completed", "order_completed"),
+    ("order_completed", "order_completed"),
+    ("order-completed", "order_completed"),
+    ("Order  --  Completed!!", "order_completed"),
+    ("  Product Added  ", "product_added"),
+    ("__Product__Added__", "product_added"),
+    ("ProductAdded", "productadded"),
+    ("Checkout Step 2 Viewed", "checkout_step_2_viewed"),
+    ("2FA Enabled", "2fa_enabled"),
+    ("page", "page"),
+    ("Café Visited", "caf_visited"),
+    ("Größe geändert", "gr_e_ge_ndert"),
+    ("İstanbul Trip", "istanbul_trip"),  # U+0130: SQL's simple lower case, not Python's full one
+    ("KELVIN\u212a", "kelvink"),  # the Kelvin sign lower-cases to an ASCII k
+    ("tab\tand\nnewline", "tab_and_newline"),
+    ("emoji 🚀 launch", "emoji_launch"),
+    ("日本語", None),
+    ("", None),
+    ("   ", None),
+    ("___", None),
+    ("!!!", None),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), CASES)
+def test_normalize_event_name(name, expected):
+    assert normalize_event_name(name) == expected
+
+
+def test_none_stays_none():
+    assert normalize_event_name(None) is None
+
+
+def test_python_and_the_sql_macro_agree():
+    """The macro's own expression, evaluated by DuckDB on every case (and on None)."""
+    macro = MACRO_FILE.read_text(encoding="utf-8")
+    body = re.search(
+        r"macro normalize_event_name\(name\) -%}\s*(.*?)\s*{%- endmacro", macro, re.DOTALL
+    )
+    assert body is not None, "normalize_event_name macro not found"
+    expression = body.group(1).replace("{{ name }}", "name")
+    names = [name for name, _ in CASES] + [None]
+    with duckdb.connect() as connection:
+        rows = connection.execute(
+            f"select name, {expression} from unnest(?::varchar[]) as t(name)", [names]
+        ).fetchall()
+    assert {name: sql for name, sql in rows} == {name: normalize_event_name(name) for name in names}
