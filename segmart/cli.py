@@ -70,6 +70,20 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only check that the file is up to date"
     )
     schema.set_defaults(handler=_schema)
+
+    compile_ = commands.add_parser(
+        "compile", help="generate a dbt model per segment (models/segments/generated/)"
+    )
+    _add_segments_option(compile_)
+    compile_.add_argument(
+        "--check", action="store_true", help="fail when generated files are out of date"
+    )
+    compile_.set_defaults(handler=_compile)
+
+    show = commands.add_parser("show", help="a segment's definition and its generated SQL")
+    _add_segments_option(show)
+    show.add_argument("name")
+    show.set_defaults(handler=_show)
     return parser
 
 
@@ -158,6 +172,42 @@ def _load_registry(args: argparse.Namespace):
         count = len(error.problems)
         print(f"{count} problem{'' if count == 1 else 's'}", file=sys.stderr)
         return None
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from segmart.compiler import check_generated, generated_files, write_generated
+
+    registry = _load_registry(args)
+    if registry is None:
+        return 1
+    files = generated_files(registry)
+    if args.check:
+        problems = check_generated(files)
+        for problem in problems:
+            print(f"segmart: {problem}", file=sys.stderr)
+        if problems:
+            print("segmart: run `segmart compile` and commit the result", file=sys.stderr)
+            return 1
+        print(f"generated files of {len(registry)} segments are up to date")
+        return 0
+    changed = write_generated(files)
+    print(f"compiled {len(registry)} segments ({len(changed)} files changed)")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from segmart.compiler.models import generated_files, model_name
+
+    registry = _load_registry(args)
+    if registry is None:
+        return 1
+    if args.name not in registry:
+        print(f"segmart: no segment named {args.name!r}", file=sys.stderr)
+        return 1
+    print(Path(registry.files[args.name]).read_text())
+    sql_name = f"{model_name(args.name)}.sql"
+    print(next(f.text for f in generated_files(registry) if f.path.name == sql_name))
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:

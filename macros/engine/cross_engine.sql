@@ -54,3 +54,9 @@
 {% macro duckdb__value_at_min(value, order_key) -%}
     arg_min({{ value }}, {{ order_key }})
 {%- endmacro %}
+
+{#- The same as regex_matches, with the pattern as the call block's body: generated segment
+    models pass registry patterns this way so they stay SQL literals, never Jinja strings. -#}
+{% macro regex_match(text) -%}
+    {{ segmart.regex_matches(text, caller()) }}
+{%- endmacro %}

@@ -1,0 +1,451 @@
+"""Registry conditions -> SQL boolean expressions over the member table.
+
+A segment's members are rows of marts.sessions (alias `sessions`) or marts.users (alias
+`users`). Each condition becomes a predicate on that row; behaviour becomes membership of the
+row's key in a subquery over marts.events. Windows end at as_of (docs/registry.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from segmart.compiler import filters
+from segmart.compiler.sqltext import combine, indent, parenthesize, subquery_membership
+from segmart.registry.catalog import Catalog
+from segmart.registry.models import (
+    Aggregate,
+    AllOf,
+    AnyOf,
+    Between,
+    Changed,
+    EventStep,
+    FirstTime,
+    InList,
+    InSegment,
+    LastDays,
+    LastHours,
+    Not,
+    NotPerformed,
+    NotStep,
+    Performed,
+    PropertyFilter,
+    Regularly,
+    Restarted,
+    Sequence,
+    Stopped,
+    WithinHours,
+    WithinHoursAfter,
+)
+from segmart.sql import identifier, literal
+
+AS_OF = filters.AS_OF
+EVENTS = "{{ ref('events') }}"
+SESSIONS = "{{ ref('sessions') }}"
+USERS = "{{ ref('users') }}"
+PAGE_FIELDS = {
+    "path": "page_path",
+    "url": "page_url",
+    "title": "page_title",
+    "referrer": "page_referrer",
+}
+
+
+class CompileError(ValueError):
+    """A valid registry entry the compiler cannot express (names the segment)."""
+
+
+@dataclass(frozen=True)
+class Grain:
+    """The member table of a segment and its keys."""
+
+    name: str  # "session" or "user"
+    alias: str  # "sessions" or "users"
+
+    @property
+    def member_key(self) -> str:
+        return f"{self.alias}.{'session_id' if self.name == 'session' else 'visitor_id'}"
+
+    @property
+    def visitor_key(self) -> str:
+        return f"{self.alias}.visitor_id"
+
+
+SESSION = Grain("session", "sessions")
+USER = Grain("user", "users")
+
+
+def model_ref(segment_name: str) -> str:
+    return f"{{{{ ref('seg_{identifier(segment_name)}') }}}}"
+
+
+def ago(days: int = 0, hours: int = 0) -> str:
+    """as_of minus a duration, in SQL."""
+    if hours:
+        return f"{{{{ dbt.dateadd('hour', -{int(hours)}, segmart.as_of()) }}}}"
+    return f"{{{{ dbt.dateadd('day', -{int(days)}, segmart.as_of()) }}}}"
+
+
+class ConditionCompiler:
+    def __init__(self, grain: Grain, catalog: Catalog, segment_name: str) -> None:
+        self.grain = grain
+        self.catalog = catalog
+        self.segment_name = segment_name
+
+    def compile(self, condition) -> str:
+        handler = getattr(self, f"_{type(condition).__name__}", None)
+        if handler is None:
+            raise CompileError(
+                f"segment {self.segment_name!r}: no SQL for {type(condition).__name__}"
+            )
+        return handler(condition)
+
+    # --- boolean groups ---------------------------------------------------------------------
+
+    def _AllOf(self, condition: AllOf) -> str:
+        return combine("and", [self.compile(child) for child in condition.conditions])
+
+    def _AnyOf(self, condition: AnyOf) -> str:
+        return combine("or", [self.compile(child) for child in condition.conditions])
+
+    def _Not(self, condition: Not) -> str:
+        return f"not {parenthesize(self.compile(condition.condition))}"
+
+    # --- attributes -------------------------------------------------------------------------
+
+    def _AttributeFilter(self, condition) -> str:
+        columns = (
+            self.catalog.users
+            if condition.is_user_column or self.grain is USER
+            else (self.catalog.sessions)
+        )
+        column = columns[condition.column]
+        if condition.is_user_column:
+            test = filters.predicate(f"users.{identifier(column.name)}", column.kind, condition)
+            query = f"select users.visitor_id from {USERS} as users\nwhere {test}"
+            return subquery_membership(self.grain.visitor_key, query)
+        return filters.predicate(
+            f"{self.grain.alias}.{identifier(column.name)}", column.kind, condition
+        )
+
+    # --- behaviour --------------------------------------------------------------------------
+
+    def _behaviour_key(self, same_session: bool | None) -> tuple[str, str]:
+        """(member-side key, events-side key) for behaviour of the member."""
+        if self.grain is SESSION and same_session is not False:
+            return self.grain.member_key, "events.session_id"
+        return self.grain.visitor_key, "events.visitor_id"
+
+    def _event_predicates(self, event: str, where, alias: str = "events") -> list[str]:
+        tests = [f"{alias}.event_name = {literal(event)}"]
+        tests += [property_predicate(alias, event, item) for item in where]
+        return tests
+
+    def _events_query(self, event_key: str, event: str, where, window, extra=()) -> str:
+        """select <event_key> from events [anchors] where <event, properties, window>."""
+        tests = [*self._event_predicates(event, where), *extra]
+        joins = ""
+        if isinstance(window, WithinHoursAfter):
+            joins = "\n" + anchor_join("events", window.within_hours_after)
+        tests += window_predicates("events.event_at", window)
+        if event_key.endswith("session_id"):
+            tests.append(f"{event_key} is not null")
+        return f"select {event_key} from {EVENTS} as events{joins}\n{where_clause(tests)}"
+
+    def _Performed(self, condition: Performed) -> str:
+        member_key, event_key = self._behaviour_key(condition.same_session)
+        query = self._events_query(event_key, condition.event, condition.where, condition.window)
+        times = condition.times
+        if times.at_least == 1:
+            return subquery_membership(member_key, query)
+        if times.at_most is not None:
+            counted = f"{query}\ngroup by {event_key}\nhaving count(*) > {int(times.at_most)}"
+            return subquery_membership(member_key, counted, negate=True)
+        if times.exactly == 0:
+            return subquery_membership(member_key, query, negate=True)
+        bound = (
+            f">= {int(times.at_least)}" if times.at_least is not None else f"= {int(times.exactly)}"
+        )
+        counted = f"{query}\ngroup by {event_key}\nhaving count(*) {bound}"
+        return subquery_membership(member_key, counted)
+
+    def _NotPerformed(self, condition: NotPerformed) -> str:
+        member_key, event_key = self._behaviour_key(condition.same_session)
+        query = self._events_query(event_key, condition.event, condition.where, condition.window)
+        return subquery_membership(member_key, query, negate=True)
+
+    def _Sequence(self, condition: Sequence) -> str:
+        same_session = condition.within == "same_session"
+        link = "session_id" if same_session else "visitor_id"
+        positive = [step for step in condition.steps if isinstance(step, EventStep)]
+        negative = [step for step in condition.steps if isinstance(step, NotStep)]
+        if (negative and not isinstance(condition.steps[-1], NotStep)) or len(negative) > 1:
+            raise CompileError(
+                f"segment {self.segment_name!r}: a sequence's `not` step must be its last step"
+            )
+        limit = condition.within.hours if isinstance(condition.within, WithinHours) else None
+
+        lines = [f"select step_1.{self._sequence_key(same_session)}", f"from {EVENTS} as step_1"]
+        tests = self._event_predicates(positive[0].event, positive[0].where, "step_1")
+        tests += window_predicates("step_1.event_at", condition.window)
+        for number, step in enumerate(positive[1:], start=2):
+            current, previous = f"step_{number}", f"step_{number - 1}"
+            on = [
+                f"{current}.{link} = {previous}.{link}",
+                f"{current}.event_at > {previous}.event_at",
+            ]
+            if limit:
+                on.append(f"{current}.event_at <= {hours_after(previous + '.event_at', limit)}")
+            lines.append(f"inner join {EVENTS} as {current}")
+            lines.append(indent("on " + "\n    and ".join(on)))  # one-line terms only
+            tests += self._event_predicates(step.event, step.where, current)
+            tests.append(f"{current}.event_at <= {AS_OF}")
+        last = f"step_{len(positive)}"
+        if condition.session_where:
+            lines.append(f"inner join {SESSIONS} as step_session")
+            lines.append(indent("on step_1.session_id = step_session.session_id"))
+            for item in condition.session_where:
+                column = self.catalog.sessions[item.column]
+                tests.append(
+                    filters.predicate(f"step_session.{identifier(column.name)}", column.kind, item)
+                )
+        if same_session:
+            tests.append("step_1.session_id is not null")
+        if negative:
+            later = [
+                f"later.{link} = {last}.{link}",
+                f"later.event_at > {last}.event_at",
+                f"later.event_at <= {AS_OF}",
+                f"later.event_name = {literal(negative[0].event)}",
+            ]
+            if limit:
+                later.append(f"later.event_at <= {hours_after(last + '.event_at', limit)}")
+            tests.append(
+                "not exists (\n"
+                + indent(f"select 1 from {EVENTS} as later\n{where_clause(later)}")
+                + "\n)"
+            )
+        lines.append(where_clause(tests))
+        member_key = self.grain.member_key if self.grain is SESSION else self.grain.visitor_key
+        return subquery_membership(member_key, "\n".join(lines))
+
+    def _sequence_key(self, same_session: bool) -> str:
+        return "session_id" if self.grain is SESSION and same_session else "visitor_id"
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def _visitor_events(self, event: str, *tests: str) -> str:
+        tests = [f"events.event_name = {literal(event)}", *tests]
+        return f"select events.visitor_id from {EVENTS} as events\n{where_clause(tests)}"
+
+    def _FirstTime(self, condition: FirstTime) -> str:
+        if isinstance(condition.window, WithinHoursAfter):
+            raise CompileError(
+                f"segment {self.segment_name!r}: first_time needs a last_days, last_hours or "
+                "between window"
+            )
+        first = window_predicates("min(events.event_at)", condition.window)
+        query = (
+            self._visitor_events(condition.event, f"events.event_at <= {AS_OF}")
+            + "\ngroup by events.visitor_id\n"
+            + where_clause(first, "having")
+        )
+        return subquery_membership(self.grain.visitor_key, query)
+
+    def _Regularly(self, condition: Regularly) -> str:
+        period_seconds = 86400 if condition.per == "day" else 7 * 86400
+        days = condition.of_last * (1 if condition.per == "day" else 7)
+        seconds_ago = "{{ segmart.seconds_between('events.event_at', segmart.as_of()) }}"
+        tests = [
+            f"events.event_name = {literal(condition.event)}",
+            *window_predicates("events.event_at", LastDays(last_days=days)),
+        ]
+        periods = (
+            f"select\n    events.visitor_id,\n    floor({seconds_ago} / {period_seconds})"
+            f" as periods_ago\nfrom {EVENTS} as events\n{where_clause(tests)}\n"
+            f"group by events.visitor_id, periods_ago\nhaving count(*) >= {int(condition.at_least)}"
+        )
+        query = (
+            f"select active_periods.visitor_id\nfrom (\n{indent(periods)}\n) as active_periods\n"
+            f"group by active_periods.visitor_id\nhaving count(*) >= {int(condition.in_at_least)}"
+        )
+        return subquery_membership(self.grain.visitor_key, query)
+
+    def _Stopped(self, condition: Stopped) -> str:
+        cutoff = ago(days=condition.recent_days)
+        before = self._visitor_events(condition.event, f"events.event_at <= {cutoff}")
+        recent = self._visitor_events(
+            condition.event, f"events.event_at > {cutoff}", f"events.event_at <= {AS_OF}"
+        )
+        key = self.grain.visitor_key
+        return combine(
+            "and", [subquery_membership(key, before), subquery_membership(key, recent, True)]
+        )
+
+    def _Restarted(self, condition: Restarted) -> str:
+        recent_start = ago(days=condition.recent_days)
+        gap_start = ago(days=condition.recent_days + condition.gap_days)
+        key = self.grain.visitor_key
+        before = self._visitor_events(condition.event, f"events.event_at <= {gap_start}")
+        gap = self._visitor_events(
+            condition.event, f"events.event_at > {gap_start}", f"events.event_at <= {recent_start}"
+        )
+        recent = self._visitor_events(
+            condition.event, f"events.event_at > {recent_start}", f"events.event_at <= {AS_OF}"
+        )
+        return combine(
+            "and",
+            [
+                subquery_membership(key, before),
+                subquery_membership(key, gap, negate=True),
+                subquery_membership(key, recent),
+            ],
+        )
+
+    def _Changed(self, condition: Changed) -> str:
+        recent_start = ago(days=condition.recent_days)
+        prior_start = ago(days=2 * condition.recent_days)
+        if condition.measure == "sessions":
+            source, at, tests = f"{SESSIONS} as measured", "measured.session_start", []
+        else:
+            source, at = f"{EVENTS} as measured", "measured.event_at"
+            tests = [f"measured.event_name = {literal(condition.measure.event)}"]
+        factor = (
+            1 - condition.percent / 100
+            if condition.direction == "dropped"
+            else 1 + condition.percent / 100
+        )
+        compare = "<=" if condition.direction == "dropped" else ">="
+        counts = (
+            "select\n"
+            + indent(
+                "measured.visitor_id,\n"
+                f"{count_when(f'{at} > {recent_start}')} as recent_count,\n"
+                f"{count_when(f'{at} <= {recent_start}')} as prior_count"
+            )
+            + f"\nfrom {source}\n"
+            + where_clause([*tests, f"{at} > {prior_start}", f"{at} <= {AS_OF}"])
+            + "\ngroup by measured.visitor_id"
+        )
+        query = (
+            f"select period_counts.visitor_id\nfrom (\n{indent(counts)}\n) as period_counts\n"
+            + where_clause(
+                [
+                    f"period_counts.prior_count >= {int(condition.prior_at_least)}",
+                    f"period_counts.recent_count {compare} period_counts.prior_count"
+                    f" * {literal(float(factor))}",
+                ]
+            )
+        )
+        return subquery_membership(self.grain.visitor_key, query)
+
+    # --- aggregates, references, lists ------------------------------------------------------
+
+    def _Aggregate(self, condition: Aggregate) -> str:
+        measure = condition.measure
+        member_key, event_key = self._behaviour_key(measure.same_session)
+        query = self._events_query(event_key, measure.event, (), measure.window)
+        if measure.function == "count":
+            aggregated = "count(*)"
+        else:
+            value = f"try_cast({json_text('events', measure.property)} as double)"
+            aggregated = f"{measure.function}({value})"
+        test = aggregate_test(aggregated, condition.operator, condition.value)
+        return subquery_membership(member_key, f"{query}\ngroup by {event_key}\nhaving {test}")
+
+    def _InSegment(self, condition: InSegment) -> str:
+        key = self.grain.member_key.split(".")[1]
+        query = f"select referenced.{key} from {model_ref(condition.segment)} as referenced"
+        return subquery_membership(self.grain.member_key, query)
+
+    def _InList(self, condition: InList) -> str:
+        seed = f"{{{{ ref('segment_list_{identifier(condition.list)}') }}}}"
+        if condition.by == "email":
+            query = f"select lower(listed.email) from {seed} as listed"
+            return subquery_membership("lower(users.email)", query)
+        query = f"select cast(listed.user_id as varchar) from {seed} as listed"
+        return subquery_membership("users.user_id", query)
+
+
+def where_clause(tests: list[str], keyword: str = "where") -> str:
+    """`where` and the tests, one per line, multi-line tests indented with them."""
+    return f"{keyword}\n" + indent(combine("and", tests))
+
+
+def json_text(alias: str, path: str) -> str:
+    return f"{{{{ segmart.json_text('{alias}.properties', '$.{path}') }}}}"
+
+
+def property_predicate(alias: str, event: str, item: PropertyFilter) -> str:
+    """A filter on an event property; page fields of page/screen views are real columns."""
+    if event in ("page", "screen") and item.property in PAGE_FIELDS:
+        return filters.predicate(f"{alias}.{PAGE_FIELDS[item.property]}", "text", item)
+    values = item.value if isinstance(item.value, tuple) else (item.value,)
+    kind = (
+        filters.kind_of_values(values)
+        if item.operator.value not in ("is_set", "is_not_set")
+        else "text"
+    )
+    text = json_text(alias, item.property)
+    column = text if kind == "text" else f"try_cast({text} as {_CASTS[kind]})"
+    return filters.predicate(column, kind, item)
+
+
+_CASTS = {"number": "double", "boolean": "boolean", "timestamp": "timestamp"}
+
+
+def count_when(test: str) -> str:
+    return f"count(\n    case\n        when {test}\n            then 1\n    end\n)"
+
+
+def hours_after(timestamp: str, hours: int) -> str:
+    return f"{{{{ dbt.dateadd('hour', {int(hours)}, '{timestamp}') }}}}"
+
+
+def anchor_join(alias: str, event: str) -> str:
+    """Join each event to its visitor's first `event` (the anchor of within_hours_after)."""
+    return (
+        "inner join (\n"
+        + indent(
+            "select\n    anchor_events.visitor_id,\n"
+            "    min(anchor_events.event_at) as anchor_at\n"
+            f"from {EVENTS} as anchor_events\n"
+            f"where anchor_events.event_name = {literal(event)}\n"
+            f"group by anchor_events.visitor_id"
+        )
+        + f"\n) as anchors\n    on {alias}.visitor_id = anchors.visitor_id"
+    )
+
+
+def window_predicates(at: str, window) -> list[str]:
+    """Predicates putting the time `at` in the window; every window ends at as_of."""
+    if window is None:
+        return [f"{at} <= {AS_OF}"]
+    if isinstance(window, LastDays):
+        return [f"{at} > {ago(days=window.last_days)}", f"{at} <= {AS_OF}"]
+    if isinstance(window, LastHours):
+        return [f"{at} > {ago(hours=window.last_hours)}", f"{at} <= {AS_OF}"]
+    if isinstance(window, Between):
+        start, end = window.between
+        # A date as the end means the whole day.
+        end_sql = (
+            f"{{{{ dbt.dateadd('day', 1, \"{literal(end)}\") }}}}"
+            if not hasattr(end, "hour")
+            else None
+        )
+        upper = f"{at} < {end_sql}" if end_sql else f"{at} <= {literal(end)}"
+        return [f"{at} >= {literal(start)}", upper, f"{at} <= {AS_OF}"]
+    if isinstance(window, WithinHoursAfter):
+        return [
+            f"{at} >= anchors.anchor_at",
+            f"{at} <= {hours_after('anchors.anchor_at', window.hours)}",
+            f"{at} <= {AS_OF}",
+        ]
+    raise TypeError(f"unknown window {window!r}")
+
+
+def aggregate_test(aggregated: str, operator: str, value) -> str:
+    if operator == "between":
+        low, high = value
+        return f"{aggregated} between {literal(low)} and {literal(high)}"
+    symbols = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "equals": "="}
+    return f"{aggregated} {symbols[operator]} {literal(value)}"

@@ -1,0 +1,97 @@
+"""Attribute and property filters -> SQL predicates.
+
+Text compares case-insensitively unless the filter says `case_sensitive: true`; values are
+lowered in Python and the column in SQL. Every value goes through segmart.sql.literal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from segmart.registry.models import Operator, _Comparison
+from segmart.registry.values import RelativeTime
+from segmart.sql import literal
+
+Kind = Literal["text", "number", "boolean", "timestamp", "json"]
+
+AS_OF = "{{ segmart.as_of() }}"
+
+
+def relative_time(value: RelativeTime) -> str:
+    return f"{{{{ dbt.dateadd('hour', -{int(value.hours)}, segmart.as_of()) }}}}"
+
+
+def value_sql(value: object) -> str:
+    if isinstance(value, RelativeTime):
+        return relative_time(value)
+    return literal(value)
+
+
+def kind_of_values(values: tuple) -> Kind:
+    """How a property (untyped JSON) is compared, from the filter's values."""
+    if all(isinstance(v, bool) for v in values):
+        return "boolean"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "number"
+    if all(isinstance(v, date | datetime | RelativeTime) for v in values):
+        return "timestamp"
+    return "text"
+
+
+def predicate(column: str, kind: Kind, comparison: _Comparison) -> str:
+    """The SQL predicate `comparison` makes of `column` (an expression of the given kind)."""
+    operator = comparison.operator
+    value = comparison.value
+    fold = kind == "text" and not comparison.case_sensitive
+
+    def text(v: object) -> object:
+        return v.lower() if fold and isinstance(v, str) else v
+
+    subject = f"lower({column})" if fold else column
+
+    if operator in (Operator.IS_SET, Operator.IS_NOT_SET):
+        if kind == "text":
+            present = f"{column} is not null and {column} <> ''"
+            absent = f"({column} is null or {column} = '')"
+        else:
+            present, absent = f"{column} is not null", f"{column} is null"
+        return present if operator is Operator.IS_SET else absent
+
+    if operator in (Operator.EQUALS, Operator.IN, Operator.NOT_EQUALS, Operator.NOT_IN):
+        values = [value_sql(text(v)) for v in value]
+        negate = operator in (Operator.NOT_EQUALS, Operator.NOT_IN)
+        if len(values) == 1:
+            test = f"{subject} {'<>' if negate else '='} {values[0]}"
+        else:
+            test = f"{subject} {'not in' if negate else 'in'} ({', '.join(values)})"
+        # "Not equal to X" includes rows where the value is missing, as people mean it.
+        return f"({column} is null or {test})" if negate else test
+
+    if operator in (Operator.CONTAINS, Operator.STARTS_WITH, Operator.ENDS_WITH):
+        tests = []
+        for v in value:
+            needle = text(v)
+            if operator is Operator.CONTAINS:
+                tests.append(f"position({literal(needle)} in {subject}) > 0")
+            elif operator is Operator.STARTS_WITH:
+                tests.append(f"left({subject}, {len(needle)}) = {literal(needle)}")
+            else:
+                tests.append(f"right({subject}, {len(needle)}) = {literal(needle)}")
+        return tests[0] if len(tests) == 1 else "(" + " or ".join(tests) + ")"
+
+    if operator is Operator.REGEX:
+        # The pattern is the body of a call block, so it stays SQL text, never a Jinja string.
+        flags = "" if comparison.case_sensitive else "(?i)"
+        return (
+            f"{{% call segmart.regex_match({literal(column)}) %}}"
+            f"{literal(flags + value)}{{% endcall %}}"
+        )
+
+    symbols = {Operator.GT: ">", Operator.GTE: ">=", Operator.LT: "<", Operator.LTE: "<="}
+    if operator in symbols:
+        return f"{column} {symbols[operator]} {value_sql(value)}"
+    if operator is Operator.BETWEEN:
+        low, high = value
+        return f"{column} between {value_sql(low)} and {value_sql(high)}"
+    raise ValueError(f"unsupported operator {operator}")

@@ -1,0 +1,33 @@
+"""Small helpers to lay out generated SQL: indentation and boolean combination."""
+
+from __future__ import annotations
+
+import textwrap
+
+INDENT = "    "
+
+
+def indent(text: str, levels: int = 1) -> str:
+    return textwrap.indent(text, INDENT * levels)
+
+
+def combine(operator: str, parts: list[str]) -> str:
+    """Parts joined by `and` / `or`, one per line; multi-line parts in parentheses."""
+    if len(parts) == 1:
+        return parts[0]
+    wrapped = [f"(\n{indent(part)}\n)" if _has_top_level_logic(part) else part for part in parts]
+    return f"\n{operator} ".join(wrapped)
+
+
+def _has_top_level_logic(part: str) -> bool:
+    """Does the expression combine terms with and/or outside any parentheses of its own?"""
+    return any(line.startswith(("and ", "or ")) for line in part.splitlines()[1:])
+
+
+def parenthesize(text: str) -> str:
+    return f"(\n{indent(text)}\n)" if "\n" in text else f"({text})"
+
+
+def subquery_membership(key: str, query: str, negate: bool = False) -> str:
+    """`key in (query)`, with the query indented on its own lines."""
+    return f"{key} {'not in' if negate else 'in'} (\n{indent(query)}\n)"

@@ -1,0 +1,46 @@
+"""Write generated files, or check that the written ones are up to date (`compile --check`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from segmart.compiler.models import REGISTRY_MACRO, SEGMENT_MODELS_DIR, GeneratedFile
+from segmart.settings import PROJECT_DIR
+
+
+def _existing(project_dir: Path) -> set[Path]:
+    folder = project_dir / SEGMENT_MODELS_DIR
+    found = {p.relative_to(project_dir) for p in folder.glob("*")} if folder.exists() else set()
+    if (project_dir / REGISTRY_MACRO).exists():
+        found.add(REGISTRY_MACRO)
+    return found
+
+
+def write_generated(files: list[GeneratedFile], project_dir: Path = PROJECT_DIR) -> list[Path]:
+    """Write every file; remove generated files of segments no longer in the registry."""
+    wanted = {file.path for file in files}
+    for stale in _existing(project_dir) - wanted:
+        (project_dir / stale).unlink()
+    changed = []
+    for file in files:
+        target = project_dir / file.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_text() != file.text:
+            target.write_text(file.text)
+            changed.append(file.path)
+    return changed
+
+
+def check_generated(files: list[GeneratedFile], project_dir: Path = PROJECT_DIR) -> list[str]:
+    """Problems that make the written files differ from what the registry generates."""
+    problems = []
+    wanted = {file.path for file in files}
+    for stale in sorted(_existing(project_dir) - wanted):
+        problems.append(f"{stale}: generated for a segment no longer in the registry")
+    for file in files:
+        target = project_dir / file.path
+        if not target.exists():
+            problems.append(f"{file.path}: missing")
+        elif target.read_text() != file.text:
+            problems.append(f"{file.path}: out of date with the registry")
+    return problems

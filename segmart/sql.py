@@ -1,0 +1,48 @@
+"""The one path by which registry values enter generated SQL.
+
+Every value a registry author writes (a UTM value, a path, a regex, a number, a date) reaches
+SQL through `literal()`. Strings become standard SQL string literals with quotes doubled, and
+`{` is written as `chr(123)` because generated models are dbt Jinja templates: a value holding
+`{{`, `{%` or `{#` must stay data, never become template code. Nothing else is ever
+interpolated, so no value can change a query's structure (tests/test_sql_literals.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def literal(value: object) -> str:
+    """A SQL literal for a registry value: str, bool, int, float, date or datetime."""
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value!r}")
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"cast({string_literal(value.isoformat(sep=' '))} as timestamp)"
+    if isinstance(value, date):
+        return f"cast({string_literal(value.isoformat())} as date)"
+    if isinstance(value, str):
+        return string_literal(value)
+    raise TypeError(f"cannot write a {type(value).__name__} into SQL: {value!r}")
+
+
+def string_literal(text: str) -> str:
+    """'text' with quotes doubled; a `{` is spliced in as chr(123) (see the module docstring)."""
+    parts = text.replace("'", "''").split("{")
+    return " || chr(123) || ".join(f"'{part}'" for part in parts)
+
+
+def identifier(name: str) -> str:
+    """A column or table name from the registry: only validated lower-case slugs pass."""
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"not a safe SQL identifier: {name!r}")
+    return name
