@@ -89,7 +89,9 @@
                     max_line_size = 16777216
                 )
             ) as json_lines
-            where trim(raw_message) <> ''
+            -- Blank lines are no rows. CASE, so only lines that are not JSON get trimmed
+            -- (trimming every line was a third of the load time).
+            where case when json_valid(raw_message) then true else trim(raw_message) <> '' end
         {%- endset -%}
         {%- do readers.append(json_reader) -%}
     {%- endif -%}

@@ -43,10 +43,17 @@ parsed as (
         source_line,
         raw_message,
         -- One parse per line into a typed struct; unknown fields are ignored, missing ones null.
-        -- Valid JSON that is not an object ([1, 2], "text") is no message either.
+        -- Valid JSON that is not an object ([1, 2], "text") is no message either. Nested CASE,
+        -- not AND: DuckDB may evaluate both sides of an AND, and json_type fails on bad JSON.
         case
-            when json_valid(raw_message) and json_type(raw_message) = 'OBJECT'
-                then json_transform(raw_message, {{ segmart.sql_string(tojson(message_shape)) }})
+            when json_valid(raw_message)
+                then
+                    case
+                        when json_type(raw_message) = 'OBJECT'
+                            then json_transform(
+                                raw_message, {{ segmart.sql_string(tojson(message_shape)) }}
+                            )
+                    end
         end as message
     from raw_messages
 ),
