@@ -27,6 +27,7 @@
         'library': {'name': 'VARCHAR', 'version': 'VARCHAR'},
     },
 } -%}
+{%- set message_shape_sql = segmart.sql_string(tojson(message_shape)) %}
 {%- set new_files = segmart.raw_event_files(
     var('segmart_events'), loaded_relation=this if is_incremental() else none
 ) %}
@@ -50,9 +51,7 @@ parsed as (
                 then
                     case
                         when json_type(raw_message) = 'OBJECT'
-                            then json_transform(
-                                raw_message, {{ segmart.sql_string(tojson(message_shape)) }}
-                            )
+                            then json_transform(raw_message, {{ message_shape_sql }})
                     end
         end as message
     from raw_messages
