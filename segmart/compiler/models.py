@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from segmart.compiler.conditions import SESSION, USER, ConditionCompiler
+from segmart.compiler.library_doc import LIBRARY_DOC, library_markdown
 from segmart.compiler.sqltext import indent
 from segmart.registry.catalog import Catalog, load_catalog
 from segmart.registry.loader import Registry
@@ -47,6 +48,7 @@ def generated_files(registry: Registry, catalog: Catalog | None = None) -> list[
     ]
     files.append(GeneratedFile(SEGMENT_MODELS_DIR / "_segments.yml", properties_yaml(registry)))
     files.append(GeneratedFile(REGISTRY_MACRO, registry_macro(registry)))
+    files.append(GeneratedFile(LIBRARY_DOC, library_markdown(registry, source_label)))
     return files
 
 

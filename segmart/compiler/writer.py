@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from segmart.compiler.library_doc import LIBRARY_DOC
 from segmart.compiler.models import REGISTRY_MACRO, SEGMENT_MODELS_DIR, GeneratedFile
 from segmart.settings import PROJECT_DIR
 
@@ -11,8 +12,9 @@ from segmart.settings import PROJECT_DIR
 def _existing(project_dir: Path) -> set[Path]:
     folder = project_dir / SEGMENT_MODELS_DIR
     found = {p.relative_to(project_dir) for p in folder.glob("*")} if folder.exists() else set()
-    if (project_dir / REGISTRY_MACRO).exists():
-        found.add(REGISTRY_MACRO)
+    for single in (REGISTRY_MACRO, LIBRARY_DOC):
+        if (project_dir / single).exists():
+            found.add(single)
     return found
 
 
