@@ -11,7 +11,7 @@ from pathlib import Path
 
 from segmart.dbt import DbtCommandError, run_dbt
 from segmart.settings import EVENTS_ENV, Settings
-from segmart.warehouse import FIRST_QUERY, row_counts, run_sql
+from segmart.warehouse import FIRST_QUERY, SEGMENTS_QUERY, row_counts, run_sql
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,6 +265,8 @@ def _print_summary(settings: Settings) -> None:
     print("or from any DuckDB client, e.g. Python:")
     print(f"  duckdb.connect('{settings.duckdb_path}', read_only=True).sql('''...''')")
     print(f"\n{run_sql(settings.duckdb_path, FIRST_QUERY)}")
+    print("Saved segments (one table each: segments.<segment_name>):")
+    print(run_sql(settings.duckdb_path, SEGMENTS_QUERY + " limit 100"))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,13 @@ SUMMARY_TABLES = (
     "marts.page_views",
     "marts.sessions",
     "marts.users",
+    "segments.segment_memberships",
 )
+
+SEGMENTS_QUERY = """\
+select segment_name, grain, members, health_warning
+from segments.segment_catalog
+order by grain, segment_name"""
 
 FIRST_QUERY = """\
 select channel, count(*) as sessions, round(avg(duration_seconds)) as avg_seconds,
@@ -42,8 +48,26 @@ def row_counts(duckdb_path: Path, tables: tuple[str, ...] = SUMMARY_TABLES) -> d
         }
 
 
-def run_sql(duckdb_path: Path, sql: str) -> str:
-    """The result of a query, rendered as DuckDB's text table."""
+def run_sql(duckdb_path: Path, sql: str, max_rows: int = 200) -> str:
+    """The result of a query as a plain text table (at most max_rows rows)."""
     with connect_read_only(duckdb_path) as connection:
         relation = connection.sql(sql)
-        return str(relation) if relation is not None else "ok"
+        if relation is None:
+            return "ok"
+        names = relation.columns
+        rows = relation.fetchmany(max_rows + 1)
+    return format_table(names, rows[:max_rows], truncated=len(rows) > max_rows)
+
+
+def format_table(names: list[str], rows: list[tuple], truncated: bool = False) -> str:
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(names)]
+    lines = ["  ".join(name.ljust(width) for name, width in zip(names, widths, strict=True))]
+    lines.append("  ".join("-" * width for width in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.append(f"({len(rows)} rows{', more not shown' if truncated else ''})")
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
