@@ -1,0 +1,148 @@
+"""Benchmarks for the warehouse foundation, reported as ratios against baselines measured in
+the same run (never as absolute timing asserts).
+
+1. Full build (dbt run --full-refresh of every model) on N generated events, against one
+   hand-written DuckDB sessionization query over the same files.
+2. Incremental refresh of one new day over D days of history, against a full rebuild of all
+   D + 1 days.
+
+Usage:  .venv/bin/python bench/run.py --events 1000000 10000000 [--days 30] [--keep DIR]
+Writes bench/results/<UTC time>.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from segmart.dbt import run_dbt
+from segmart.sample_data import GeneratorConfig, generate
+from segmart.settings import Settings
+
+BENCH_DIR = Path(__file__).resolve().parent
+THREADS = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--days", type=int, default=30, help="days of history")
+    parser.add_argument("--work-dir", type=Path, help="where to write events and warehouses")
+    parser.add_argument("--results", type=Path, default=BENCH_DIR / "results")
+    args = parser.parse_args(argv)
+
+    work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="segmart-bench-"))
+    results = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "threads": THREADS,
+        "days": args.days,
+        "runs": [bench_size(events, args.days, work_dir / f"n{events}") for events in args.events],
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"{results['started_at'].replace(':', '')}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(render(results))
+    print(f"\nresults: {out}")
+    if not args.work_dir:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return 0
+
+
+def bench_size(events: int, days: int, work_dir: Path) -> dict:
+    """Measure one size: full build vs baseline, then one new day incrementally vs full."""
+    all_days = work_dir / "all-days"
+    summary = generate(all_days, GeneratorConfig(events=events, seed=1, days=days + 1))
+    files = sorted(summary.files)
+    raw_rows = summary.rows_written
+    history, new_day = files[:-1], files[-1]
+
+    baseline_seconds = time_baseline(files, work_dir / "baseline.duckdb")
+
+    full = Settings(events=str(all_days), duckdb_path=work_dir / "full.duckdb")
+    full_seconds, model_seconds = time_dbt_run(full, full_refresh=True, target=work_dir / "t1")
+
+    # Incremental: history first (not timed), then the new day's file arrives.
+    events_dir = work_dir / "arriving"
+    events_dir.mkdir()
+    for path in history:
+        shutil.copy(path, events_dir / path.name)
+    incremental = Settings(events=str(events_dir), duckdb_path=work_dir / "incremental.duckdb")
+    time_dbt_run(incremental, full_refresh=True, target=work_dir / "t2")
+    shutil.copy(new_day, events_dir / new_day.name)
+    incremental_seconds, _ = time_dbt_run(incremental, full_refresh=False, target=work_dir / "t2")
+
+    with duckdb.connect(str(full.duckdb_path), read_only=True) as connection:
+        sessions = connection.execute("select count(*) from marts.sessions").fetchone()[0]
+    return {
+        "events_requested": events,
+        "raw_rows": raw_rows,
+        "sessions": sessions,
+        "generate_seconds": round(summary.seconds, 2),
+        "baseline_query_seconds": round(baseline_seconds, 2),
+        "full_build_seconds": round(full_seconds, 2),
+        "full_build_vs_baseline": round(full_seconds / baseline_seconds, 2),
+        "full_build_events_per_second": round(raw_rows / full_seconds),
+        "incremental_new_day_seconds": round(incremental_seconds, 2),
+        "full_rebuild_seconds": round(full_seconds, 2),
+        "incremental_vs_full": round(incremental_seconds / full_seconds, 3),
+        "model_seconds": model_seconds,
+    }
+
+
+def time_baseline(files: list[Path], duckdb_path: Path) -> float:
+    file_list = "[" + ", ".join(f"'{path}'" for path in files) + "]"
+    sql = (BENCH_DIR / "baseline_sessionization.sql").read_text().format(files=file_list)
+    with duckdb.connect(str(duckdb_path), config={"threads": THREADS}) as connection:
+        started = time.perf_counter()
+        connection.execute(sql)
+        return time.perf_counter() - started
+
+
+def time_dbt_run(settings: Settings, *, full_refresh: bool, target: Path) -> tuple[float, dict]:
+    """Wall time of `dbt seed` + `dbt run`, and each model's own execution time."""
+    args = ["run", "--full-refresh"] if full_refresh else ["run"]
+    started = time.perf_counter()
+    run_dbt(["seed"], settings, target_path=target)
+    result = run_dbt(args, settings, target_path=target)
+    seconds = time.perf_counter() - started
+    per_model = {
+        node.node.name: round(node.execution_time, 2)
+        for node in result.result.results
+        if node.node.resource_type == "model"
+    }
+    return seconds, dict(sorted(per_model.items(), key=lambda item: -item[1]))
+
+
+def render(results: dict) -> str:
+    lines = [
+        "| raw rows | sessions | baseline query s | segmart full build s | ratio | events/s "
+        "| incremental new day s | vs full rebuild |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in results["runs"]:
+        lines.append(
+            f"| {run['raw_rows']:,} | {run['sessions']:,} | {run['baseline_query_seconds']} "
+            f"| {run['full_build_seconds']} | {run['full_build_vs_baseline']}x "
+            f"| {run['full_build_events_per_second']:,} | {run['incremental_new_day_seconds']} "
+            f"| {run['incremental_vs_full']}x |"
+        )
+    for run in results["runs"]:
+        total = sum(run["model_seconds"].values()) or 1
+        shares = ", ".join(
+            f"{name} {seconds}s ({seconds / total:.0%})"
+            for name, seconds in run["model_seconds"].items()
+        )
+        lines.append(f"\nmodel share of the full build at {run['raw_rows']:,} rows: {shares}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up from nothing and run the main job: sample events -> sessions -> users, on DuckDB.
+# Extra arguments go to `segmart demo` (e.g. --events 1000000).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/bootstrap.sh"
+cd "$root"
+exec "$root/.venv/bin/segmart" demo "$@"
