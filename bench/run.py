@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -73,10 +74,10 @@ def bench_size(events: int, days: int, work_dir: Path) -> dict:
     events_dir = work_dir / "arriving"
     events_dir.mkdir()
     for path in history:
-        shutil.copy(path, events_dir / path.name)
+        os.link(path, events_dir / path.name)  # same bytes, no 9 GB copy at 10M
     incremental = Settings(events=str(events_dir), duckdb_path=work_dir / "incremental.duckdb")
     time_dbt_run(incremental, full_refresh=True, target=work_dir / "t2")
-    shutil.copy(new_day, events_dir / new_day.name)
+    os.link(new_day, events_dir / new_day.name)
     incremental_seconds, _ = time_dbt_run(incremental, full_refresh=False, target=work_dir / "t2")
 
     with duckdb.connect(str(full.duckdb_path), read_only=True) as connection:
@@ -107,8 +108,11 @@ def time_baseline(files: list[Path], duckdb_path: Path) -> float:
 
 
 def time_dbt_run(settings: Settings, *, full_refresh: bool, target: Path) -> tuple[float, dict]:
-    """Wall time of `dbt seed` + `dbt run`, and each model's own execution time."""
-    args = ["run", "--full-refresh"] if full_refresh else ["run"]
+    """Wall time of `dbt seed` + `dbt run` of the foundation (events to users; segments are
+    benchmarked on their own), and each model's own execution time."""
+    args = ["run", "--exclude", "path:models/segments"]
+    if full_refresh:
+        args.append("--full-refresh")
     started = time.perf_counter()
     run_dbt(["seed"], settings, target_path=target)
     result = run_dbt(args, settings, target_path=target)
