@@ -35,8 +35,10 @@ def run_dbt(
     *,
     target_path: Path | None = None,
     quiet: bool = True,
+    project_dir: Path = PROJECT_DIR,
 ):
-    """Invoke `dbt <args>` against the project and return dbt's result; raise on failure."""
+    """Invoke `dbt <args>` against the project (`project_dir`, default segmart's own) and return
+    dbt's result; raise on failure."""
     from dbt.cli.main import dbtRunner  # imported lazily: dbt is slow to import
 
     settings = settings or Settings.from_env()
@@ -44,9 +46,9 @@ def run_dbt(
     cli_args = [
         *args,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
     ]
     if target_path is not None:
         cli_args += ["--target-path", str(target_path)]

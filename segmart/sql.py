@@ -3,8 +3,10 @@
 Every value a registry author writes (a UTM value, a path, a regex, a number, a date) reaches
 SQL through `literal()`. Strings become standard SQL string literals with quotes doubled, and
 `{` is written as `chr(123)` because generated models are dbt Jinja templates: a value holding
-`{{`, `{%` or `{#` must stay data, never become template code. Nothing else is ever
-interpolated, so no value can change a query's structure (tests/test_sql_literals.py).
+`{{`, `{%` or `{#` must stay data, never become template code. Line breaks are spliced in as
+`chr(10)` / `chr(13)` because generated SQL is re-indented line by line, which would otherwise put
+spaces inside a multi-line value. Nothing else is ever
+interpolated, so no value can change a query's structure (tests/test_segments_hostile.py).
 """
 
 from __future__ import annotations
@@ -35,10 +37,17 @@ def literal(value: object) -> str:
     raise TypeError(f"cannot write a {type(value).__name__} into SQL: {value!r}")
 
 
+_SPLICED = {"{": "chr(123)", "\n": "chr(10)", "\r": "chr(13)"}
+_SPLICE = re.compile("([{\n\r])")
+
+
 def string_literal(text: str) -> str:
-    """'text' with quotes doubled; a `{` is spliced in as chr(123) (see the module docstring)."""
-    parts = text.replace("'", "''").split("{")
-    return " || chr(123) || ".join(f"'{part}'" for part in parts)
+    """'text' with quotes doubled; `{` and line breaks are spliced in with chr() (see the module
+    docstring)."""
+    pieces = _SPLICE.split(text.replace("'", "''"))
+    # split() with a capture group alternates text, separator, text, ...
+    parts = [f"'{piece}'" if i % 2 == 0 else _SPLICED[piece] for i, piece in enumerate(pieces)]
+    return " || ".join(part for i, part in enumerate(parts) if part != "''" or len(parts) == 1)
 
 
 def identifier(name: str) -> str:

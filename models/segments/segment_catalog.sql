@@ -1,44 +1,11 @@
-{#- Every saved segment: its registry metadata, current size, the change at the last refresh,
-    and health warnings (empty, too small to decide on). Metadata comes from the generated
-    segment models' meta (segments/*.yml via `segmart compile`). -#}
-{%- set segments = segmart.registered_segments() %}
+{#- Every saved segment: its registry definition, current size, the change at the last refresh,
+    and health warnings (empty, too small to decide on). Definitions come from the generated
+    segment_definitions model (segments/*.yml via `segmart compile`). -#}
 
 with
 
 definitions as (
-    {%- for segment in segments %}
-    {%- set meta = segmart.segment_meta(segment.model) %}
-    select
-        '{{ segment.name }}' as segment_name,
-        {{ segmart.sql_string(meta.get('title', '')) }} as title,
-        {{ segmart.sql_string(meta.get('owner', '')) }} as owner,
-        {{ segmart.sql_string(meta.get('use_case', '')) }} as use_case,
-        {{ segmart.sql_string(meta.get('visibility', '')) }} as visibility,
-        '{{ segment.grain }}' as grain,
-        {{ segmart.sql_string(meta.get('refresh', '')) }} as refresh,
-        {{ segmart.sql_string(meta.get('segment_tags', []) | join(', ')) }} as tags,
-        {{ segmart.sql_string(meta.get('references', []) | join(', ')) }} as referenced_segments,
-        {{ segmart.sql_string(meta.get('registry_file', '')) }} as registry_file,
-        {{ segment.min_members }} as min_members
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-    {%- if not segments %}
-    select
-        cast(null as varchar) as segment_name,
-        cast(null as varchar) as title,
-        cast(null as varchar) as owner,
-        cast(null as varchar) as use_case,
-        cast(null as varchar) as visibility,
-        cast(null as varchar) as grain,
-        cast(null as varchar) as refresh,
-        cast(null as varchar) as tags,
-        cast(null as varchar) as referenced_segments,
-        cast(null as varchar) as registry_file,
-        cast(null as integer) as min_members
-    where false
-    {%- endif %}
+    select * from {{ ref('segment_definitions') }}
 ),
 
 sizes as (
@@ -56,9 +23,9 @@ last_changes as (
         count(case when change = 'entered' then 1 end) as entered_at_last_refresh,
         count(case when change = 'exited' then 1 end) as exited_at_last_refresh
     from {{ ref('segment_membership_changes') }}
-    where recorded_at = (
-        select max(latest.recorded_at) from {{ ref('segment_membership_changes') }} as latest
-    )
+    -- This refresh (catalog and changes are built in one dbt invocation): a refresh that
+    -- changed nothing reports zero, not the previous refresh's changes.
+    where recorded_at = {{ segmart.run_started() }}
     group by segment_name
 ),
 
@@ -66,6 +33,7 @@ final as (
     select
         definitions.segment_name,
         definitions.title,
+        definitions.description,
         definitions.owner,
         definitions.use_case,
         definitions.visibility,

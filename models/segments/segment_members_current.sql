@@ -6,27 +6,27 @@ with
 
 {% set segments = segmart.registered_segments() %}
 members as (
-    {%- for segment in segments %}
-    select
-        '{{ segment.name }}' as segment_name,
-        '{{ segment.grain }}' as grain,
-        {{ 'session_id' if segment.grain == 'session' else 'visitor_id' }} as member_key,
-        visitor_id,
-        refreshed_at
-    from {{ ref(segment.model) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-    {%- if not segments %}
-    select
-        cast(null as varchar) as segment_name,
-        cast(null as varchar) as grain,
-        cast(null as varchar) as member_key,
-        cast(null as varchar) as visitor_id,
-        cast(null as timestamp) as refreshed_at
-    where false
-    {%- endif %}
+    {% for segment in segments %}
+        select
+            '{{ segment.name }}' as segment_name,
+            '{{ segment.grain }}' as grain,
+            {{ 'session_id' if segment.grain == 'session' else 'visitor_id' }} as member_key,
+            visitor_id,
+            refreshed_at
+        from {{ ref(segment.model) }}
+        {% if not loop.last %}
+            union all
+        {% endif %}
+    {% endfor %}
+    {% if not segments %}
+        select
+            cast(null as varchar) as segment_name,
+            cast(null as varchar) as grain,
+            cast(null as varchar) as member_key,
+            cast(null as varchar) as visitor_id,
+            cast(null as timestamp) as refreshed_at
+        where false
+    {% endif %}
 )
 
 select * from members

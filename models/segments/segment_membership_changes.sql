@@ -15,32 +15,32 @@ current_members as (
 ),
 
 previous_members as (
-    {%- if is_incremental() %}
-    -- Members after the last refresh: each (segment, member)'s latest change is an entry.
-    select
-        latest.segment_name,
-        latest.grain,
-        latest.member_key,
-        latest.visitor_id
-    from (
+    {% if is_incremental() %}
+        -- Members after the last refresh: each (segment, member)'s latest change is an entry.
         select
-            history.*,
-            row_number() over (
-                partition by history.segment_name, history.member_key
-                order by history.recorded_at desc
-            ) as recency
-        from {{ this }} as history
-    ) as latest
-    where latest.recency = 1 and latest.change = 'entered'
-    {%- else %}
-    select
-        segment_name,
-        grain,
-        member_key,
-        visitor_id
-    from current_members
-    where false
-    {%- endif %}
+            latest.segment_name,
+            latest.grain,
+            latest.member_key,
+            latest.visitor_id
+        from (
+            select
+                history.*,
+                row_number() over (
+                    partition by history.segment_name, history.member_key
+                    order by history.recorded_at desc
+                ) as recency
+            from {{ this }} as history
+        ) as latest
+        where latest.recency = 1 and latest.change = 'entered'
+    {% else %}
+        select
+            segment_name,
+            grain,
+            member_key,
+            visitor_id
+        from current_members
+        where false
+    {% endif %}
 ),
 
 entered as (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from segmart.compiler import filters
-from segmart.compiler.sqltext import combine, indent, parenthesize, subquery_membership
+from segmart.compiler.sqltext import combine, indent, subquery_membership
 from segmart.registry.catalog import Catalog
 from segmart.registry.models import (
     Aggregate,
@@ -108,7 +108,12 @@ class ConditionCompiler:
         return combine("or", [self.compile(child) for child in condition.conditions])
 
     def _Not(self, condition: Not) -> str:
-        return f"not {parenthesize(self.compile(condition.condition))}"
+        # A condition SQL cannot decide for a row (a filter on a null column) does not hold, so
+        # its negation holds: plain `not` would keep the null and drop the row.
+        inner = self.compile(condition.condition)
+        if "\n" in inner:
+            return f"not coalesce(\n{indent(inner)},\n{indent('false')}\n)"
+        return f"not coalesce({inner}, false)"
 
     # --- attributes -------------------------------------------------------------------------
 
@@ -174,7 +179,10 @@ class ConditionCompiler:
         return subquery_membership(member_key, query, negate=True)
 
     def _Sequence(self, condition: Sequence) -> str:
-        same_session = condition.within == "same_session"
+        # At session grain a sequence is within the member session, `within` given or not.
+        same_session = condition.within == "same_session" or (
+            self.grain is SESSION and condition.within is None
+        )
         link = "session_id" if same_session else "visitor_id"
         positive = [step for step in condition.steps if isinstance(step, EventStep)]
         negative = [step for step in condition.steps if isinstance(step, NotStep)]
@@ -358,7 +366,8 @@ class ConditionCompiler:
         return subquery_membership(self.grain.member_key, query)
 
     def _InList(self, condition: InList) -> str:
-        seed = f"{{{{ ref('segment_list_{identifier(condition.list)}') }}}}"
+        # The seed is seeds/segment_lists/<list>.csv: dbt names a seed after its file.
+        seed = f"{{{{ ref('{identifier(condition.list)}') }}}}"
         if condition.by == "email":
             query = f"select lower(listed.email) from {seed} as listed"
             return subquery_membership("lower(users.email)", query)

@@ -6,6 +6,7 @@ lowered in Python and the column in SQL. Every value goes through segmart.sql.li
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Literal
 
@@ -37,6 +38,29 @@ def kind_of_values(values: tuple) -> Kind:
     if all(isinstance(v, date | datetime | RelativeTime) for v in values):
         return "timestamp"
     return "text"
+
+
+_JINJA_EXPRESSION = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+
+
+def jinja_argument(sql: str) -> str:
+    """Compiler-made SQL text (columns and macro calls such as `{{ segmart.json_text(...) }}`,
+    never registry values) as a Jinja expression that renders to it: the `{{ x }}` parts become
+    the expression x, the rest Jinja strings, joined with `~`."""
+    pieces = []
+    position = 0
+    for match in _JINJA_EXPRESSION.finditer(sql):
+        if match.start() > position:
+            pieces.append(_jinja_string(sql[position : match.start()]))
+        pieces.append(f"({match.group(1)})")
+        position = match.end()
+    if position < len(sql) or not pieces:
+        pieces.append(_jinja_string(sql[position:]))
+    return " ~ ".join(pieces)
+
+
+def _jinja_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def predicate(column: str, kind: Kind, comparison: _Comparison) -> str:
@@ -84,7 +108,7 @@ def predicate(column: str, kind: Kind, comparison: _Comparison) -> str:
         # The pattern is the body of a call block, so it stays SQL text, never a Jinja string.
         flags = "" if comparison.case_sensitive else "(?i)"
         return (
-            f"{{% call segmart.regex_match({literal(column)}) %}}"
+            f"{{% call segmart.regex_match({jinja_argument(column)}) %}}"
             f"{literal(flags + value)}{{% endcall %}}"
         )
 
