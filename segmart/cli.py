@@ -11,7 +11,15 @@ from pathlib import Path
 
 from segmart.dbt import DbtCommandError, run_dbt
 from segmart.settings import EVENTS_ENV, Settings
-from segmart.warehouse import FIRST_QUERY, SEGMENTS_QUERY, row_counts, run_sql
+from segmart.warehouse import (
+    FIRST_QUERY,
+    SEGMENTS_QUERY,
+    UNMATCHED_LISTS_QUERY,
+    fetch,
+    format_table,
+    row_counts,
+    run_sql,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,6 +275,10 @@ def _print_summary(settings: Settings) -> None:
     print(f"\n{run_sql(settings.duckdb_path, FIRST_QUERY)}")
     print("Saved segments (one table each: segments.<segment_name>):")
     print(run_sql(settings.duckdb_path, SEGMENTS_QUERY + " limit 100"))
+    names, rows, _ = fetch(settings.duckdb_path, UNMATCHED_LISTS_QUERY)
+    if rows:
+        print("\nImported list rows that match no known user (segments.segment_list_unmatched):")
+        print(format_table(names, rows))
 
 
 if __name__ == "__main__":

@@ -20,9 +20,23 @@ SUMMARY_TABLES = (
 )
 
 SEGMENTS_QUERY = """\
-select segment_name, grain, members, health_warning
+select segment_name, grain, members, health_warning, unseen_filter_values
 from segments.segment_catalog
 order by grain, segment_name"""
+
+# Imported list rows that match no user: shown so a list import never loses ids silently.
+UNMATCHED_LISTS_QUERY = """\
+select
+    list_name,
+    matched_by,
+    count(*) as unmatched_rows,
+    array_to_string(list_slice(list(shown_value order by shown_value), 1, 5), ', ') as examples
+from (
+    select distinct list_name, matched_by, coalesce(listed_value, '(blank)') as shown_value
+    from segments.segment_list_unmatched
+)
+group by list_name, matched_by
+order by list_name"""
 
 FIRST_QUERY = """\
 select channel, count(*) as sessions, round(avg(duration_seconds)) as avg_seconds,
@@ -50,13 +64,21 @@ def row_counts(duckdb_path: Path, tables: tuple[str, ...] = SUMMARY_TABLES) -> d
 
 def run_sql(duckdb_path: Path, sql: str, max_rows: int = 200) -> str:
     """The result of a query as a plain text table (at most max_rows rows)."""
+    names, rows, truncated = fetch(duckdb_path, sql, max_rows)
+    if names is None:
+        return "ok"
+    return format_table(names, rows, truncated=truncated)
+
+
+def fetch(duckdb_path: Path, sql: str, max_rows: int = 200) -> tuple[list | None, list, bool]:
+    """(column names, at most max_rows rows, whether more rows exist); names are None for a
+    statement that returns no result."""
     with connect_read_only(duckdb_path) as connection:
         relation = connection.sql(sql)
         if relation is None:
-            return "ok"
-        names = relation.columns
+            return None, [], False
         rows = relation.fetchmany(max_rows + 1)
-    return format_table(names, rows[:max_rows], truncated=len(rows) > max_rows)
+        return relation.columns, rows[:max_rows], len(rows) > max_rows
 
 
 def format_table(names: list[str], rows: list[tuple], truncated: bool = False) -> str:

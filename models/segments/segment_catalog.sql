@@ -1,5 +1,6 @@
 {#- Every saved segment: its registry definition, current size, the change at the last refresh,
-    and health warnings (empty, too small to decide on). Definitions come from the generated
+    and health warnings (empty, a filter value that never occurs in the data, too small to
+    decide on). Definitions come from the generated
     segment_definitions model (segments/*.yml via `segmart compile`). -#}
 
 with
@@ -29,6 +30,27 @@ last_changes as (
     group by segment_name
 ),
 
+unseen_values as (
+    select
+        segment_name,
+        {{ dbt.listagg(
+            "column_name || ' = ' || filter_value",
+            "', '",
+            "order by column_name, filter_value"
+        ) }} as unseen_filter_values
+    from {{ ref('segment_filter_values') }}
+    where not occurs_in_data
+    group by segment_name
+),
+
+unmatched_lists as (
+    select
+        segment_name,
+        count(*) as unmatched_list_rows
+    from {{ ref('segment_list_unmatched') }}
+    group by segment_name
+),
+
 final as (
     select
         definitions.segment_name,
@@ -49,13 +71,19 @@ final as (
         coalesce(last_changes.exited_at_last_refresh, 0) as exited_at_last_refresh,
         sizes.last_refreshed_at,
         definitions.min_members,
+        unseen_values.unseen_filter_values,
+        coalesce(unmatched_lists.unmatched_list_rows, 0) as unmatched_list_rows,
+        -- The most pressing warning; the columns above give the details.
         case
             when coalesce(sizes.members, 0) = 0 then 'empty'
+            when unseen_values.unseen_filter_values is not null then 'unseen_filter_value'
             when sizes.members < definitions.min_members then 'too_small'
         end as health_warning
     from definitions
     left join sizes on definitions.segment_name = sizes.segment_name
     left join last_changes on definitions.segment_name = last_changes.segment_name
+    left join unseen_values on definitions.segment_name = unseen_values.segment_name
+    left join unmatched_lists on definitions.segment_name = unmatched_lists.segment_name
 )
 
 select * from final

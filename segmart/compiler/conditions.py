@@ -50,6 +50,14 @@ PAGE_FIELDS = {
 }
 
 
+# How an in_list matches: (users-side key, list-side key) by list column. Emails ignore case;
+# ids are text in the marts while a CSV of numbers loads as integers.
+LIST_KEYS = {
+    "email": ("lower(users.email)", "lower(listed.email)"),
+    "user_id": ("users.user_id", "cast(listed.user_id as varchar)"),
+}
+
+
 class CompileError(ValueError):
     """A valid registry entry the compiler cannot express (names the segment)."""
 
@@ -366,13 +374,14 @@ class ConditionCompiler:
         return subquery_membership(self.grain.member_key, query)
 
     def _InList(self, condition: InList) -> str:
-        # The seed is seeds/segment_lists/<list>.csv: dbt names a seed after its file.
-        seed = f"{{{{ ref('{identifier(condition.list)}') }}}}"
-        if condition.by == "email":
-            query = f"select lower(listed.email) from {seed} as listed"
-            return subquery_membership("lower(users.email)", query)
-        query = f"select cast(listed.user_id as varchar) from {seed} as listed"
-        return subquery_membership("users.user_id", query)
+        user_key, listed_key = LIST_KEYS[condition.by]
+        query = f"select {listed_key} from {list_seed(condition.list)} as listed"
+        return subquery_membership(user_key, query)
+
+
+def list_seed(list_name: str) -> str:
+    # The seed is seeds/segment_lists/<list>.csv: dbt names a seed after its file.
+    return f"{{{{ ref('{identifier(list_name)}') }}}}"
 
 
 def where_clause(tests: list[str], keyword: str = "where") -> str:

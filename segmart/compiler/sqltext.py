@@ -31,3 +31,10 @@ def parenthesize(text: str) -> str:
 def subquery_membership(key: str, query: str, negate: bool = False) -> str:
     """`key in (query)`, with the query indented on its own lines."""
     return f"{key} {'not in' if negate else 'in'} (\n{indent(query)}\n)"
+
+
+def empty_select(columns: dict[str, str]) -> str:
+    """A select of no rows with these columns (name -> SQL type): what a generated union over the
+    registry becomes when the registry has nothing to union."""
+    typed = ",\n".join(f"cast(null as {kind}) as {name}" for name, kind in columns.items())
+    return f"select\n{indent(typed)}\nwhere false"

@@ -1,0 +1,235 @@
+"""Generated checks of the registry against the data, refreshed with the segments:
+
+- segment_filter_values: every text value a segment compares with (equals / not_equals / in /
+  not_in on text columns, and every event name), and whether it occurs in the data. A value that
+  never occurs is most likely misspelled ("Moblie", "order_complete"): the catalog warns.
+- segment_list_unmatched: the rows of imported CSV lists (in_list) whose user id or email matches
+  no known user, so a list import never drops ids silently.
+
+Values reach SQL only through segmart.sql.literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from segmart.compiler.conditions import EVENTS, LIST_KEYS, SESSIONS, USERS, list_seed
+from segmart.compiler.sqltext import empty_select, indent
+from segmart.registry.catalog import Catalog
+from segmart.registry.loader import Registry
+from segmart.registry.models import (
+    EQUALITY_OPERATORS,
+    AttributeFilter,
+    InList,
+    Segment,
+    Sequence,
+)
+from segmart.sql import identifier, literal
+
+FILTER_VALUES_MODEL = "segment_filter_values"
+LIST_UNMATCHED_MODEL = "segment_list_unmatched"
+
+# Fields whose text is an event name (docs/registry.md): `event` on every behaviour condition,
+# and the anchor event of a within_hours_after window.
+_EVENT_NAME_FIELDS = ("event", "within_hours_after")
+_TABLES = {"sessions": SESSIONS, "users": USERS, "events": EVENTS}
+
+
+@dataclass(frozen=True)
+class FilterValue:
+    segment: str
+    table: str  # sessions, users or events
+    column: str
+    value: str
+    case_sensitive: bool
+
+
+def segment_filter_values(segment: Segment, catalog: Catalog) -> list[FilterValue]:
+    """The text values `segment` compares with, in registry order, without repeats."""
+    default = "sessions" if segment.grain == "session" else "users"
+    found = dict.fromkeys(_walk(segment, segment.where, default, catalog))
+    return list(found)
+
+
+def _walk(segment: Segment, node: object, table: str, catalog: Catalog) -> Iterator[FilterValue]:
+    if isinstance(node, tuple | list):
+        for item in node:
+            yield from _walk(segment, item, table, catalog)
+        return
+    if not isinstance(node, BaseModel):
+        return
+    if isinstance(node, AttributeFilter):
+        yield from _attribute_values(segment, node, table, catalog)
+        return
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if name in _EVENT_NAME_FIELDS and isinstance(value, str):
+            yield FilterValue(segment.name, "events", "event_name", value, True)
+        elif isinstance(node, Sequence) and name == "session_where":
+            yield from _walk(segment, value, "sessions", catalog)
+        else:
+            yield from _walk(segment, value, table, catalog)
+
+
+def _attribute_values(
+    segment: Segment, item: AttributeFilter, table: str, catalog: Catalog
+) -> Iterator[FilterValue]:
+    table = "users" if item.is_user_column else table
+    column = getattr(catalog, table)[item.column]
+    if column.kind != "text" or item.operator not in EQUALITY_OPERATORS:
+        return
+    for value in item.value:
+        if isinstance(value, str):
+            yield FilterValue(segment.name, table, column.name, value, item.case_sensitive)
+
+
+# --- segment_filter_values ----------------------------------------------------------------------
+
+
+def filter_values_sql(registry: Registry, catalog: Catalog) -> str:
+    values = [value for segment in registry for value in segment_filter_values(segment, catalog)]
+    listed = "\nunion all\n".join(_value_row(value) for value in values) or empty_select(
+        {
+            "segment_name": "varchar",
+            "table_name": "varchar",
+            "column_name": "varchar",
+            "filter_value": "varchar",
+            "case_sensitive": "boolean",
+        }
+    )
+    columns = sorted({(value.table, value.column) for value in values})
+    observed = "\nunion all\n".join(
+        _observed_select(table, column) for table, column in columns
+    ) or empty_select(
+        {"table_name": "varchar", "column_name": "varchar", "observed_value": "varchar"}
+    )
+    return (
+        _HEADER
+        + "-- Each text value a segment compares with, and whether it occurs in the data.\n\n"
+        + "with\n\n"
+        + f"filter_values as (\n{indent(listed)}\n),\n\n"
+        + f"observed_values as (\n{indent(observed)}\n),\n\n"
+        + _FILTER_VALUES_FINAL
+    )
+
+
+_FILTER_VALUES_FINAL = """\
+final as (
+    select
+        filter_values.segment_name,
+        filter_values.table_name,
+        filter_values.column_name,
+        filter_values.filter_value,
+        filter_values.case_sensitive,
+        count(observed_values.observed_value) > 0 as occurs_in_data
+    from filter_values
+    left join observed_values
+        on
+            filter_values.table_name = observed_values.table_name
+            and filter_values.column_name = observed_values.column_name
+            and (
+                filter_values.filter_value = observed_values.observed_value
+                or (
+                    not filter_values.case_sensitive
+                    and lower(filter_values.filter_value)
+                    = lower(observed_values.observed_value)
+                )
+            )
+    group by
+        filter_values.segment_name,
+        filter_values.table_name,
+        filter_values.column_name,
+        filter_values.filter_value,
+        filter_values.case_sensitive
+)
+
+select * from final
+"""
+
+
+def _value_row(value: FilterValue) -> str:
+    return "select\n" + indent(
+        f"{literal(value.segment)} as segment_name,\n"
+        f"{literal(value.table)} as table_name,\n"
+        f"{literal(value.column)} as column_name,\n"
+        f"{literal(value.value)} as filter_value,\n"
+        f"{literal(value.case_sensitive)} as case_sensitive"
+    )
+
+
+def _observed_select(table: str, column: str) -> str:
+    """The distinct values of one column (scanned once however many segments filter on it)."""
+    column = identifier(column)
+    return (
+        "select distinct\n"
+        + indent(
+            f"{literal(table)} as table_name,\n"
+            f"{literal(column)} as column_name,\n"
+            f"cast({table}.{column} as varchar) as observed_value"
+        )
+        + f"\nfrom {_TABLES[table]} as {table}"
+    )
+
+
+# --- segment_list_unmatched ---------------------------------------------------------------------
+
+
+def list_unmatched_sql(registry: Registry) -> str:
+    uses = sorted(
+        {
+            (segment.name, condition.list, condition.by)
+            for segment in registry
+            for condition in _lists(segment.where)
+        }
+    )
+    body = "\nunion all\n".join(_unmatched_select(*use) for use in uses) or empty_select(
+        {
+            "segment_name": "varchar",
+            "list_name": "varchar",
+            "matched_by": "varchar",
+            "listed_value": "varchar",
+        }
+    )
+    return (
+        _HEADER + "-- Rows of imported lists (seeds/segment_lists/) that match no known user.\n"
+        "\n"
+        "with\n"
+        "\n"
+        f"unmatched as (\n{indent(body)}\n)\n"
+        "\n"
+        "select * from unmatched\n"
+    )
+
+
+def _lists(node: object) -> Iterator[InList]:
+    if isinstance(node, InList):
+        yield node
+    elif isinstance(node, tuple | list):
+        for item in node:
+            yield from _lists(item)
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _lists(getattr(node, name))
+
+
+def _unmatched_select(segment: str, list_name: str, by: str) -> str:
+    user_key, listed_key = LIST_KEYS[by]
+    return (
+        "select\n"
+        + indent(
+            f"{literal(segment)} as segment_name,\n"
+            f"{literal(list_name)} as list_name,\n"
+            f"{literal(by)} as matched_by,\n"
+            f"cast(listed.{identifier(by)} as varchar) as listed_value"
+        )
+        + f"\nfrom {list_seed(list_name)} as listed\n"
+        "where not exists (\n"
+        + indent(f"select 1 from {USERS} as users\nwhere {user_key} = {listed_key}")
+        + "\n)"
+    )
+
+
+_HEADER = "-- Generated by `segmart compile` from segments/. Do not edit.\n"
