@@ -5,6 +5,8 @@ the same run (never as absolute timing asserts).
    hand-written DuckDB sessionization query over the same files.
 2. Incremental refresh of one new day over D days of history, against a full rebuild of all
    D + 1 days.
+3. Every starter segment plus 100 generated ones materialized on the full build's warehouse,
+   against rebuilding `sessions` in the same run (bench/segments.py).
 
 Usage:  .venv/bin/python bench/run.py --events 1000000 10000000 [--days 30] [--keep DIR]
 Writes bench/results/<UTC time>.json and prints a Markdown table.
@@ -27,6 +29,7 @@ import duckdb
 from segmart.dbt import run_dbt
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import Settings
+from segments import bench_segments
 
 BENCH_DIR = Path(__file__).resolve().parent
 THREADS = 2
@@ -69,6 +72,7 @@ def bench_size(events: int, days: int, work_dir: Path) -> dict:
 
     full = Settings(events=str(all_days), duckdb_path=work_dir / "full.duckdb")
     full_seconds, model_seconds = time_dbt_run(full, full_refresh=True, target=work_dir / "t1")
+    segments = bench_segments(full, work_dir / "segments")
 
     # Incremental: history first (not timed), then the new day's file arrives.
     events_dir = work_dir / "arriving"
@@ -95,6 +99,7 @@ def bench_size(events: int, days: int, work_dir: Path) -> dict:
         "full_rebuild_seconds": round(full_seconds, 2),
         "incremental_vs_full": round(incremental_seconds / full_seconds, 3),
         "model_seconds": model_seconds,
+        "segments": segments,
     }
 
 
@@ -137,6 +142,19 @@ def render(results: dict) -> str:
             f"| {run['full_build_seconds']} | {run['full_build_vs_baseline']}x "
             f"| {run['full_build_events_per_second']:,} | {run['incremental_new_day_seconds']} "
             f"| {run['incremental_vs_full']}x |"
+        )
+    lines += [
+        "",
+        "| raw rows | segments | sessions build s | all segments build s | ratio "
+        "| mean per segment s |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in results["runs"]:
+        seg = run["segments"]
+        lines.append(
+            f"| {run['raw_rows']:,} | {seg['segments']} | {seg['sessions_build_seconds']} "
+            f"| {seg['segments_build_seconds']} | {seg['segments_vs_sessions']}x "
+            f"| {seg['mean_segment_seconds']} |"
         )
     for run in results["runs"]:
         total = sum(run["model_seconds"].values()) or 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,13 +21,12 @@ from test_rules_support import message, write_events
 
 from segmart.compiler import generated_files, write_generated
 from segmart.dbt import run_dbt
+from segmart.project_copy import copy_project
 from segmart.registry import Registry, load_registry
-from segmart.settings import PROJECT_DIR, Settings
+from segmart.settings import Settings
 
 AS_OF = datetime(2024, 6, 1)
 AS_OF_TEXT = "2024-06-01T00:00:00"
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
-PROJECT_FOLDERS = ("models", "macros", "seeds", Path("tests") / "dbt")
 BUILD_THREADS = "4"
 
 
@@ -190,11 +188,7 @@ class SegmentProject:
     @classmethod
     def create(cls, root: Path) -> SegmentProject:
         project = cls(root)
-        project.project_dir.mkdir(parents=True)
-        for name in PROJECT_FILES:
-            shutil.copy2(PROJECT_DIR / name, project.project_dir / name)
-        for folder in PROJECT_FOLDERS:
-            shutil.copytree(PROJECT_DIR / folder, project.project_dir / folder)
+        copy_project(project.project_dir)
         project.segments_dir.mkdir()
         project.events_dir.mkdir()
         return project
