@@ -13,11 +13,13 @@ events as (
             try_cast(message.receivedat as timestamptz)
         ) as event_at
     from (
+        -- CASE, not only the WHERE below: DuckDB may run the projection before the filter, and
+        -- a truncated line must not fail the whole query.
         select
-            json_transform(
+            case when json_valid(raw_line) then json_transform(
                 raw_line,
                 '{{"anonymousId": "VARCHAR", "type": "VARCHAR", "timestamp": "VARCHAR", "receivedAt": "VARCHAR"}}'
-            ) as message
+            ) end as message
         from read_csv(
             {files},
             columns = {{'raw_line': 'VARCHAR'}},
