@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from timing import timed_run
 
 from segmart.dbt import run_dbt
 from segmart.sample_data import GeneratorConfig, generate
@@ -120,14 +121,8 @@ def time_dbt_run(settings: Settings, *, full_refresh: bool, target: Path) -> tup
         args.append("--full-refresh")
     started = time.perf_counter()
     run_dbt(["seed"], settings, target_path=target)
-    result = run_dbt(args, settings, target_path=target)
-    seconds = time.perf_counter() - started
-    per_model = {
-        node.node.name: round(node.execution_time, 2)
-        for node in result.result.results
-        if node.node.resource_type == "model"
-    }
-    return seconds, dict(sorted(per_model.items(), key=lambda item: -item[1]))
+    _, per_model = timed_run(args, settings, target)
+    return time.perf_counter() - started, per_model
 
 
 def render(results: dict) -> str:

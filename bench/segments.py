@@ -17,13 +17,12 @@ import copy
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
+from timing import timed_run
 
 from segmart.compiler import generated_files, write_generated
-from segmart.dbt import run_dbt
 from segmart.project_copy import copy_project
 from segmart.registry import load_registry
 from segmart.settings import PROJECT_DIR, Settings
@@ -61,10 +60,10 @@ def bench_segments(settings: Settings, work_dir: Path, generated: int = 100) -> 
 
     target = work_dir / "target"
     sessions_seconds, _ = timed_run(
-        ["run", "--select", "sessions", "--full-refresh"], settings, project, target
+        ["run", "--select", "sessions", "--full-refresh"], settings, target, project
     )
     segments_seconds, per_model = timed_run(
-        ["run", "--select", "path:models/segments", "--full-refresh"], settings, project, target
+        ["run", "--select", "path:models/segments", "--full-refresh"], settings, target, project
     )
     segment_models = {name: s for name, s in per_model.items() if name.startswith("seg_")}
     return {
@@ -99,19 +98,6 @@ def scaled(node, scale: int, key: str | None = None):
     if key in SCALED_KEYS and isinstance(node, int) and not isinstance(node, bool):
         return node * scale
     return node
-
-
-def timed_run(args: list[str], settings: Settings, project: Path, target: Path):
-    """Wall seconds of one dbt invocation, and each model's execution seconds (slowest first)."""
-    started = time.perf_counter()
-    result = run_dbt(args, settings, target_path=target, project_dir=project)
-    seconds = time.perf_counter() - started
-    per_model = {
-        item.node.name: round(item.execution_time, 2)
-        for item in result.result.results
-        if item.node.resource_type == "model"
-    }
-    return seconds, dict(sorted(per_model.items(), key=lambda item: -item[1]))
 
 
 if __name__ == "__main__":
