@@ -1,0 +1,173 @@
+"""The assets: every dbt model and seed (with dbt tests as asset checks), and the raw event files
+as an observable source."""
+
+import json
+import warnings
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    Backoff,
+    BetaWarning,
+    DataVersion,
+    Failure,
+    Jitter,
+    MetadataValue,
+    ObserveResult,
+    Output,
+    RetryPolicy,
+    observable_source_asset,
+)
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.project import run_target_path
+from orchestration.raw_files import batch_key, list_raw_files
+from orchestration.resources import WarehouseResource
+from orchestration.translator import SOURCES_GROUP, SegmartTranslator
+from segmart.dbt import _environment
+
+RAW_EVENTS_KEY = AssetKey(["segment", "raw_event_files"])
+# Every op that writes the DuckDB file is in this pool; the instance limits it to one run at a
+# time (orchestration/dagster.yaml), whatever launched the run: schedule, sensor or a person.
+WAREHOUSE_POOL = "segmart_duckdb"
+# Transient failures (a reader briefly holding the DuckDB file, a killed process) are retried
+# with backoff; failed data tests are not (Failure(allow_retries=False)).
+RETRY_POLICY = RetryPolicy(
+    max_retries=3, delay=20, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
+)
+# Row counts are taken of tables only: counting a view re-runs it (staging views read raw files).
+_COUNTED_MATERIALIZATIONS = {"table", "incremental", "seed", "snapshot"}
+
+
+def _observe_raw_event_files(warehouse: WarehouseResource) -> ObserveResult:
+    files = list_raw_files(warehouse.events)
+    newest = max((file.mtime_ns for file in files), default=0)
+    return ObserveResult(
+        data_version=DataVersion(batch_key(f"{f.path}:{f.size}:{f.mtime_ns}" for f in files)),
+        metadata={
+            "location": MetadataValue.path(warehouse.events),
+            "files": len(files),
+            "bytes": sum(file.size for file in files),
+            "newest_file_at": MetadataValue.timestamp(newest / 1e9) if files else None,
+        },
+    )
+
+
+with warnings.catch_warnings():  # observable source assets are "beta" in dagster 1.13
+    warnings.simplefilter("ignore", BetaWarning)
+    raw_event_files = observable_source_asset(
+        key=RAW_EVENTS_KEY,
+        group_name=SOURCES_GROUP,
+        description="Raw Segment event files (JSON lines / Parquet) at SEGMART_EVENTS. "
+        "Observing lists them; the data version changes when a file arrives.",
+    )(_observe_raw_event_files)
+
+
+def build_dbt_assets(manifest: Path, project=None):
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        dagster_dbt_translator=SegmartTranslator(),
+        pool=WAREHOUSE_POOL,
+        retry_policy=RETRY_POLICY,
+    )
+    def segmart_dbt(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ) -> Iterator[Any]:
+        yield from run_dbt_build(context, dbt, warehouse)
+
+    return segmart_dbt
+
+
+def run_dbt_build(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """`dbt build` of the selected assets and checks. dbt runs each test right after its model
+    and skips everything downstream of a failed one (error severity), so bad sessions or users
+    never reach the segments; the run then fails and names the failed checks and skipped assets.
+    Row counts are attached once dbt has exited and released the DuckDB file."""
+    settings = warehouse.settings
+    with _environment(settings.as_env()):
+        invocation = dbt.cli(
+            ["build"],
+            context=context,
+            raise_on_error=False,
+            target_path=run_target_path(settings),
+        )
+        events = list(invocation.stream())
+    manifest = invocation.manifest
+    relations = {
+        event.output_name: _relation(manifest, event.metadata)
+        for event in events
+        if isinstance(event, Output) and _relation(manifest, event.metadata)
+    }
+    counts = warehouse.row_counts(relations)
+    failed_checks = []
+    for event in events:
+        if isinstance(event, Output) and event.output_name in counts:
+            rows = counts[event.output_name]
+            event = event.with_metadata(
+                {**event.metadata, "dagster/row_count": MetadataValue.int(rows)}
+            )
+        elif (
+            isinstance(event, AssetCheckResult)
+            and not event.passed
+            and event.severity == AssetCheckSeverity.ERROR
+        ):
+            failed_checks.append(f"{event.asset_key.to_user_string()}:{event.check_name}")
+        yield event
+    if invocation.is_successful():
+        return
+    run_results = _run_results(invocation)
+    skipped = sorted(
+        _asset_name(manifest, result["unique_id"])
+        for result in run_results
+        if result.get("status") == "skipped" and result["unique_id"].startswith(("model.", "seed."))
+    )
+    if failed_checks:
+        description = f"dbt tests failed: {', '.join(failed_checks)}. " + (
+            f"{len(skipped)} downstream asset(s) were not refreshed and keep their last good "
+            f"version: {', '.join(skipped)}."
+            if skipped
+            else "No downstream asset depended on them."
+        )
+        context.log.error(description)
+        raise Failure(
+            description=description,
+            metadata={
+                "failed_checks": MetadataValue.json(failed_checks),
+                "skipped_assets": MetadataValue.json(skipped),
+                "finished_at": datetime.now(UTC).isoformat(),
+            },
+            allow_retries=False,  # bad data does not get better by retrying
+        )
+    # dbt itself failed (a model error, a locked file): raise its error, which the retry policy
+    # retries with backoff.
+    raise invocation.get_error() or Failure(description="dbt build failed")
+
+
+def _relation(manifest: Mapping[str, Any], metadata: Mapping[str, Any]) -> str | None:
+    unique_id = metadata.get("unique_id")
+    unique_id = getattr(unique_id, "value", unique_id)
+    node = manifest.get("nodes", {}).get(unique_id) if unique_id else None
+    if not node or node.get("config", {}).get("materialized") not in _COUNTED_MATERIALIZATIONS:
+        return None
+    return f'"{node["schema"]}"."{node["alias"]}"'
+
+
+def _asset_name(manifest: Mapping[str, Any], unique_id: str) -> str:
+    node = manifest.get("nodes", {}).get(unique_id)
+    return f"{node['schema']}/{node['alias']}" if node else unique_id
+
+
+def _run_results(invocation) -> list[dict[str, Any]]:
+    try:
+        return invocation.get_artifact("run_results.json").get("results", [])
+    except (FileNotFoundError, json.JSONDecodeError):
+        return []

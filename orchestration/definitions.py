@@ -1,0 +1,44 @@
+"""segmart's one Dagster `Definitions` object.
+
+    dagster dev -m orchestration.definitions      (scripts/ui.sh does this with the project's
+                                                   instance settings)
+
+Loading it compiles the segment registry and parses the dbt project when either changed
+(orchestration/project.py), so the assets always match segments/*.yml.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dagster import Definitions
+
+from orchestration.assets import build_dbt_assets, raw_event_files
+from orchestration.project import dbt_project, manifest_path, prepare_on_import
+from orchestration.resources import WarehouseResource, dbt_resource
+from orchestration.schedules import build_jobs_and_schedules, warehouse_tags
+from orchestration.sensors import build_raw_files_sensor
+from segmart.settings import Settings
+
+
+def build_definitions(settings: Settings | None = None) -> Definitions:
+    settings = settings or Settings.from_env()
+    manifest = json.loads(manifest_path().read_text())
+    dbt_assets_def = build_dbt_assets(manifest_path(), project=dbt_project())
+    jobs, schedules = build_jobs_and_schedules(
+        dbt_assets_def, manifest, warehouse_tags(str(settings.duckdb_path))
+    )
+    return Definitions(
+        assets=[raw_event_files, dbt_assets_def],
+        jobs=jobs,
+        schedules=schedules,
+        sensors=[build_raw_files_sensor(jobs[0])],
+        resources={
+            "dbt": dbt_resource(settings),
+            "warehouse": WarehouseResource.from_settings(settings),
+        },
+    )
+
+
+prepare_on_import()
+defs = build_definitions()

@@ -1,0 +1,69 @@
+"""The raw event files at SEGMART_EVENTS, listed the way dbt's ingest lists them
+(macros/ingest/raw_event_files.sql): one file, a folder searched recursively, or a glob; only
+JSON lines and Parquet files."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_SUFFIXES = (".parquet", ".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+
+
+@dataclass(frozen=True)
+class RawFile:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def is_event_file(path: str) -> bool:
+    return path.lower().endswith(_SUFFIXES)
+
+
+def _is_glob(location: str) -> bool:
+    return any(char in location for char in "*?[")
+
+
+def list_raw_files(location: str) -> list[RawFile]:
+    """Every event file at the location, sorted by path (missing location: none)."""
+    if _is_glob(location):
+        candidates: Iterable[str] = glob.glob(location, recursive=True)
+    elif os.path.isfile(location):
+        candidates = [location]
+    elif os.path.isdir(location):
+        candidates = (
+            os.path.join(root, name) for root, _, names in os.walk(location) for name in names
+        )
+    else:
+        candidates = []
+    found = []
+    for path in candidates:
+        if not is_event_file(path):
+            continue
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:  # removed while listing
+            continue
+        if os.path.isfile(path):
+            found.append(RawFile(path, stat.st_size, stat.st_mtime_ns))
+    return sorted(found, key=lambda file: file.path)
+
+
+def relative_name(location: str, path: str) -> str:
+    """A file's name relative to the location's folder (keeps sensor cursors short)."""
+    base = location if os.path.isdir(location) else os.path.dirname(location.split("*")[0])
+    try:
+        return str(Path(path).relative_to(base))
+    except ValueError:
+        return path
+
+
+def batch_key(names: Iterable[str]) -> str:
+    """A stable id of a set of files: the run key of the refresh that loads them."""
+    digest = hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()
+    return digest[:16]

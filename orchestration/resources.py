@@ -1,0 +1,56 @@
+"""Dagster resources: where the warehouse and the raw events are, and the dbt CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
+
+from orchestration.project import dbt_executable, dbt_project
+from segmart.settings import Settings
+
+
+class WarehouseResource(ConfigurableResource):
+    """The DuckDB warehouse and raw events a run works on (defaults: SEGMART_* variables)."""
+
+    events: str
+    duckdb_path: str
+    target: str = "duckdb"
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
+        settings = settings or Settings.from_env()
+        return cls(
+            events=settings.events, duckdb_path=str(settings.duckdb_path), target=settings.target
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(events=self.events, duckdb_path=Path(self.duckdb_path), target=self.target)
+
+    def row_counts(self, relations: dict[str, str]) -> dict[str, int]:
+        """Rows of each relation ({key: 'schema.table'}), read through one short read-only
+        connection opened only after dbt has exited (DuckDB allows no reader beside a writer)."""
+        if not relations or not Path(self.duckdb_path).exists():
+            return {}
+        counts = {}
+        with duckdb.connect(self.duckdb_path, read_only=True) as connection:
+            for key, relation in relations.items():
+                try:
+                    counts[key] = connection.execute(f"select count(*) from {relation}").fetchone()[
+                        0
+                    ]
+                except duckdb.Error:  # not built (skipped): no count
+                    continue
+        return counts
+
+
+def dbt_resource(settings: Settings | None = None) -> DbtCliResource:
+    settings = settings or Settings.from_env()
+    return DbtCliResource(
+        project_dir=dbt_project(),
+        dbt_executable=dbt_executable(),
+        target=settings.target,
+    )

@@ -1,0 +1,153 @@
+"""Schedules follow the registry: each segment refreshes on its own `refresh` cadence, in the
+job of that cadence only, guarded by the checks on sessions and users; the foundation refreshes
+hourly. A new raw file fires the sensor once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
+
+from orchestration.definitions import defs
+from orchestration.resources import WarehouseResource
+from orchestration.schedules import (
+    CADENCE_CRONS,
+    DEFAULT_MARTS_CRON,
+    GUARD_ASSETS,
+    segment_cadences,
+    segment_job_name,
+)
+from segmart.registry import load_registry
+
+REGISTRY = load_registry()
+
+
+def _job_assets(job_name: str) -> set[AssetKey]:
+    return set(defs.resolve_job_def(job_name).asset_layer.executable_asset_keys)
+
+
+def _schedule_of(job_name: str):
+    (schedule,) = [s for s in defs.schedules if s.job_name == job_name]
+    return schedule
+
+
+@pytest.mark.parametrize("segment", list(REGISTRY), ids=lambda s: s.name)
+def test_each_segment_refreshes_on_its_registry_cadence_only(segment):
+    key = AssetKey(["segments", segment.name])
+    schedule = _schedule_of(segment_job_name(segment.refresh))
+    assert schedule.cron_schedule == CADENCE_CRONS[segment.refresh]
+    assert schedule.execution_timezone == "UTC"
+    assert key in _job_assets(segment_job_name(segment.refresh))
+    for other in set(CADENCE_CRONS) - {segment.refresh}:
+        if any(s.refresh == other for s in REGISTRY):
+            assert key not in _job_assets(segment_job_name(other))
+
+
+def test_there_is_one_segment_schedule_per_cadence_in_use():
+    cadences = {s.refresh for s in REGISTRY}
+    names = {s.name for s in defs.schedules}
+    assert names == {
+        "refresh_foundation_schedule",
+        *(f"{segment_job_name(cadence)}_schedule" for cadence in cadences),
+    }
+
+
+def test_segment_jobs_run_the_checks_on_sessions_and_users_but_do_not_rebuild_them():
+    job = defs.resolve_job_def(segment_job_name("hourly"))
+    assets = set(job.asset_layer.executable_asset_keys)
+    checks = {check.asset_key for check in job.asset_layer.asset_graph.asset_check_keys}
+    for guarded in GUARD_ASSETS:
+        assert guarded not in assets
+        assert guarded in checks
+    assert AssetKey(["staging", "stg_events"]) not in checks  # only the guards are re-checked
+    assert AssetKey(["segments", "segment_membership_changes"]) in assets
+    assert AssetKey(["segments", "segment_catalog"]) in assets
+
+
+def test_the_foundation_refreshes_hourly_without_segments():
+    schedule = _schedule_of("refresh_foundation")
+    assert schedule.cron_schedule == DEFAULT_MARTS_CRON == "0 * * * *"
+    assets = _job_assets("refresh_foundation")
+    assert AssetKey(["marts", "sessions"]) in assets
+    assert AssetKey(["reference", "channel_referrer_hosts"]) in assets
+    assert not {key for key in assets if key.path[0] == "segments"}
+
+
+def test_cadences_are_read_from_the_segment_models_meta():
+    def node(name, refresh):
+        meta = {"segment": name, "refresh": refresh}
+        return {"resource_type": "model", "config": {"meta": meta}}
+
+    manifest = {
+        "nodes": {
+            "model.segmart.seg_a": node("a", "weekly"),
+            "model.segmart.seg_b": node("b", "hourly"),
+            "model.segmart.seg_c": node("c", "weekly"),
+            "model.segmart.sessions": {"resource_type": "model", "config": {"meta": {}}},
+        }
+    }
+    assert segment_cadences(manifest) == {"hourly": ["b"], "weekly": ["a", "c"]}
+
+
+# --- the new-files sensor ---------------------------------------------------------------------
+
+
+def _tick(events: Path, cursor: str | None):
+    sensor = defs.resolve_sensor_def("new_raw_event_files")
+    warehouse = WarehouseResource(events=str(events), duckdb_path=str(events.parent / "w.duckdb"))
+    context = build_sensor_context(cursor=cursor, resources={"warehouse": warehouse})
+    return sensor.evaluate_tick(context)
+
+
+def _write(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"type": "track"}\n')
+
+
+def test_the_sensor_fires_once_per_new_file(tmp_path: Path):
+    events = tmp_path / "events"
+    _write(events / "2026-10-01.jsonl")
+    _write(events / "notes.txt")  # not an event file: ignored
+
+    first = _tick(events, None)
+    assert len(first.run_requests) == 1
+    cursor = first.cursor
+    assert json.loads(cursor) == ["2026-10-01.jsonl"]
+
+    again = _tick(events, cursor)  # nothing new: no run, cursor unchanged
+    assert again.run_requests == [] and again.skip_message
+    assert again.cursor in (None, cursor)
+
+    _write(events / "more" / "2026-10-02.jsonl.gz")
+    _write(events / "2026-10-03.parquet")
+    second = _tick(events, cursor)
+    assert len(second.run_requests) == 1  # one run for the whole batch
+    assert second.run_requests[0].run_key != first.run_requests[0].run_key
+    assert second.run_requests[0].tags["segmart/new_files"] == "2"
+    assert json.loads(second.cursor) == [
+        "2026-10-01.jsonl",
+        "2026-10-03.parquet",
+        "more/2026-10-02.jsonl.gz",
+    ]
+    assert _tick(events, second.cursor).run_requests == []
+
+
+def test_the_sensor_records_an_observation_of_the_raw_files(tmp_path: Path):
+    events = tmp_path / "events"
+    _write(events / "a.jsonl")
+    sensor = defs.resolve_sensor_def("new_raw_event_files")
+    warehouse = WarehouseResource(events=str(events), duckdb_path=str(tmp_path / "w.duckdb"))
+    result = sensor(build_sensor_context(resources={"warehouse": warehouse}))
+    assert isinstance(result, SensorResult)
+    (observation,) = result.asset_events
+    assert observation.asset_key == AssetKey(["segment", "raw_event_files"])
+    assert observation.metadata["new_files"].value == 1
+
+
+def test_the_sensor_skips_when_the_location_is_empty(tmp_path: Path):
+    sensor = defs.resolve_sensor_def("new_raw_event_files")
+    warehouse = WarehouseResource(events=str(tmp_path / "nothing"), duckdb_path="w.duckdb")
+    result = sensor(build_sensor_context(resources={"warehouse": warehouse}))
+    assert isinstance(result, SkipReason)
