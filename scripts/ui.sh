@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Start the Dagster UI (webserver and daemon) for segmart on http://127.0.0.1:3000
+# (SEGMART_UI_PORT to change it). Schedules and the new-files sensor start stopped: switch them
+# on in the UI, or start with SEGMART_AUTOMATION=on. Ctrl-C stops everything.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/bootstrap.sh"
+cd "$root"
+
+# The instance (run history, queue, concurrency limits) lives in .dagster/ unless DAGSTER_HOME
+# says otherwise; our dagster.yaml (one warehouse writer at a time) is installed there.
+if [ -z "${DAGSTER_HOME:-}" ]; then
+  export DAGSTER_HOME="$root/.dagster"
+  mkdir -p "$DAGSTER_HOME"
+  cp "$root/orchestration/dagster.yaml" "$DAGSTER_HOME/dagster.yaml"
+elif [ ! -f "$DAGSTER_HOME/dagster.yaml" ]; then
+  mkdir -p "$DAGSTER_HOME"
+  cp "$root/orchestration/dagster.yaml" "$DAGSTER_HOME/dagster.yaml"
+fi
+
+# Compile the registry and parse the dbt project first, so a broken segment file is reported
+# here rather than as a code location error in the UI.
+"$root/.venv/bin/python" -m orchestration prepare
+exec "$root/.venv/bin/dagster" dev -m orchestration.definitions \
+  -h 127.0.0.1 -p "${SEGMART_UI_PORT:-3000}"
