@@ -92,6 +92,23 @@ def _parser() -> argparse.ArgumentParser:
     _add_segments_option(show)
     show.add_argument("name")
     show.set_defaults(handler=_show)
+
+    # Analyst commands: read the warehouse read-only, materialize nothing (segmart/inspect/).
+    preview = commands.add_parser(
+        "preview", help="a segment's size and sample members on the current warehouse"
+    )
+    explain = commands.add_parser(
+        "explain", help="how many members each condition of a segment keeps"
+    )
+    diff = commands.add_parser(
+        "diff", help="members an edited definition adds and removes against the current table"
+    )
+    for name, inspect_parser in (("preview", preview), ("explain", explain), ("diff", diff)):
+        _add_segments_option(inspect_parser)
+        inspect_parser.add_argument("name")
+        inspect_parser.set_defaults(handler=_inspect, inspect=name)
+    for sampled in (preview, diff):
+        sampled.add_argument("--limit", type=int, default=10, help="sample size (default 10)")
     return parser
 
 
@@ -216,6 +233,17 @@ def _show(args: argparse.Namespace) -> int:
     sql_name = f"{model_name(args.name)}.sql"
     print(next(f.text for f in generated_files(registry) if f.path.name == sql_name))
     return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from segmart.inspect.commands import run
+    from segmart.registry import DEFAULT_SEGMENTS_DIR
+
+    registry = _load_registry(args)
+    if registry is None:
+        return 1
+    segments_dir = args.segments or DEFAULT_SEGMENTS_DIR
+    return run(args.inspect, registry, args.name, segments_dir, getattr(args, "limit", 10))
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,9 +36,10 @@ def run_dbt(
     target_path: Path | None = None,
     quiet: bool = True,
     project_dir: Path = PROJECT_DIR,
+    callbacks: Sequence[Callable] = (),
 ):
     """Invoke `dbt <args>` against the project (`project_dir`, default segmart's own) and return
-    dbt's result; raise on failure."""
+    dbt's result; raise on failure. `callbacks` receive every dbt event (dbtRunner callbacks)."""
     from dbt.cli.main import dbtRunner  # imported lazily: dbt is slow to import
 
     settings = settings or Settings.from_env()
@@ -56,7 +57,7 @@ def run_dbt(
         cli_args.append("--quiet")
     with _environment(settings.as_env()):
         try:
-            result = dbtRunner().invoke(cli_args)
+            result = dbtRunner(callbacks=list(callbacks)).invoke(cli_args)
         finally:
             _release_duckdb_file()
     if not result.success:

@@ -1,0 +1,201 @@
+"""A condition of the registry as one short readable line (`attribute utm_medium equals cpc`),
+in the words of its YAML keys so an analyst finds it in the file."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from segmart.registry import (
+    Aggregate,
+    AllOf,
+    AnyOf,
+    AttributeFilter,
+    Between,
+    Changed,
+    EventStep,
+    FirstTime,
+    InList,
+    InSegment,
+    LastDays,
+    LastHours,
+    Not,
+    NotPerformed,
+    Performed,
+    PropertyFilter,
+    Regularly,
+    RelativeTime,
+    Restarted,
+    Sequence,
+    Stopped,
+    WithinHours,
+    WithinHoursAfter,
+)
+
+
+def describe(condition) -> str:
+    """The condition alone (a group is its keyword: all, any, not)."""
+    if isinstance(condition, AllOf):
+        return "all"
+    if isinstance(condition, AnyOf):
+        return "any"
+    if isinstance(condition, Not):
+        return "not"
+    if isinstance(condition, AttributeFilter):
+        return f"attribute {condition.attribute} {comparison(condition)}"
+    if isinstance(condition, Performed | NotPerformed):
+        return _behaviour(condition)
+    if isinstance(condition, Sequence):
+        return _sequence(condition)
+    if isinstance(condition, FirstTime):
+        return f"first time {condition.event} {window(condition.window)}"
+    if isinstance(condition, Regularly):
+        unit = condition.per
+        return (
+            f"regularly {condition.event}: at least {condition.at_least} a {unit} in at least "
+            f"{condition.in_at_least} of the last {condition.of_last} {unit}s"
+        )
+    if isinstance(condition, Stopped):
+        return (
+            f"stopped {condition.event}: before the last {condition.recent_days} days, "
+            "not within them"
+        )
+    if isinstance(condition, Restarted):
+        return (
+            f"restarted {condition.event}: before, not in the {condition.gap_days} days before "
+            f"the last {condition.recent_days}, again in the last {condition.recent_days} days"
+        )
+    if isinstance(condition, Changed):
+        return _changed(condition)
+    if isinstance(condition, Aggregate):
+        return _aggregate(condition)
+    if isinstance(condition, InSegment):
+        return f"in segment {condition.segment}"
+    if isinstance(condition, InList):
+        return f"in list {condition.list} by {condition.by}"
+    return type(condition).__name__
+
+
+def comparison(item: AttributeFilter | PropertyFilter) -> str:
+    """`equals cpc`, `between 1 and 5`, `is set`; `(case-sensitive)` when it is."""
+    operator = item.operator.value.replace("_", " ")
+    value = item.value
+    if item.operator.value in ("is_set", "is_not_set"):
+        text = operator
+    elif item.operator.value == "between":
+        text = f"{operator} {value_text(value[0])} and {value_text(value[1])}"
+    elif isinstance(value, tuple):
+        text = f"{operator} {', '.join(value_text(v) for v in value)}"
+    else:
+        text = f"{operator} {value_text(value)}"
+    return f"{text} (case-sensitive)" if item.case_sensitive else text
+
+
+def value_text(value: object) -> str:
+    """A registry value as written; text is quoted only when its edges or commas would hide it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, RelativeTime):
+        if value.hours_ago is not None:
+            return f"{value.hours_ago} hours ago"
+        return f"{value.days_ago} days ago"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        plain = value and value == value.strip() and "," not in value and '"' not in value
+        return value if plain else json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def window(value) -> str:
+    if value is None:
+        return "ever"
+    if isinstance(value, LastDays):
+        return f"in the last {value.last_days} days"
+    if isinstance(value, LastHours):
+        return f"in the last {value.last_hours} hours"
+    if isinstance(value, Between):
+        start, end = value.between
+        return f"between {value_text(start)} and {value_text(end)}"
+    if isinstance(value, WithinHoursAfter):
+        return f"within {value.hours} hours after {value.within_hours_after}"
+    return str(value)
+
+
+def _where(items) -> str:
+    return " and ".join(f"{item.property} {comparison(item)}" for item in items)
+
+
+def _event(event: str, where) -> str:
+    return f"{event} where {_where(where)}" if where else event
+
+
+def _behaviour(condition: Performed | NotPerformed) -> str:
+    words = ["performed" if isinstance(condition, Performed) else "did not perform"]
+    words.append(_event(condition.event, condition.where))
+    if isinstance(condition, Performed) and condition.times.bound != "at_least":
+        words.append(f"{condition.times.bound.replace('_', ' ')} {condition.times.count} times")
+    elif isinstance(condition, Performed) and condition.times.count != 1:
+        words.append(f"at least {condition.times.count} times")
+    if condition.window is not None:
+        words.append(window(condition.window))
+    if condition.same_session is False:
+        words.append("(any session of the visitor)")
+    return " ".join(words)
+
+
+def _sequence(condition: Sequence) -> str:
+    steps = [
+        _event(step.event, step.where) if isinstance(step, EventStep) else f"not {step.event}"
+        for step in condition.steps
+    ]
+    parts = [f"sequence {' then '.join(steps)}"]
+    if condition.within == "same_session":
+        parts.append("within the same session")
+    elif isinstance(condition.within, WithinHours):
+        parts.append(f"each step within {condition.within.hours} hours")
+    if condition.window is not None:
+        parts.append(f"first step {window(condition.window)}")
+    if condition.session_where:
+        filters = " and ".join(
+            f"{item.attribute} {comparison(item)}" for item in condition.session_where
+        )
+        parts.append(f"session {filters}")
+    return ", ".join(parts)
+
+
+def _changed(condition: Changed) -> str:
+    measure = "sessions" if condition.measure == "sessions" else f"{condition.measure.event} events"
+    days = condition.recent_days
+    return (
+        f"changed {measure}: the last {days} days {condition.direction} by at least "
+        f"{value_text(condition.percent)}% against the {days} days before "
+        f"(prior at least {condition.prior_at_least})"
+    )
+
+
+def _aggregate(condition: Aggregate) -> str:
+    measure = condition.measure
+    what = "count" if measure.function == "count" else f"{measure.function}({measure.property})"
+    words = [f"aggregate {what} of {measure.event}"]
+    if measure.window is not None:
+        words.append(window(measure.window))
+    if measure.same_session is False:
+        words.append("(any session of the visitor)")
+    value = condition.value
+    if condition.operator.value == "between":
+        words.append(f"between {value_text(value[0])} and {value_text(value[1])}")
+    else:
+        words.append(f"{condition.operator.value} {value_text(value)}")
+    return " ".join(words)
+
+
+def amount(count: int, noun: str) -> str:
+    """`1 session`, `2,000 sessions`."""
+    return f"{count:,} {plural(noun, count)}"
+
+
+def plural(noun: str, count: int) -> str:
+    return noun if count == 1 else f"{noun}s"

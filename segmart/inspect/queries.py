@@ -1,0 +1,119 @@
+"""The dbt-Jinja queries the analyst commands render: a segment's members from its registry
+definition, counts of members satisfying a condition, and the values closest to a filter's."""
+
+from __future__ import annotations
+
+from segmart.compiler.conditions import (
+    EVENTS,
+    SESSION,
+    SESSIONS,
+    USER,
+    USERS,
+    ConditionCompiler,
+    Grain,
+    where_clause,
+)
+from segmart.compiler.models import MEMBER_COLUMNS
+from segmart.compiler.sqltext import indent, subquery_membership
+from segmart.registry import AttributeFilter, Catalog, Operator, Performed, Registry, Segment
+from segmart.sql import identifier, literal
+
+SOURCES = {SESSION.name: SESSIONS, USER.name: USERS}
+
+
+def grain_of(segment: Segment) -> Grain:
+    return grain_of_name(segment.grain)
+
+
+def grain_of_name(name: str) -> Grain:
+    return SESSION if name == SESSION.name else USER
+
+
+def member_key(grain: Grain) -> str:
+    """The member's key column: session_id or visitor_id."""
+    return grain.member_key.split(".")[1]
+
+
+class DefinitionCompiler(ConditionCompiler):
+    """The segment compiler, except that `in_segment` is the referenced segment's registry
+    definition rather than its materialized table: what a refresh would compute now, also when
+    the referenced segment was edited too or is not built yet."""
+
+    def __init__(self, grain: Grain, catalog: Catalog, segment_name: str, registry: Registry):
+        super().__init__(grain, catalog, segment_name)
+        self.registry = registry
+
+    def _InSegment(self, condition) -> str:
+        referenced = self.registry[condition.segment]
+        query = members_query(referenced, self.registry, self.catalog, (member_key(self.grain),))
+        return subquery_membership(self.grain.member_key, query)
+
+
+def predicate(segment: Segment, condition, registry: Registry, catalog: Catalog) -> str:
+    """One condition of the segment (its `where` or any part of it) as SQL on the member row."""
+    compiler = DefinitionCompiler(grain_of(segment), catalog, segment.name, registry)
+    return compiler.compile(condition)
+
+
+def select_from(grain: Grain, columns: list[str], tests: list[str] | None = None) -> str:
+    """select columns from the grain's mart (sessions or users), where all tests hold."""
+    lines = ["select", indent(",\n".join(columns)), f"from {SOURCES[grain.name]} as {grain.alias}"]
+    if tests:
+        lines.append(where_clause(tests))
+    return "\n".join(lines)
+
+
+def members_query(
+    segment: Segment, registry: Registry, catalog: Catalog, columns: tuple[str, ...] | None = None
+) -> str:
+    """The segment's members (the member columns of its table) from its registry definition."""
+    grain = grain_of(segment)
+    columns = columns or MEMBER_COLUMNS[segment.grain]
+    test = predicate(segment, segment.where, registry, catalog)
+    return select_from(grain, [f"{grain.alias}.{identifier(c)}" for c in columns], [test])
+
+
+def count_query(grain: Grain, tests: list[str] | None = None) -> str:
+    """How many members of the grain (sessions or users) pass every test."""
+    return select_from(grain, ["count(*) as members"], tests)
+
+
+# --- the values closest to a filter's, for a filter that keeps no one -------------------------
+
+CLOSEST = 3
+
+
+def closest_values_query(segment: Segment, condition, catalog: Catalog) -> str | None:
+    """For an equals/in text attribute filter or a performed event: the column's actual values
+    (value, how many rows have it) most similar to the wanted ones, else None."""
+    if isinstance(condition, Performed):
+        return _closest(EVENTS, "events", "event_name", [condition.event])
+    if not isinstance(condition, AttributeFilter):
+        return None
+    if condition.operator not in (Operator.EQUALS, Operator.IN):
+        return None
+    user_table = condition.is_user_column or segment.grain == USER.name
+    column = (catalog.users if user_table else catalog.sessions)[condition.column]
+    if column.kind != "text":
+        return None
+    table = USER if user_table else SESSION
+    return _closest(SOURCES[table.name], table.alias, column.name, list(condition.value))
+
+
+def _closest(source: str, alias: str, column: str, wanted: list[str]) -> str:
+    """Similarity ignores case: a case slip is a likely misspelling too."""
+    value = f"{alias}.{identifier(column)}"
+    similarity = ", ".join(
+        f"jaro_winkler_similarity(lower({value}), {literal(str(w).lower())})" for w in wanted
+    )
+    return "\n".join(
+        [
+            "select",
+            indent(f"{value} as value,\ncount(*) as occurrences"),
+            f"from {source} as {alias}",
+            where_clause([f"{value} is not null", f"{value} <> ''"]),
+            f"group by {value}",
+            f"order by max(greatest({similarity})) desc, occurrences desc, value",
+            f"limit {CLOSEST}",
+        ]
+    )
