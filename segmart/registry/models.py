@@ -21,7 +21,9 @@ from segmart.registry.values import (
     Bound,
     Count,
     DropPercent,
+    EnvName,
     EventName,
+    FileFormatChoice,
     Flag,
     FunctionChoice,
     GrainChoice,
@@ -634,6 +636,39 @@ def iter_conditions(condition: Any) -> Iterator[Any]:
         yield from iter_conditions(condition.condition)
 
 
+# --- activation destinations --------------------------------------------------------------
+
+
+class WebhookDestination(StrictModel):
+    """POST each refresh's entered / exited members as JSON batches to a URL read from an
+    environment variable (the URL and its token never go in the registry)."""
+
+    unwrap_key: ClassVar[str | None] = "webhook"
+
+    url_env: EnvName = Field(description="Environment variable holding the URL.")
+    batch_size: Count = Field(500, description="Members per POST (entered + exited).")
+
+
+class FileDestination(StrictModel):
+    """Write the current members and each refresh's changes as files, atomically, under
+    SEGMART_ACTIVATION_DIR/<segment>/ (what marketing tools import)."""
+
+    unwrap_key: ClassVar[str | None] = "file"
+
+    format: FileFormatChoice = "csv"
+
+
+DESTINATION_TYPES: dict[str, type[StrictModel]] = {
+    "webhook": WebhookDestination,
+    "file": FileDestination,
+}
+
+Destination = TypeAliasType(
+    "Destination",
+    keyed_union("destination", DESTINATION_TYPES, unwrapped=frozenset(DESTINATION_TYPES)),
+)
+
+
 # --- the entry --------------------------------------------------------------------------------
 
 
@@ -653,6 +688,9 @@ class Segment(StrictModel):
     grain: GrainChoice = Field(description="What a member is.")
     refresh: RefreshChoice
     min_members: Count = Field(100, description="Fewer members is a 'too small' health warning.")
+    destinations: tuple[Destination, ...] = Field(
+        (), description="Where entered / exited members are delivered after each refresh."
+    )
     where: Condition
 
     def references(self) -> tuple[str, ...]:

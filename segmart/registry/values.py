@@ -31,6 +31,7 @@ Visibility = Literal["public", "private"]
 Period = Literal["day", "week"]
 AggregateFunction = Literal["sum", "count", "avg", "min", "max"]
 ListKey = Literal["user_id", "email"]
+FileFormat = Literal["csv", "parquet"]
 
 # The kinds a column or an event property is compared with.
 ValueKind = Literal["text", "number", "boolean", "instant", "relative"]
@@ -184,6 +185,23 @@ def _enum(literal: Any) -> dict[str, Any]:
 
 
 Text = Annotated[str, PlainValidator(_text), WithJsonSchema({"type": "string", "minLength": 1})]
+ENV_NAME_PATTERN = r"^[A-Z][A-Z0-9_]{0,62}$"
+
+
+def _env_name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _expect("an environment variable name", value)
+    if not re.fullmatch(ENV_NAME_PATTERN, value):
+        raise custom_error(
+            f"invalid environment variable name '{value}': use upper-case letters, digits and _ "
+            "(the secret itself, e.g. a URL with a token, never goes in the registry)"
+        )
+    return value
+
+
+EnvName = Annotated[
+    str, PlainValidator(_env_name), WithJsonSchema({"type": "string", "pattern": ENV_NAME_PATTERN})
+]
 _SLUG_SCHEMA = WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN})
 SegmentName = Annotated[str, PlainValidator(_slug("name")), _SLUG_SCHEMA]
 SegmentReference = Annotated[str, PlainValidator(_slug("segment name")), _SLUG_SCHEMA]
@@ -223,6 +241,9 @@ GrainChoice = Annotated[Grain, PlainValidator(_choice(Grain)), WithJsonSchema(_e
 RefreshChoice = Annotated[Refresh, PlainValidator(_choice(Refresh)), WithJsonSchema(_enum(Refresh))]
 VisibilityChoice = Annotated[
     Visibility, PlainValidator(_choice(Visibility)), WithJsonSchema(_enum(Visibility))
+]
+FileFormatChoice = Annotated[
+    FileFormat, PlainValidator(_choice(FileFormat)), WithJsonSchema(_enum(FileFormat))
 ]
 PeriodChoice = Annotated[Period, PlainValidator(_choice(Period)), WithJsonSchema(_enum(Period))]
 FunctionChoice = Annotated[
