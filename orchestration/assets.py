@@ -18,17 +18,19 @@ from dagster import (
     DataVersion,
     Failure,
     Jitter,
+    MaterializeResult,
     MetadataValue,
     ObserveResult,
     Output,
     RetryPolicy,
+    asset,
     observable_source_asset,
 )
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.project import run_target_path
 from orchestration.raw_files import batch_key, list_raw_files
-from orchestration.resources import WarehouseResource
+from orchestration.resources import ActivationResource, WarehouseResource
 from orchestration.translator import SOURCES_GROUP, SegmartTranslator
 from segmart.dbt import _environment
 
@@ -67,6 +69,53 @@ with warnings.catch_warnings():  # observable source assets are "beta" in dagste
         description="Raw Segment event files (JSON lines / Parquet) at SEGMART_EVENTS. "
         "Observing lists them; the data version changes when a file arrives.",
     )(_observe_raw_event_files)
+
+
+ACTIVATION_KEY = AssetKey(["activation", "deliveries"])
+
+
+@asset(
+    key=ACTIVATION_KEY,
+    deps=[
+        AssetKey(["segments", "segment_membership_changes"]),
+        AssetKey(["segments", "segment_memberships"]),
+    ],
+    group_name="activation",
+    pool=WAREHOUSE_POOL,  # it writes activation.delivery_log
+    retry_policy=RETRY_POLICY,
+    description="Entered / exited members of each refresh, delivered to the destinations the "
+    "registry names (webhook, file); each change once, logged in activation.delivery_log.",
+)
+def activation_deliveries(
+    context: AssetExecutionContext, warehouse: WarehouseResource, activation: ActivationResource
+) -> MaterializeResult:
+    from orchestration.activation import deliver_all
+    from segmart.registry import load_registry
+
+    registry = load_registry(Path(activation.segments_dir))
+    report = deliver_all(warehouse.duckdb_path, registry, Path(activation.output_dir))
+    for line in report.delivered:
+        context.log.info(f"delivered {line}")
+    if report.failed:
+        # What went through is logged and will not be sent again; the rest is retried (by the
+        # retry policy now, and by the next refresh otherwise).
+        raise Failure(
+            description=f"{len(report.failed)} delivery(ies) failed: " + "; ".join(report.failed),
+            metadata={"delivered": len(report.delivered), "failed": len(report.failed)},
+        )
+    return MaterializeResult(
+        metadata={
+            "delivered": len(report.delivered),
+            "already_delivered": report.skipped,
+            "destinations": MetadataValue.json(
+                {
+                    s.name: [d.model_dump() for d in s.destinations]
+                    for s in registry
+                    if s.destinations
+                }
+            ),
+        }
+    )
 
 
 def build_dbt_assets(manifest: Path, project=None):

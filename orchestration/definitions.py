@@ -13,15 +13,17 @@ import json
 
 from dagster import Definitions
 
-from orchestration.assets import build_dbt_assets, raw_event_files
+from orchestration.assets import activation_deliveries, build_dbt_assets, raw_event_files
 from orchestration.project import dbt_project, manifest_path, prepare_on_import
-from orchestration.resources import WarehouseResource, dbt_resource
+from orchestration.resources import ActivationResource, WarehouseResource, dbt_resource
 from orchestration.schedules import build_jobs_and_schedules, warehouse_tags
 from orchestration.sensors import build_raw_files_sensor
 from segmart.settings import Settings
 
 
-def build_definitions(settings: Settings | None = None) -> Definitions:
+def build_definitions(
+    settings: Settings | None = None, activation: ActivationResource | None = None
+) -> Definitions:
     settings = settings or Settings.from_env()
     manifest = json.loads(manifest_path().read_text())
     dbt_assets_def = build_dbt_assets(manifest_path(), project=dbt_project())
@@ -29,13 +31,14 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         dbt_assets_def, manifest, warehouse_tags(str(settings.duckdb_path))
     )
     return Definitions(
-        assets=[raw_event_files, dbt_assets_def],
+        assets=[raw_event_files, dbt_assets_def, activation_deliveries],
         jobs=jobs,
         schedules=schedules,
         sensors=[build_raw_files_sensor(jobs[0])],
         resources={
             "dbt": dbt_resource(settings),
             "warehouse": WarehouseResource.from_settings(settings),
+            "activation": activation or ActivationResource.from_env(),
         },
     )
 

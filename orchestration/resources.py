@@ -47,6 +47,20 @@ class WarehouseResource(ConfigurableResource):
         return counts
 
 
+class ActivationResource(ConfigurableResource):
+    """Where segment destinations come from (the registry) and where file destinations write."""
+
+    segments_dir: str
+    output_dir: str
+
+    @classmethod
+    def from_env(cls) -> ActivationResource:
+        from orchestration.activation import activation_dir
+        from segmart.registry import DEFAULT_SEGMENTS_DIR
+
+        return cls(segments_dir=str(DEFAULT_SEGMENTS_DIR), output_dir=str(activation_dir()))
+
+
 def dbt_resource(settings: Settings | None = None) -> DbtCliResource:
     settings = settings or Settings.from_env()
     return DbtCliResource(

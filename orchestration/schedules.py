@@ -19,6 +19,8 @@ from dagster import (
 )
 from dagster_dbt import build_dbt_asset_selection
 
+from orchestration.assets import ACTIVATION_KEY
+
 # define_asset_job's return type (not exported by dagster).
 JobTarget = Any
 
@@ -73,12 +75,14 @@ def foundation_selection(dbt: AssetsDefinition) -> AssetSelection:
 
 def segment_selection(dbt: AssetsDefinition, cadence: str) -> AssetSelection:
     """The segments of one cadence, the shared membership tables over all segments (change feed,
-    history, catalog), and the checks on sessions and users that guard them."""
+    history, catalog), the delivery of their changes, and the checks on sessions and users that
+    guard them."""
     own = build_dbt_asset_selection([dbt], dbt_select=f"tag:refresh_{cadence}")
     shared = build_dbt_asset_selection(
         [dbt], dbt_select="path:models/segments", dbt_exclude="tag:segment"
     )
-    return own | shared | AssetSelection.checks_for_assets(*GUARD_ASSETS)
+    activation = AssetSelection.assets(ACTIVATION_KEY)
+    return own | shared | activation | AssetSelection.checks_for_assets(*GUARD_ASSETS)
 
 
 def foundation_job(dbt: AssetsDefinition, tags: Mapping[str, str]) -> JobTarget:

@@ -13,7 +13,7 @@ import yaml
 from dagster import AssetKey, Definitions
 from dagster._core.test_utils import instance_for_test
 
-from orchestration.assets import RAW_EVENTS_KEY, RETRY_POLICY, WAREHOUSE_POOL
+from orchestration.assets import ACTIVATION_KEY, RAW_EVENTS_KEY, RETRY_POLICY, WAREHOUSE_POOL
 from orchestration.definitions import defs
 from orchestration.project import PROJECT_DIR, is_stale, manifest_path
 from orchestration.schedules import WAREHOUSE_TAG
@@ -62,6 +62,7 @@ def test_assets_are_grouped_by_layer(specs):
         "marts",
         "segments",
         "reference",
+        "activation",
     }
 
 
@@ -112,6 +113,7 @@ def test_dbt_tests_are_blocking_checks_on_sessions_and_users(dbt_assets):
 def test_the_warehouse_writer_is_serialized_and_retried(dbt_assets):
     assert dbt_assets.op.name == "segmart_dbt"
     assert dbt_assets.op.pool == WAREHOUSE_POOL
+    assert defs.resolve_assets_def(ACTIVATION_KEY).op.pool == WAREHOUSE_POOL
     assert dbt_assets.op.retry_policy == RETRY_POLICY
     for job in defs.jobs:
         assert WAREHOUSE_TAG in job.tags, job.name

@@ -64,6 +64,7 @@ def test_segment_jobs_run_the_checks_on_sessions_and_users_but_do_not_rebuild_th
     assert AssetKey(["staging", "stg_events"]) not in checks  # only the guards are re-checked
     assert AssetKey(["segments", "segment_membership_changes"]) in assets
     assert AssetKey(["segments", "segment_catalog"]) in assets
+    assert AssetKey(["activation", "deliveries"]) in assets  # changes go out after each refresh
 
 
 def test_the_foundation_refreshes_hourly_without_segments():

@@ -1,0 +1,365 @@
+"""Activation: deliver each segment refresh's entered / exited members to the destinations its
+registry entry names.
+
+A refresh's changes are the rows of `segments.segment_membership_changes` with one
+`recorded_at`. Each (destination, segment, recorded_at, part) is delivered at most once: it is
+written to `activation.delivery_log` in the warehouse as soon as the destination accepted it, and
+what is logged is never sent again, so a retried run sends only what had not gone through, and a
+failed delivery is retried by the next run. Webhook requests carry an `Idempotency-Key` header
+(the same on every retry of a part) for the one gap no log closes: a process killed between the
+receiver's "200" and the log write.
+
+- webhook: POST JSON `{segment, refreshed_at, recorded_at, part, parts, entered[], exited[]}`
+  to the URL in the environment variable `url_env`, with a timeout and retries with exponential
+  backoff on connection errors, timeouts, 408, 429 and 5xx.
+- file: `SEGMART_ACTIVATION_DIR/<segment>/members.<fmt>` (current members, replaced each run)
+  and `changes/<recorded_at>.<fmt>` per refresh, written to a temporary name and renamed, so a
+  reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from segmart.registry.models import FileDestination, Segment, WebhookDestination
+from segmart.settings import PROJECT_DIR
+from segmart.sql import literal
+
+ACTIVATION_DIR_ENV = "SEGMART_ACTIVATION_DIR"
+DEFAULT_ACTIVATION_DIR = PROJECT_DIR / "warehouse" / "activation"
+LOG_TABLE = "activation.delivery_log"
+CHANGES_TABLE = "segments.segment_membership_changes"
+MEMBERS_TABLE = "segments.segment_memberships"
+
+_CREATE_LOG = f"""
+create schema if not exists activation;
+create table if not exists {LOG_TABLE} (
+    destination varchar not null,
+    segment_name varchar not null,
+    recorded_at timestamp not null,
+    part integer not null,
+    parts integer not null,
+    members integer not null,
+    idempotency_key varchar not null,
+    delivered_at timestamp not null,
+    attempts integer not null,
+    primary key (destination, segment_name, recorded_at, part)
+)
+"""
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    attempts: int = 4
+    first_delay: float = 1.0  # seconds; doubles after each failed attempt
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """One refresh's changes of one segment."""
+
+    segment: str
+    recorded_at: datetime
+    changed_at: datetime
+    entered: list[dict[str, str]]
+    exited: list[dict[str, str]]
+
+
+@dataclass
+class DeliveryReport:
+    delivered: list[str] = field(default_factory=list)  # "destination segment recorded_at part"
+    skipped: int = 0  # parts already in the log
+    failed: list[str] = field(default_factory=list)  # "destination segment: error"
+
+    def merge(self, other: DeliveryReport) -> None:
+        self.delivered += other.delivered
+        self.skipped += other.skipped
+        self.failed += other.failed
+
+
+class DeliveryError(RuntimeError):
+    pass
+
+
+def destination_id(destination: WebhookDestination | FileDestination) -> str:
+    if isinstance(destination, WebhookDestination):
+        return f"webhook:{destination.url_env}"
+    return f"file:{destination.format}"
+
+
+def idempotency_key(destination: str, segment: str, recorded_at: datetime, part: int) -> str:
+    text = f"{destination}|{segment}|{recorded_at.isoformat()}|{part}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# --- the warehouse side ------------------------------------------------------------------------
+
+
+def _connect(duckdb_path: Path | str, read_only: bool = False):
+    return duckdb.connect(str(duckdb_path), read_only=read_only)
+
+
+def ensure_log(duckdb_path: Path | str) -> None:
+    with _connect(duckdb_path) as connection:
+        connection.execute(_CREATE_LOG)
+
+
+def _delivered_parts(connection, destination: str, segment: str) -> set[tuple[datetime, int]]:
+    rows = connection.execute(
+        f"select recorded_at, part from {LOG_TABLE} where destination = ? and segment_name = ?",
+        [destination, segment],
+    ).fetchall()
+    return {(row[0], row[1]) for row in rows}
+
+
+def pending_batches(duckdb_path: Path | str, destination: str, segment: str) -> list[ChangeBatch]:
+    """Refreshes of the segment with a part not yet delivered to the destination, oldest first.
+    (Parts already delivered are skipped again at send time.)"""
+    with _connect(duckdb_path) as connection:
+        connection.execute(_CREATE_LOG)
+        rows = connection.execute(
+            f"""
+            select recorded_at, changed_at, change, member_key, visitor_id
+            from {CHANGES_TABLE} as changes
+            where segment_name = ?
+              and not exists (
+                  select 1 from {LOG_TABLE} as log
+                  where log.destination = ? and log.segment_name = changes.segment_name
+                    and log.recorded_at = changes.recorded_at and log.part = log.parts - 1
+              )
+            order by recorded_at, change, member_key
+            """,
+            [segment, destination],
+        ).fetchall()
+    batches: dict[datetime, ChangeBatch] = {}
+    for recorded_at, changed_at, change, member_key, visitor_id in rows:
+        batch = batches.setdefault(
+            recorded_at, ChangeBatch(segment, recorded_at, changed_at, [], [])
+        )
+        member = {"member_key": member_key, "visitor_id": visitor_id}
+        (batch.entered if change == "entered" else batch.exited).append(member)
+    return list(batches.values())
+
+
+def _log_delivery(
+    duckdb_path: Path | str,
+    destination: str,
+    batch: ChangeBatch,
+    part: int,
+    parts: int,
+    members: int,
+    attempts: int,
+) -> None:
+    with _connect(duckdb_path) as connection:
+        connection.execute(
+            f"insert or ignore into {LOG_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                destination,
+                batch.segment,
+                batch.recorded_at,
+                part,
+                parts,
+                members,
+                idempotency_key(destination, batch.segment, batch.recorded_at, part),
+                datetime.now(UTC).replace(tzinfo=None),
+                attempts,
+            ],
+        )
+
+
+# --- webhook ---------------------------------------------------------------------------------
+
+
+def _parts(batch: ChangeBatch, size: int) -> list[tuple[list[dict], list[dict]]]:
+    """Split a batch into parts of at most `size` members (entered first); at least one part,
+    so a refresh with changes always reaches the destination."""
+    size = max(size, 1)
+    tagged = [("entered", m) for m in batch.entered] + [("exited", m) for m in batch.exited]
+    chunks = [tagged[i : i + size] for i in range(0, len(tagged), size)] or [[]]
+    return [
+        (
+            [m for kind, m in chunk if kind == "entered"],
+            [m for kind, m in chunk if kind == "exited"],
+        )
+        for chunk in chunks
+    ]
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code in (408, 429) or error.code >= 500
+    return True  # connection refused or reset, timeout, DNS: transient
+
+
+def post_json(
+    url: str,
+    payload: Mapping[str, Any],
+    key: str,
+    retry: RetrySettings,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """POST with retries; return the number of attempts it took, or raise DeliveryError."""
+    body = json.dumps(payload, default=str).encode()
+    delay = retry.first_delay
+    for attempt in range(1, retry.attempts + 1):
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=retry.timeout) as response:
+                response.read()
+            return attempt
+        except (urllib.error.URLError, OSError) as error:  # HTTPError is a URLError
+            if not _retryable(error) or attempt == retry.attempts:
+                raise DeliveryError(f"{type(error).__name__}: {error}") from error
+            sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def deliver_webhook(
+    duckdb_path: Path | str,
+    segment: str,
+    destination: WebhookDestination,
+    environ: Mapping[str, str] | None = None,
+    retry: RetrySettings = RetrySettings(),
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryReport:
+    report = DeliveryReport()
+    dest = destination_id(destination)
+    url = (os.environ if environ is None else environ).get(destination.url_env)
+    batches = pending_batches(duckdb_path, dest, segment)
+    if not batches:
+        return report
+    if not url:
+        report.failed.append(f"{dest} {segment}: environment variable {destination.url_env} unset")
+        return report
+    with _connect(duckdb_path, read_only=True) as connection:
+        done = _delivered_parts(connection, dest, segment)
+    for batch in batches:
+        parts = _parts(batch, destination.batch_size)
+        for index, (entered, exited) in enumerate(parts):
+            if (batch.recorded_at, index) in done:
+                report.skipped += 1
+                continue
+            key = idempotency_key(dest, segment, batch.recorded_at, index)
+            payload = {
+                "segment": segment,
+                "refreshed_at": batch.changed_at.isoformat(),
+                "recorded_at": batch.recorded_at.isoformat(),
+                "part": index,
+                "parts": len(parts),
+                "entered": entered,
+                "exited": exited,
+            }
+            try:
+                attempts = post_json(url, payload, key, retry, sleep)
+            except DeliveryError as error:
+                # Later parts and refreshes wait: the receiver gets them in order, next run.
+                report.failed.append(f"{dest} {segment}: {error}")
+                return report
+            _log_delivery(
+                duckdb_path, dest, batch, index, len(parts), len(entered) + len(exited), attempts
+            )
+            report.delivered.append(f"{dest} {segment} {batch.recorded_at.isoformat()} {index}")
+    return report
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def activation_dir(environ: Mapping[str, str] | None = None) -> Path:
+    value = (os.environ if environ is None else environ).get(ACTIVATION_DIR_ENV)
+    return Path(value).resolve() if value else DEFAULT_ACTIVATION_DIR
+
+
+def _copy_atomically(connection, query: str, target: Path, file_format: str) -> None:
+    """Write the query's rows to a temporary file beside the target, then rename it over the
+    target: a reader sees the old file or the new one, never half of one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    options = "(format parquet)" if file_format == "parquet" else "(format csv, header true)"
+    connection.execute(f"copy ({query}) to '{_sql_path(temporary)}' {options}")
+    os.replace(temporary, target)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def deliver_files(
+    duckdb_path: Path | str,
+    segment: str,
+    destination: FileDestination,
+    folder: Path,
+) -> DeliveryReport:
+    report = DeliveryReport()
+    dest = destination_id(destination)
+    fmt = destination.format
+    segment_dir = folder / segment
+    batches = pending_batches(duckdb_path, dest, segment)
+    with _connect(duckdb_path, read_only=True) as connection:
+        _copy_atomically(
+            connection,
+            "select segment_name, grain, member_key, visitor_id, member_since, refreshed_at "
+            f"from {MEMBERS_TABLE} where segment_name = {literal(segment)} order by member_key",
+            segment_dir / f"members.{fmt}",
+            fmt,
+        )
+        for batch in batches:
+            stamp = batch.recorded_at.strftime("%Y%m%dT%H%M%S%f")
+            _copy_atomically(
+                connection,
+                "select segment_name, member_key, visitor_id, change, changed_at, recorded_at "
+                f"from {CHANGES_TABLE} where segment_name = {literal(segment)} "
+                f"and recorded_at = {literal(batch.recorded_at)} order by change, member_key",
+                segment_dir / "changes" / f"{stamp}.{fmt}",
+                fmt,
+            )
+            report.delivered.append(f"{dest} {segment} {batch.recorded_at.isoformat()} 0")
+    for batch in batches:
+        _log_delivery(duckdb_path, dest, batch, 0, 1, len(batch.entered) + len(batch.exited), 1)
+    return report
+
+
+# --- all destinations of a registry ----------------------------------------------------------
+
+
+def deliver_all(
+    duckdb_path: Path | str,
+    segments: Iterable[Segment],
+    folder: Path,
+    environ: Mapping[str, str] | None = None,
+    retry: RetrySettings = RetrySettings(),
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryReport:
+    report = DeliveryReport()
+    segments = [segment for segment in segments if segment.destinations]
+    if not segments:
+        return report
+    ensure_log(duckdb_path)
+    for segment in segments:
+        for destination in segment.destinations:
+            if isinstance(destination, WebhookDestination):
+                report.merge(
+                    deliver_webhook(duckdb_path, segment.name, destination, environ, retry, sleep)
+                )
+            else:
+                report.merge(deliver_files(duckdb_path, segment.name, destination, folder))
+    return report

@@ -1,0 +1,305 @@
+"""Activation: each refresh's entered / exited members reach every destination exactly once.
+
+A local HTTP server plays the receiver and fails requests on cue (500, 503, a slow answer past
+the timeout). The warehouse is a small DuckDB file holding the two tables activation reads, with
+the rows dbt would have written at two refreshes:
+
+    refresh  recorded_at          changes of segment `vip`
+    1        2026-10-01 01:00     entered a, b, c
+    2        2026-10-02 01:00     entered d; exited a
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import materialize
+
+from orchestration.activation import (
+    RetrySettings,
+    deliver_all,
+    deliver_files,
+    deliver_webhook,
+)
+from orchestration.assets import activation_deliveries
+from orchestration.resources import ActivationResource, WarehouseResource
+from segmart.registry import RegistryError, load_registry
+from segmart.registry.models import FileDestination, WebhookDestination
+
+R1 = datetime(2026, 10, 1, 1)
+R2 = datetime(2026, 10, 2, 1)
+FAST = RetrySettings(attempts=3, first_delay=0.01, timeout=0.5)
+
+
+def no_sleep(_: float) -> None:
+    pass
+
+
+# --- a receiver that fails on cue ----------------------------------------------------------------
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.plan: list[int | str] = []  # next answers: a status, or "slow" (a timeout); then 200
+        self.requests: list[tuple[int, str, dict]] = []  # (status, idempotency key, body)
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                answer = receiver.plan.pop(0) if receiver.plan else 200
+                # Recorded on arrival; a "slow" answer reaches the client after it gave up.
+                receiver.requests.append((answer, self.headers["Idempotency-Key"], body))
+                if answer == "slow":
+                    time.sleep(1.0)  # past the client's timeout
+                    answer = 200
+                self.send_response(answer)
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?token=secret"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def accepted(self) -> list[tuple[str, dict]]:
+        return [(key, body) for status, key, body in self.requests if status == 200]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "segmart.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema segments")
+        connection.execute(
+            "create table segments.segment_membership_changes (segment_name varchar, "
+            "grain varchar, member_key varchar, visitor_id varchar, change varchar, "
+            "changed_at timestamp, recorded_at timestamp)"
+        )
+        connection.execute(
+            "create table segments.segment_memberships (segment_name varchar, grain varchar, "
+            "member_key varchar, visitor_id varchar, member_since timestamp, "
+            "refreshed_at timestamp)"
+        )
+    add_refresh(path, R1, entered="abc", exited="")
+    add_refresh(path, R2, entered="d", exited="a")
+    return path
+
+
+def add_refresh(path: Path, at: datetime, entered: str, exited: str) -> None:
+    rows = [("vip", "user", m, f"v_{m}", "entered", at, at) for m in entered]
+    rows += [("vip", "user", m, f"v_{m}", "exited", at, at) for m in exited]
+    with duckdb.connect(str(path)) as connection:
+        connection.executemany(
+            "insert into segments.segment_membership_changes values (?, ?, ?, ?, ?, ?, ?)", rows
+        )
+        connection.execute("delete from segments.segment_memberships")
+        members = connection.execute(
+            "select member_key from segments.segment_membership_changes group by member_key "
+            "having arg_max(change, recorded_at) = 'entered' order by member_key"
+        ).fetchall()
+        connection.executemany(
+            "insert into segments.segment_memberships values ('vip', 'user', ?, ?, ?, ?)",
+            [(m, f"v_{m}", R1, at) for (m,) in members],
+        )
+
+
+def send(warehouse: Path, receiver: Receiver, batch_size: int = 500, retry=FAST):
+    destination = WebhookDestination(url_env="VIP_HOOK", batch_size=batch_size)
+    environ = {"VIP_HOOK": receiver.url}
+    return deliver_webhook(warehouse, "vip", destination, environ, retry, no_sleep)
+
+
+def keys(bodies) -> list[tuple[str, int]]:
+    return [(body["recorded_at"], body["part"]) for _, body in bodies]
+
+
+# --- webhook ---------------------------------------------------------------------------------
+
+
+def test_webhook_posts_each_refresh_as_one_json_batch(warehouse, receiver):
+    report = send(warehouse, receiver)
+    assert not report.failed
+    first, second = [body for _, body in receiver.accepted()]
+    assert first["segment"] == "vip"
+    assert first["recorded_at"] == R1.isoformat() and first["refreshed_at"] == R1.isoformat()
+    assert [m["member_key"] for m in first["entered"]] == ["a", "b", "c"]
+    assert first["exited"] == []
+    assert [m["member_key"] for m in second["entered"]] == ["d"]
+    assert second["exited"] == [{"member_key": "a", "visitor_id": "v_a"}]
+
+
+def test_transient_failures_are_retried_and_each_change_arrives_once(warehouse, receiver):
+    receiver.plan = [500, 200, 503, "slow", 200]  # refresh 1 needs 2 tries, refresh 2 needs 3
+    report = send(warehouse, receiver, retry=RetrySettings(attempts=3, first_delay=0, timeout=0.3))
+    assert not report.failed
+    assert keys(receiver.accepted()) == [(R1.isoformat(), 0), (R2.isoformat(), 0)]
+    # Every retry of a part carried the same idempotency key.
+    by_part = {}
+    for _, key, body in receiver.requests:
+        by_part.setdefault((body["recorded_at"], body["part"]), set()).add(key)
+    assert all(len(found) == 1 for found in by_part.values())
+
+    again = send(warehouse, receiver)  # a retried run: nothing left to send
+    assert again.delivered == [] and not again.failed
+    assert len(receiver.accepted()) == 2
+
+
+def test_a_failed_delivery_is_sent_next_time_and_what_went_through_is_not_resent(
+    warehouse, receiver
+):
+    # Parts of 2 members: refresh 1 = [a, b] [c], refresh 2 = [d + exited a].
+    receiver.plan = [200, 500, 500, 500]  # the second part fails every attempt of this run
+    first_run = send(warehouse, receiver, batch_size=2)
+    assert len(first_run.failed) == 1 and "HTTPError" in first_run.failed[0]
+    assert keys(receiver.accepted()) == [(R1.isoformat(), 0)]
+
+    second_run = send(warehouse, receiver, batch_size=2)
+    assert not second_run.failed
+    assert keys(receiver.accepted()) == [
+        (R1.isoformat(), 0),
+        (R1.isoformat(), 1),  # resumed at the part that failed
+        (R2.isoformat(), 0),
+    ]
+    assert [body["parts"] for _, body in receiver.accepted()] == [2, 2, 1]
+
+
+def test_only_a_new_refresh_is_sent_after_earlier_ones_were_delivered(warehouse, receiver):
+    send(warehouse, receiver)
+    add_refresh(warehouse, datetime(2026, 10, 3, 1), entered="e", exited="")
+    send(warehouse, receiver)
+    assert [body["recorded_at"] for _, body in receiver.accepted()] == [
+        R1.isoformat(),
+        R2.isoformat(),
+        "2026-10-03T01:00:00",
+    ]
+
+
+def test_a_client_error_is_not_retried(warehouse, receiver):
+    receiver.plan = [400]
+    report = send(warehouse, receiver)
+    assert len(receiver.requests) == 1 and "400" in report.failed[0]
+
+
+def test_the_url_comes_from_the_environment_never_the_registry(warehouse, tmp_path, receiver):
+    report = deliver_webhook(
+        warehouse, "vip", WebhookDestination(url_env="VIP_HOOK"), {}, FAST, no_sleep
+    )
+    assert report.failed == ["webhook:VIP_HOOK vip: environment variable VIP_HOOK unset"]
+
+    registry = tmp_path / "segments"
+    registry.mkdir()
+    (registry / "vip.yml").write_text(
+        SEGMENT_YAML.replace("url_env: VIP_HOOK", f'url: "{receiver.url}"')
+    )
+    with pytest.raises(RegistryError) as error:
+        load_registry(registry)
+    assert "unknown field 'url' (did you mean 'url_env'?)" in str(error.value.problems[0])
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_files_hold_current_members_and_each_refresh_written_atomically(warehouse, tmp_path):
+    out = tmp_path / "activation"
+    deliver_files(warehouse, "vip", FileDestination(format="csv"), out)
+    members = read_csv(out / "vip" / "members.csv")
+    assert [row["member_key"] for row in members] == ["b", "c", "d"]
+    changes = sorted((out / "vip" / "changes").iterdir())
+    assert [p.name for p in changes] == ["20261001T010000000000.csv", "20261002T010000000000.csv"]
+    assert [(r["member_key"], r["change"]) for r in read_csv(changes[1])] == [
+        ("d", "entered"),
+        ("a", "exited"),
+    ]
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name]  # no half-written files left
+
+    written = {p: p.stat().st_mtime_ns for p in changes}
+    report = deliver_files(warehouse, "vip", FileDestination(format="csv"), out)
+    assert report.delivered == []  # refreshes already written are not written again
+    assert {p: p.stat().st_mtime_ns for p in changes} == written
+
+
+def test_parquet_files(warehouse, tmp_path):
+    deliver_files(warehouse, "vip", FileDestination(format="parquet"), tmp_path)
+    rows = duckdb.sql(
+        f"select member_key from read_parquet('{tmp_path}/vip/members.parquet') order by 1"
+    ).fetchall()
+    assert rows == [("b",), ("c",), ("d",)]
+
+
+# --- through Dagster ---------------------------------------------------------------------------
+
+SEGMENT_YAML = """\
+name: vip
+title: VIPs
+description: Very important people.
+owner: crm@example.com
+use_case: Send them a gift.
+visibility: private
+grain: user
+refresh: daily
+destinations:
+  - webhook: {url_env: VIP_HOOK}
+  - file: {format: csv}
+where:
+  performed: {event: order_completed}
+"""
+
+
+def test_the_activation_asset_delivers_every_destination_of_the_registry(
+    warehouse, tmp_path, receiver, monkeypatch
+):
+    registry = tmp_path / "segments"
+    registry.mkdir()
+    (registry / "vip.yml").write_text(SEGMENT_YAML)
+    monkeypatch.setenv("VIP_HOOK", receiver.url)
+    resources = {
+        "warehouse": WarehouseResource(events=str(tmp_path), duckdb_path=str(warehouse)),
+        "activation": ActivationResource(
+            segments_dir=str(registry), output_dir=str(tmp_path / "out")
+        ),
+    }
+    result = materialize([activation_deliveries], resources=resources)
+    assert result.success
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.step_materialization_data.materialization.metadata
+    assert metadata["delivered"].value == 4  # 2 refreshes x (webhook + file)
+    assert len(receiver.accepted()) == 2
+    assert (tmp_path / "out" / "vip" / "members.csv").exists()
+
+    again = materialize([activation_deliveries], resources=resources)  # a re-run sends nothing
+    (event,) = again.get_asset_materialization_events()
+    assert event.step_materialization_data.materialization.metadata["delivered"].value == 0
+    assert len(receiver.accepted()) == 2
+
+
+def test_segments_without_destinations_deliver_nothing(warehouse, tmp_path):
+    report = deliver_all(warehouse, load_registry(), tmp_path)
+    assert report.delivered == [] and not report.failed
