@@ -59,7 +59,7 @@ class Receiver:
                 # Recorded on arrival; a "slow" answer reaches the client after it gave up.
                 receiver.requests.append((answer, self.headers["Idempotency-Key"], body))
                 if answer == "slow":
-                    time.sleep(1.0)  # past the client's timeout
+                    time.sleep(1.5)  # past the client's timeout
                     answer = 200
                 self.send_response(answer)
                 self.end_headers()
@@ -153,7 +153,7 @@ def test_webhook_posts_each_refresh_as_one_json_batch(warehouse, receiver):
 
 def test_transient_failures_are_retried_and_each_change_arrives_once(warehouse, receiver):
     receiver.plan = [500, 200, 503, "slow", 200]  # refresh 1 needs 2 tries, refresh 2 needs 3
-    report = send(warehouse, receiver, retry=RetrySettings(attempts=3, first_delay=0, timeout=0.3))
+    report = send(warehouse, receiver, retry=RetrySettings(attempts=3, first_delay=0, timeout=0.5))
     assert not report.failed
     assert keys(receiver.accepted()) == [(R1.isoformat(), 0), (R2.isoformat(), 0)]
     # Every retry of a part carried the same idempotency key.
