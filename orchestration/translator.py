@@ -11,7 +11,7 @@ from typing import Any
 from dagster import AssetKey, MetadataValue
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-LAYERS = ("staging", "intermediate", "marts", "segments")
+LAYERS = ("staging", "intermediate", "marts", "segments", "analyses")
 SEEDS_GROUP = "reference"
 SOURCES_GROUP = "raw"
 

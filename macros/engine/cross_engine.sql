@@ -60,3 +60,18 @@
 {% macro regex_match(text) -%}
     {{ segmart.regex_matches(text, caller()) }}
 {%- endmacro %}
+
+{#- numerator / denominator as a double-precision number, null when the denominator is 0.
+    Rates need the cast: PostgreSQL and Spark divide integers as integers (1 / 3 = 0), and
+    DuckDB's `float` is single precision. -#}
+{% macro ratio(numerator, denominator) -%}
+    {{ return(adapter.dispatch('ratio', 'segmart')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__ratio(numerator, denominator) -%}
+    cast({{ numerator }} as {{ dbt.type_float() }}) / nullif({{ denominator }}, 0)
+{%- endmacro %}
+
+{% macro duckdb__ratio(numerator, denominator) -%}
+    cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
+{%- endmacro %}

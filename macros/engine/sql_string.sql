@@ -4,3 +4,10 @@
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
 
+
+{#- Several values as a comma-separated list of SQL string literals, e.g. for `in (...)`. -#}
+{% macro sql_string_list(values) -%}
+    {%- for value in values -%}
+        {{ segmart.sql_string(value) }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
