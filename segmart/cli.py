@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from segmart.dbt import DbtCommandError, run_dbt
+from segmart.serving import Publication, PublishError, publish
 from segmart.settings import EVENTS_ENV, Settings
 from segmart.warehouse import (
     FIRST_QUERY,
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (DbtCommandError, FileNotFoundError) as error:
+    except (DbtCommandError, FileNotFoundError, PublishError) as error:
         print(f"segmart: {error}", file=sys.stderr)
         return 1
 
@@ -47,7 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build (or refresh) the warehouse with dbt")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     build.add_argument("--select", help="dbt node selection, e.g. 'sessions+'")
+    build.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="do not publish the result to the serving file BI tools read",
+    )
     build.set_defaults(handler=_build)
+
+    publish = commands.add_parser(
+        "publish", help="copy the warehouse to the read-only serving file BI tools read"
+    )
+    publish.set_defaults(handler=_publish)
 
     demo = commands.add_parser(
         "demo", help="generate sample events, build everything, print where the results are"
@@ -160,9 +171,23 @@ def _build(args: argparse.Namespace) -> int:
     if args.select:
         dbt_args += ["--select", args.select]
     started = time.perf_counter()
-    run_dbt(dbt_args, settings)
+    run_dbt(dbt_args, settings)  # raises when a model or a test fails: nothing is published
     print(f"built {settings.duckdb_path} in {time.perf_counter() - started:.1f} s")
+    if not args.no_publish:
+        _print_publication(publish(settings))
     return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    _print_publication(publish(Settings.from_env()))
+    return 0
+
+
+def _print_publication(publication: Publication) -> None:
+    print(
+        f"published {publication.path} for BI tools and readers "
+        f"({publication.bytes / 1e6:,.0f} MB in {publication.seconds:.1f} s)"
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -176,6 +201,7 @@ def _demo(args: argparse.Namespace) -> int:
     # A full refresh: the demo's events were just rewritten, so nothing loaded before still holds.
     run_dbt(["build", "--full-refresh"], settings)
     print(f"built the warehouse and passed its data tests in {time.perf_counter() - started:.1f} s")
+    _print_publication(publish(settings))
     _print_summary(settings)
     return 0
 
