@@ -33,6 +33,7 @@ from orchestration.raw_files import batch_key, list_raw_files
 from orchestration.resources import ActivationResource, WarehouseResource
 from orchestration.translator import SOURCES_GROUP, SegmartTranslator
 from segmart.dbt import _environment
+from segmart.settings import Settings
 
 RAW_EVENTS_KEY = AssetKey(["segment", "raw_event_files"])
 # Every op that writes the DuckDB file is in this pool; the instance limits it to one run at a
@@ -172,6 +173,7 @@ def run_dbt_build(
             failed_checks.append(f"{event.asset_key.to_user_string()}:{event.check_name}")
         yield event
     if invocation.is_successful():
+        _publish(context, settings)
         return
     run_results = _run_results(invocation)
     skipped = sorted(
@@ -199,6 +201,19 @@ def run_dbt_build(
     # dbt itself failed (a model error, a locked file): raise its error, which the retry policy
     # retries with backoff.
     raise invocation.get_error() or Failure(description="dbt build failed")
+
+
+def _publish(context: AssetExecutionContext, settings: Settings) -> None:
+    """BI readers get the refresh once the whole build and its checks passed: a complete copy of
+    the warehouse replaces the serving file atomically (segmart/serving.py)."""
+    from segmart.serving import PublishError, publish
+
+    try:
+        publication = publish(settings)
+    except PublishError as error:
+        # Built but not published: readers keep the previous refresh, the next run publishes.
+        raise Failure(description=str(error), allow_retries=False) from error
+    context.log.info(f"published {publication.path} for BI readers ({publication.seconds:.1f} s)")
 
 
 def _relation(manifest: Mapping[str, Any], metadata: Mapping[str, Any]) -> str | None:

@@ -20,6 +20,7 @@ from orchestration.project import run_target_path
 from orchestration.resources import WarehouseResource
 from segmart.registry import load_registry
 from segmart.sample_data import GeneratorConfig, generate
+from segmart.serving import serving_path
 from segmart.settings import Settings
 
 AS_OF = "2026-10-06T00:00:00"  # the end of the sample days: segment windows see the events
@@ -50,6 +51,18 @@ def query(settings: Settings, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
+# Which refresh the serving file holds, and its sessions.
+PUBLISHED_SQL = (
+    "select published_at, (select count(*) from marts.sessions) from serving.publication"
+)
+
+
+def served(settings: Settings, sql: str) -> list[tuple]:
+    """A query on the serving file BI tools read (published after each successful build)."""
+    with duckdb.connect(str(serving_path(settings, environ={})), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
 def materializations(result) -> dict[AssetKey, dict]:
     found = {}
     for event in result.get_asset_materialization_events():
@@ -77,6 +90,7 @@ def test_materialize_every_asset_with_row_counts(warehouse, defs):
     assert catalog == len(load_registry())
     checks = result.get_asset_check_evaluations()
     assert checks and all(check.passed for check in checks)
+    assert served(warehouse, "select count(*) from marts.sessions")[0][0] == sessions
 
 
 def test_the_sensor_run_loads_a_new_batch_incrementally(warehouse, defs):
@@ -101,6 +115,7 @@ def test_the_sensor_run_loads_a_new_batch_incrementally(warehouse, defs):
     built = materializations(result)
     assert AssetKey(["marts", "sessions"]) in built
     assert not [key for key in built if key.path[0] == "segments"]  # segments keep their cadence
+    assert served(warehouse, "select count(*) from staging.stg_events_landed")[0][0] == after
     again = sensor.evaluate_tick(build_sensor_context(cursor=tick.cursor, resources=resources))
     assert again.run_requests == []
 
@@ -110,6 +125,7 @@ def test_a_failed_check_on_sessions_keeps_segments_at_their_last_good_version(wa
     table = f"segments.{segment.name}"
     before = query(warehouse, f"select count(*), max(refreshed_at) from {table}")
     changes = query(warehouse, "select count(*) from segments.segment_membership_changes")
+    published = served(warehouse, PUBLISHED_SQL)
     with duckdb.connect(str(warehouse.duckdb_path)) as connection:  # bad data: a duplicate session
         connection.execute("insert into marts.sessions select * from marts.sessions limit 1")
 
@@ -127,3 +143,5 @@ def test_a_failed_check_on_sessions_keeps_segments_at_their_last_good_version(wa
     assert AssetKey(["segments", segment.name]) not in materializations(result)
     assert query(warehouse, f"select count(*), max(refreshed_at) from {table}") == before
     assert query(warehouse, "select count(*) from segments.segment_membership_changes") == changes
+    # Nothing was published: BI readers still see the last good refresh, without the duplicate.
+    assert served(warehouse, PUBLISHED_SQL) == published
