@@ -24,15 +24,18 @@ D1), friction (session: A2, C1), nobody (session, empty).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 from test_segments_support import Events, SegmentProject, campaign, segment
 
 from segmart.dbt import run_dbt
-from segmart.settings import Settings
+from segmart.serving import publish, serving_path
+from segmart.settings import PROJECT_DIR, Settings
 
 CPC = campaign(source="google", medium="cpc")
 
@@ -160,9 +163,14 @@ def test_daily_metrics(warehouse):
     }
 
 
-def test_daily_metrics_dates_are_dates(warehouse):
-    (value,) = warehouse.query("select min(metric_date) from analyses.segment_daily_metrics")[0]
-    assert value == date(2024, 5, 13)
+def test_daily_metrics_types_suit_bi_tools(warehouse):
+    """Days are dates, counts 64-bit integers (DuckDB sums bigints into 128-bit ones, which
+    some JDBC tools cannot read)."""
+    row = warehouse.query(
+        "select min(metric_date), typeof(min(metric_date)), typeof(min(orders)), "
+        "typeof(min(sessions)) from analyses.segment_daily_metrics"
+    )[0]
+    assert row == (date(2024, 5, 13), "DATE", "BIGINT", "BIGINT")
 
 
 def test_funnel_default_steps(warehouse):
@@ -307,3 +315,37 @@ def test_overlap_of_each_ordered_pair_of_the_same_grain(warehouse):
         ("friction", "nobody"): ("session", 2, 0, 0, 0.0, 0.0),
         ("nobody", "friction"): ("session", 0, 2, 0, None, 0.0),
     }
+
+
+# docs/analyst-queries.md uses starter segments; this warehouse's segments of the same grain
+# stand in for them.
+DOC_SEGMENTS = {"paid_search": "paid", "high_value": "buyers"}
+
+
+def doc_queries() -> list[str]:
+    text = (PROJECT_DIR / "docs" / "analyst-queries.md").read_text(encoding="utf-8")
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_docs_have_ten_queries():
+    assert len(doc_queries()) == 10
+
+
+@pytest.mark.parametrize("number", range(1, 11))
+def test_each_doc_query_runs_on_the_serving_file(warehouse, number):
+    """Published as for a BI tool, then queried read-only: every query returns rows."""
+    served = _published(warehouse)
+    sql = doc_queries()[number - 1]
+    for name, stand_in in DOC_SEGMENTS.items():
+        sql = sql.replace(f"'{name}'", f"'{stand_in}'")
+    with duckdb.connect(str(served), read_only=True) as connection:
+        rows = connection.execute(sql).fetchall()
+    assert rows, f"query {number} returned no rows"
+
+
+def _published(warehouse: SegmentProject) -> Path:
+    settings = Settings(events=str(warehouse.events_dir), duckdb_path=warehouse.duckdb_path)
+    served = serving_path(settings, environ={})
+    if not served.exists():
+        publish(settings)
+    return served

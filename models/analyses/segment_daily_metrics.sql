@@ -28,7 +28,7 @@ daily as (
         count(*) as sessions,
         count(distinct visitor_id) as visitors,
         count(case when order_count > 0 then 1 end) as converted_sessions,
-        sum(order_count) as orders,
+        cast(sum(order_count) as {{ dbt.type_bigint() }}) as orders,
         sum(revenue) as revenue,
         count(case when rage_click_count > 0 then 1 end) as rage_click_sessions,
         count(case when dead_click_count > 0 then 1 end) as dead_click_sessions,
