@@ -349,3 +349,33 @@ def _published(warehouse: SegmentProject) -> Path:
     if not served.exists():
         publish(settings)
     return served
+
+
+# --- exposures (models/analyses/_exposures.yml) ---------------------------------------------------
+
+
+def manifest(warehouse: SegmentProject) -> dict:
+    """The manifest of the module's build (SegmentProject builds into <root>/target)."""
+    return json.loads((warehouse.root / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_every_analyses_model_is_exposed_to_bi(warehouse):
+    nodes = manifest(warehouse)
+    exposed = {
+        node for exposure in nodes["exposures"].values() for node in exposure["depends_on"]["nodes"]
+    }
+    analyses = {
+        unique_id
+        for unique_id, node in nodes["nodes"].items()
+        if node["resource_type"] == "model" and node["fqn"][1] == "analyses"
+    }
+    assert len(analyses) == 5
+    assert analyses <= exposed
+
+
+def test_the_analyst_queries_exposure_lists_every_table_the_docs_read(warehouse):
+    nodes = manifest(warehouse)
+    read = set(re.findall(r"\b(?:segments|analyses|marts)\.(\w+)", "\n".join(doc_queries())))
+    exposure = nodes["exposures"]["exposure.segmart.analyst_queries"]
+    listed = {nodes["nodes"][unique_id]["alias"] for unique_id in exposure["depends_on"]["nodes"]}
+    assert listed == read
