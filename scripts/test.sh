@@ -21,5 +21,34 @@ step "segment registry: valid, and generated models up to date"
 step "sqlfluff (models incl. generated segments, dbt tests)"
 "$bin/sqlfluff" lint models tests/dbt --processes 2
 
+step "browser for the Dagster UI test (Debian's chromium)"
+# The UI test drives /usr/bin/chromium with Playwright (no browser download). Install it when it
+# is missing and we may: as root, or with sudo that asks no password. Otherwise the test skips
+# (and fails in CI, where it must run).
+if command -v chromium >/dev/null 2>&1; then
+  chromium --version
+elif ! command -v apt-get >/dev/null 2>&1; then
+  echo "no chromium and no apt-get: the UI tests will skip"
+else
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      as_root=(sudo -n)
+    else
+      echo "no chromium, and not root: the UI tests will skip (apt-get install chromium)"
+    fi
+  fi
+  if [ "$(id -u)" -eq 0 ] || [ "${#as_root[@]}" -gt 0 ]; then
+    echo "installing chromium and chromium-driver with apt-get (about a minute)"
+    apt_log="${TMPDIR:-/tmp}/segmart-apt-chromium.log"
+    if ! { "${as_root[@]}" apt-get update -qq \
+           && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+              apt-get install -y -qq chromium chromium-driver; } >"$apt_log" 2>&1; then
+      tail -n 20 "$apt_log"
+      echo "chromium install failed (log: $apt_log): the UI tests will skip, or fail in CI"
+    fi
+  fi
+fi
+
 step "pytest"
 "$bin/pytest" "$@"
