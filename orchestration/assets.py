@@ -16,6 +16,7 @@ from dagster import (
     AssetKey,
     Backoff,
     BetaWarning,
+    Config,
     DataVersion,
     Failure,
     Jitter,
@@ -28,6 +29,7 @@ from dagster import (
     observable_source_asset,
 )
 from dagster_dbt import DbtCliResource, dbt_assets
+from pydantic import Field
 
 from orchestration.project import run_target_path
 from orchestration.raw_files import batch_key, list_raw_files
@@ -127,6 +129,16 @@ def activation_deliveries(
     )
 
 
+class DbtBuildConfig(Config):
+    """Run configuration of the dbt step (the UI's launchpad, or run_config in code)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild the incremental models from every raw file (dbt --full-refresh), "
+        "e.g. after the raw files were replaced rather than added to.",
+    )
+
+
 def build_dbt_assets(manifest: Path, project=None):
     @dbt_assets(
         manifest=manifest,
@@ -136,15 +148,22 @@ def build_dbt_assets(manifest: Path, project=None):
         retry_policy=RETRY_POLICY,
     )
     def segmart_dbt(
-        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        config: DbtBuildConfig,
     ) -> Iterator[Any]:
-        yield from run_dbt_build(context, dbt, warehouse)
+        yield from run_dbt_build(context, dbt, warehouse, full_refresh=config.full_refresh)
 
     return segmart_dbt
 
 
 def run_dbt_build(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    *,
+    full_refresh: bool = False,
 ) -> Iterator[Any]:
     """`dbt build` of the selected assets and checks. dbt runs each test right after its model
     and skips everything downstream of a failed one (error severity), so bad sessions or users
@@ -154,7 +173,7 @@ def run_dbt_build(
     indirect = os.environ.get(INDIRECT_SELECTION_ENV) or DEFAULT_INDIRECT_SELECTION
     with _environment({**settings.as_env(), INDIRECT_SELECTION_ENV: indirect}):
         invocation = dbt.cli(
-            ["build"],
+            ["build", "--full-refresh"] if full_refresh else ["build"],
             context=context,
             raise_on_error=False,
             target_path=run_target_path(settings),

@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from segmart.dbt import DbtCommandError, run_dbt
-from segmart.serving import Publication, PublishError, publish
-from segmart.settings import EVENTS_ENV, Settings
+from segmart.serving import Publication, PublishError, publish, serving_path
+from segmart.settings import EVENTS_ENV, PROJECT_DIR, Settings
 from segmart.warehouse import (
     FIRST_QUERY,
     SEGMENTS_QUERY,
@@ -61,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     publish.set_defaults(handler=_publish)
 
     demo = commands.add_parser(
-        "demo", help="generate sample events, build everything, print where the results are"
+        "demo",
+        help="generate sample events, materialize every asset through Dagster, print where the "
+        "results are",
     )
     _add_generator_options(demo, default_events=200_000)
     demo.set_defaults(handler=_demo)
@@ -197,11 +199,27 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"using the events at {settings.events} ({EVENTS_ENV})")
     else:
         _generate_events(args, Path(settings.events))
-    started = time.perf_counter()
-    # A full refresh: the demo's events were just rewritten, so nothing loaded before still holds.
-    run_dbt(["build", "--full-refresh"], settings)
-    print(f"built the warehouse and passed its data tests in {time.perf_counter() - started:.1f} s")
-    _print_publication(publish(settings))
+    # The whole pipeline through Dagster: every asset materialized, every check run, recorded in
+    # the instance `bash scripts/ui.sh` shows. A full refresh: the demo's events were just
+    # rewritten, so nothing loaded before still holds.
+    from orchestration.pipeline import materialize_all
+
+    output = PROJECT_DIR / "logs" / "demo-run.log"
+    print(f"materializing every asset through Dagster (dbt build, checks); dbt's output: {output}")
+    run = materialize_all(settings, full_refresh=True, output=output)
+    if not run.success:
+        print(f"segmart: Dagster run {run.run_id} failed:", file=sys.stderr)
+        for error in run.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Dagster run {run.run_id}: {run.materialized} assets materialized, "
+        f"{run.checks_passed} checks passed ({run.seconds:.1f} s); "
+        f"see it in the UI: bash scripts/ui.sh (instance {run.instance_home})"
+    )
+    served = serving_path(settings)
+    if served.exists():
+        print(f"published {served} for BI tools and readers")
     _print_summary(settings)
     return 0
 

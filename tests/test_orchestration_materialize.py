@@ -1,23 +1,26 @@
 """Real runs of the Dagster definitions, in-process, on a small temporary warehouse (3,000 sample
-events): everything materializes with row counts, the new-files sensor's run loads a new batch
-incrementally, and a failed check on sessions keeps the segments at their last good version.
+events): `segmart demo` materializes everything through Dagster, with row counts; the new-files
+sensor's run loads a new batch incrementally; a failed check on sessions keeps the segments at
+their last good version.
 
 The tests share one warehouse and run in file order (each step starts where the last ended)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, build_sensor_context
+from dagster import AssetKey, DagsterEventType, DagsterInstance, build_sensor_context
 
 from orchestration.definitions import build_definitions
 from orchestration.project import run_target_path
 from orchestration.resources import WarehouseResource
+from segmart import cli
 from segmart.registry import load_registry
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.serving import serving_path
@@ -71,14 +74,38 @@ def materializations(result) -> dict[AssetKey, dict]:
     return found
 
 
-def test_materialize_every_asset_with_row_counts(warehouse, defs):
-    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-        instance=DagsterInstance.ephemeral()
-    )
-    assert result.success
-    built = materializations(result)
+def test_segmart_demo_materializes_every_asset_through_dagster(
+    warehouse, tmp_path_factory, monkeypatch, capsys
+):
+    """The README's main command: every asset and check in one Dagster run, recorded in the
+    instance the UI reads, then where the results are."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("SEGMART_EVENTS", warehouse.events)  # these events, no sample data
+    monkeypatch.setenv("SEGMART_DUCKDB", str(warehouse.duckdb_path))
+
+    assert cli.main(["demo"]) == 0
+
+    out = capsys.readouterr().out
+    run_id = re.search(r"Dagster run (\S+): (\d+) assets materialized, (\d+) checks passed", out)
+    assert run_id, out
     sessions = query(warehouse, "select count(*) from marts.sessions")[0][0]
     assert sessions > 100
+    assert f"DuckDB warehouse: {warehouse.duckdb_path}" in out
+    assert re.search(rf"marts\.sessions +{sessions:,} rows", out)
+    assert 'segmart sql "select channel' in out and "Saved segments" in out
+
+    with DagsterInstance.from_config(str(home)) as instance:  # what the UI shows
+        run = instance.get_run_by_id(run_id.group(1))
+        assert run.is_success
+        built = recorded_materializations(instance, run.run_id)
+        checks = [
+            record.dagster_event.event_specific_data
+            for record in instance.all_logs(
+                run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+            )
+        ]
+    assert len(built) == int(run_id.group(2))
     assert built[AssetKey(["marts", "sessions"])]["dagster/row_count"].value == sessions
     landed = query(warehouse, "select count(*) from staging.stg_events_landed")[0][0]
     assert landed >= 3000
@@ -88,9 +115,16 @@ def test_materialize_every_asset_with_row_counts(warehouse, defs):
         assert built[key]["dagster/row_count"].value == members, segment.name
     catalog = query(warehouse, "select count(*) from segments.segment_catalog")[0][0]
     assert catalog == len(load_registry())
-    checks = result.get_asset_check_evaluations()
-    assert checks and all(check.passed for check in checks)
+    assert len(checks) == int(run_id.group(3)) and all(check.passed for check in checks)
     assert served(warehouse, "select count(*) from marts.sessions")[0][0] == sessions
+
+
+def recorded_materializations(instance: DagsterInstance, run_id: str) -> dict[AssetKey, dict]:
+    found = {}
+    for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = record.dagster_event.event_specific_data.materialization
+        found[materialization.asset_key] = materialization.metadata
+    return found
 
 
 def test_the_sensor_run_loads_a_new_batch_incrementally(warehouse, defs):
