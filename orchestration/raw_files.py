@@ -19,6 +19,9 @@ class RawFile:
     path: str
     size: int
     mtime_ns: int
+    # When the file arrived: the inode change time, which creating, writing, copying or moving a
+    # file into the folder sets to the present, even when a copy keeps an old modification time.
+    changed_ns: int = 0
 
 
 def is_event_file(path: str) -> bool:
@@ -50,7 +53,7 @@ def list_raw_files(location: str) -> list[RawFile]:
         except FileNotFoundError:  # removed while listing
             continue
         if os.path.isfile(path):
-            found.append(RawFile(path, stat.st_size, stat.st_mtime_ns))
+            found.append(RawFile(path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
     return sorted(found, key=lambda file: file.path)
 
 

@@ -5,6 +5,8 @@ hourly. A new raw file fires the sensor once."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -116,7 +118,7 @@ def test_the_sensor_fires_once_per_new_file(tmp_path: Path):
     first = _tick(events, None)
     assert len(first.run_requests) == 1
     cursor = first.cursor
-    assert json.loads(cursor) == ["2026-10-01.jsonl"]
+    assert json.loads(cursor)["names"] == ["2026-10-01.jsonl"]
 
     again = _tick(events, cursor)  # nothing new: no run, cursor unchanged
     assert again.run_requests == [] and again.skip_message
@@ -128,12 +130,51 @@ def test_the_sensor_fires_once_per_new_file(tmp_path: Path):
     assert len(second.run_requests) == 1  # one run for the whole batch
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
     assert second.run_requests[0].tags["segmart/new_files"] == "2"
-    assert json.loads(second.cursor) == [
-        "2026-10-01.jsonl",
+    # The cursor keeps the newest arrival only (these two may share a clock tick).
+    assert set(json.loads(second.cursor)["names"]) <= {
         "2026-10-03.parquet",
         "more/2026-10-02.jsonl.gz",
-    ]
+    }
     assert _tick(events, second.cursor).run_requests == []
+
+
+def test_the_sensor_cursor_stays_small_however_many_files_arrive(tmp_path: Path):
+    events = tmp_path / "events"
+    cursor = None
+    for day in range(1, 31):
+        name = f"2026-10-{day:02d}.jsonl"
+        _write(events / name)
+        tick = _tick(events, cursor)
+        assert len(tick.run_requests) == 1, name  # each file once
+        assert tick.run_requests[0].tags["segmart/new_files"] == "1"
+        cursor = tick.cursor
+        assert json.loads(cursor)["names"] == [name]
+        time.sleep(0.01)  # the next file arrives at a later clock tick
+    assert len(cursor) < 100
+    assert _tick(events, cursor).run_requests == []
+
+
+def test_a_file_copied_in_with_an_old_modification_time_is_new(tmp_path: Path):
+    events = tmp_path / "events"
+    _write(events / "2026-10-02.jsonl")
+    cursor = _tick(events, None).cursor
+    time.sleep(0.01)
+    _write(events / "2026-10-01.jsonl")
+    os.utime(events / "2026-10-01.jsonl", (1_700_000_000, 1_700_000_000))  # as `cp -p` leaves it
+    (request,) = _tick(events, cursor).run_requests
+    assert request.tags["segmart/new_files"] == "1"
+
+
+def test_the_cursor_of_the_earlier_sensor_is_read_then_replaced(tmp_path: Path):
+    events = tmp_path / "events"
+    _write(events / "a.jsonl")
+    _write(events / "b.jsonl")
+    earlier = json.dumps(["a.jsonl"])  # the earlier sensor kept every name it had seen
+    tick = _tick(events, earlier)
+    (request,) = tick.run_requests
+    assert request.tags["segmart/new_files"] == "1"  # b only
+    assert set(json.loads(tick.cursor)) == {"arrived_ns", "names"}
+    assert _tick(events, tick.cursor).run_requests == []
 
 
 def test_the_sensor_records_an_observation_of_the_raw_files(tmp_path: Path):
