@@ -173,6 +173,14 @@ def _build(args: argparse.Namespace) -> int:
     if args.select:
         dbt_args += ["--select", args.select]
     started = time.perf_counter()
+    if settings.target == "postgres":
+        # PostgreSQL cannot read the files: land new ones in raw.segment_events first.
+        from segmart.raw_load import load_raw_events
+
+        print(f"loaded {load_raw_events(settings.events):,} new raw rows into PostgreSQL")
+        run_dbt(dbt_args, settings)
+        print(f"built the postgres target in {time.perf_counter() - started:.1f} s")
+        return 0
     run_dbt(dbt_args, settings)  # raises when a model or a test fails: nothing is published
     print(f"built {settings.duckdb_path} in {time.perf_counter() - started:.1f} s")
     if not args.no_publish:

@@ -10,6 +10,10 @@
     timezone('UTC', try_cast({{ text }} as timestamptz))
 {%- endmacro %}
 
+{% macro postgres__parse_timestamp(text) -%}
+    ({{ segmart.engine_function('try_timestamptz') }}({{ text }}) at time zone 'UTC')
+{%- endmacro %}
+
 {#- Elapsed seconds between two timestamps, fractional. dbt.datediff counts unit boundaries,
     which is wrong for inactivity gaps (2 s across a minute boundary would be "1 minute"). -#}
 {% macro seconds_between(start_ts, end_ts) -%}
@@ -18,6 +22,11 @@
 
 {% macro duckdb__seconds_between(start_ts, end_ts) -%}
     (epoch({{ end_ts }}) - epoch({{ start_ts }}))
+{%- endmacro %}
+
+{#- extract(epoch ...) is numeric on PostgreSQL: cast, so durations are doubles as on DuckDB. -#}
+{% macro postgres__seconds_between(start_ts, end_ts) -%}
+    cast(extract(epoch from ({{ end_ts }} - {{ start_ts }})) as double precision)
 {%- endmacro %}
 
 {#- Text value at a JSON path ('$.a.b'); null when absent. -#}
@@ -29,6 +38,11 @@
     json_extract_string({{ json_column }}, '{{ path }}')
 {%- endmacro %}
 
+{#- '$.a.b' -> column #>> '{a,b}' (json or jsonb). -#}
+{% macro postgres__json_text(json_column, path) -%}
+    ({{ json_column }} #>> '{{ '{' ~ path[2:].split('.') | join(',') ~ '}' }}')
+{%- endmacro %}
+
 {#- Does the text match the regular expression (anywhere in the string)? -#}
 {% macro regex_matches(text, pattern) -%}
     {{ return(adapter.dispatch('regex_matches', 'segmart')(text, pattern)) }}
@@ -38,21 +52,104 @@
     regexp_matches({{ text }}, {{ pattern }})
 {%- endmacro %}
 
-{#- The value on the row with the largest / smallest ordering key within a group. -#}
-{% macro value_at_max(value, order_key) -%}
-    {{ return(adapter.dispatch('value_at_max', 'segmart')(value, order_key)) }}
+{#- PostgreSQL's advanced regular expressions take the same (?i) prefix and classes we use. -#}
+{% macro postgres__regex_matches(text, pattern) -%}
+    ({{ text }} ~ {{ pattern }})
 {%- endmacro %}
 
-{% macro duckdb__value_at_max(value, order_key) -%}
-    arg_max({{ value }}, {{ order_key }})
+{#- The first capture group of the first match, '' when nothing matches (DuckDB's
+    regexp_extract). Only group 1 is portable (PostgreSQL's substring ... from). -#}
+{% macro regex_extract(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_extract', 'segmart')(text, pattern)) }}
 {%- endmacro %}
 
-{% macro value_at_min(value, order_key) -%}
-    {{ return(adapter.dispatch('value_at_min', 'segmart')(value, order_key)) }}
+{% macro duckdb__regex_extract(text, pattern) -%}
+    regexp_extract({{ text }}, {{ pattern }}, 1)
 {%- endmacro %}
 
-{% macro duckdb__value_at_min(value, order_key) -%}
-    arg_min({{ value }}, {{ order_key }})
+{% macro postgres__regex_extract(text, pattern) -%}
+    coalesce(substring({{ text }} from {{ pattern }}), '')
+{%- endmacro %}
+
+{#- try_cast(value as data_type): null when the value does not convert. data_type is one of
+    varchar, bigint, double. -#}
+{% macro try_cast(value, data_type) -%}
+    {{ return(adapter.dispatch('try_cast', 'segmart')(value, data_type)) }}
+{%- endmacro %}
+
+{% macro duckdb__try_cast(value, data_type) -%}
+    try_cast({{ value }} as {{ data_type }})
+{%- endmacro %}
+
+{#- DuckDB rounds decimal text to the nearest integer for bigint (12.5 -> 13): so do these. -#}
+{% macro postgres__try_cast(value, data_type) -%}
+    {%- if data_type == 'varchar' -%}
+        cast({{ value }} as text)
+    {%- else -%}
+        {{ segmart.engine_function('try_' ~ data_type) }}(cast({{ value }} as text))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The value at a JSON path converted to data_type, null when absent or not convertible
+    (registry conditions on numeric properties). -#}
+{% macro json_as(json_column, path, data_type) -%}
+    {{ segmart.try_cast(segmart.json_text(json_column, path), data_type) }}
+{%- endmacro %}
+
+{#- The last non-null value of the window frame (last_value ... ignore nulls); write the
+    `over (...)` clause after it. -#}
+{% macro last_value_ignore_nulls(value) -%}
+    {{ return(adapter.dispatch('last_value_ignore_nulls', 'segmart')(value)) }}
+{%- endmacro %}
+
+{% macro duckdb__last_value_ignore_nulls(value) -%}
+    last_value({{ value }} ignore nulls)
+{%- endmacro %}
+
+{#- PostgreSQL has no IGNORE NULLS: an aggregate whose strict step keeps the latest non-null. -#}
+{% macro postgres__last_value_ignore_nulls(value) -%}
+    {{ segmart.engine_function('last_non_null') }}({{ value }})
+{%- endmacro %}
+
+{#- The value on the row with the largest / smallest ordering key within a group, ignoring rows
+    where the value is null. order_by is a column or a list of columns (later ones break ties);
+    where, when given, is the aggregate's filter (a condition). -#}
+{% macro value_at_max(value, order_by, where=none) -%}
+    {{ return(adapter.dispatch('value_at_extreme', 'segmart')(value, order_by, 'max', where)) }}
+{%- endmacro %}
+
+{% macro value_at_min(value, order_by, where=none) -%}
+    {{ return(adapter.dispatch('value_at_extreme', 'segmart')(value, order_by, 'min', where)) }}
+{%- endmacro %}
+
+{% macro duckdb__value_at_extreme(value, order_by, extreme, where) -%}
+    {%- if order_by is string -%}
+        {%- set key = order_by -%}
+    {%- else -%}
+        {%- set fields = [] -%}
+        {%- for column in order_by -%}
+            {%- do fields.append("'k" ~ loop.index ~ "': " ~ column) -%}
+        {%- endfor -%}
+        {%- set key = '{' ~ fields | join(', ') ~ '}' -%}
+    {%- endif -%}
+    arg_{{ extreme }}({{ value }}, {{ key }})
+    {%- if where is not none %} filter (where {{ where }}){% endif -%}
+{%- endmacro %}
+
+{#- The first element of the group's values ordered by the key (nulls filtered out, as DuckDB's
+    arg_max / arg_min ignore them). -#}
+{% macro postgres__value_at_extreme(value, order_by, extreme, where) -%}
+    {%- set columns = [order_by] if order_by is string else order_by -%}
+    {%- set direction = ' desc' if extreme == 'max' else ' asc' -%}
+    {%- set conditions = ['(' ~ value ~ ') is not null'] -%}
+    {%- for column in columns -%}
+        {%- do conditions.append('(' ~ column ~ ') is not null') -%}
+    {%- endfor -%}
+    {%- if where is not none -%}
+        {%- do conditions.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    (array_agg({{ value }} order by {{ columns | join(direction ~ ', ') ~ direction }})
+    filter (where {{ conditions | join(' and ') }}))[1]
 {%- endmacro %}
 
 {#- The same as regex_matches, with the pattern as the call block's body: generated segment
@@ -74,4 +171,72 @@
 
 {% macro duckdb__ratio(numerator, denominator) -%}
     cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
+{%- endmacro %}
+
+{#- A function segmart creates on engines that lack a built-in (engine_setup()): its
+    qualified name. -#}
+{% macro engine_function(name) -%}
+    {{ target.schema }}.segmart_{{ name }}
+{%- endmacro %}
+
+{#- A raw message parsed into something message_field reads; null when the text is not a JSON
+    object (invalid JSON, or valid JSON that is not an object: [1, 2], "text"). -#}
+{% macro parse_message(raw_message) -%}
+    {{ return(adapter.dispatch('parse_message', 'segmart')(raw_message)) }}
+{%- endmacro %}
+
+{#- One parse per line into a typed struct; unknown fields are ignored, missing ones null.
+    Nested CASE, not AND: DuckDB may evaluate both sides of an AND, and json_type fails on bad
+    JSON. -#}
+{% macro duckdb__parse_message(raw_message) -%}
+    {%- set message_shape = {
+        'messageId': 'VARCHAR', 'type': 'VARCHAR', 'anonymousId': 'VARCHAR', 'userId': 'VARCHAR',
+        'event': 'VARCHAR', 'name': 'VARCHAR', 'properties': 'JSON', 'traits': 'JSON',
+        'timestamp': 'VARCHAR', 'originalTimestamp': 'VARCHAR', 'sentAt': 'VARCHAR',
+        'receivedAt': 'VARCHAR',
+        'context': {
+            'page': {'path': 'VARCHAR', 'url': 'VARCHAR', 'referrer': 'VARCHAR',
+                     'title': 'VARCHAR', 'search': 'VARCHAR'},
+            'campaign': {'source': 'VARCHAR', 'medium': 'VARCHAR', 'name': 'VARCHAR',
+                         'term': 'VARCHAR', 'content': 'VARCHAR'},
+            'device': {'type': 'VARCHAR'},
+            'os': {'name': 'VARCHAR'},
+            'userAgent': 'VARCHAR',
+            'location': {'country': 'VARCHAR'},
+            'locale': 'VARCHAR',
+            'library': {'name': 'VARCHAR', 'version': 'VARCHAR'},
+        },
+    } -%}
+    case
+        when json_valid({{ raw_message }})
+            then
+                case
+                    when json_type({{ raw_message }}) = 'OBJECT'
+                        then json_transform({{ raw_message }}, {{ segmart.sql_string(tojson(message_shape)) }})
+                end
+    end
+{%- endmacro %}
+
+{% macro postgres__parse_message(raw_message) -%}
+    {{ segmart.engine_function('try_json_object') }}({{ raw_message }})
+{%- endmacro %}
+
+{#- A field of a parsed message by its dotted path ('context.page.path'): text, or JSON when
+    json=true (properties, traits). -#}
+{% macro message_field(path, json=false) -%}
+    {{ return(adapter.dispatch('message_field', 'segmart')(path, json)) }}
+{%- endmacro %}
+
+{% macro duckdb__message_field(path, json) -%}
+    message.{{ path }}
+{%- endmacro %}
+
+{#- Kept as json (not jsonb) in the tables: the type the marts' contracts declare on every
+    engine. -#}
+{% macro postgres__message_field(path, json) -%}
+    {%- if json -%}
+        cast(message -> '{{ path }}' as json)
+    {%- else -%}
+        (message #>> '{{ '{' ~ path.split('.') | join(',') ~ '}' }}')
+    {%- endif -%}
 {%- endmacro %}

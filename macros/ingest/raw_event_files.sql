@@ -120,3 +120,37 @@
         {{ readers | join('\n            union all\n') }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The raw rows stg_events_landed has not landed yet (all of them when loaded_relation is none):
+    source_file, source_line, raw_message. DuckDB reads the files themselves; engines that cannot
+    read files read the table segmart's loader fills (segmart/raw_load.py, README "Other
+    engines"), which holds each file's lines exactly as DuckDB reads them. -#}
+{% macro landed_raw_messages(loaded_relation=none) -%}
+    {{ return(adapter.dispatch('landed_raw_messages', 'segmart')(loaded_relation)) }}
+{%- endmacro %}
+
+{% macro duckdb__landed_raw_messages(loaded_relation) -%}
+    {{ segmart.read_raw_event_files(
+        segmart.raw_event_files(var('segmart_events'), loaded_relation=loaded_relation)
+    ) }}
+{%- endmacro %}
+
+{#- The loader's table: raw.segment_events (segmart.raw_load.RAW_TABLE). -#}
+{% macro loaded_raw_events_relation() -%}
+    {{ return(api.Relation.create(
+        database=target.database, schema='raw', identifier='segment_events'
+    )) }}
+{%- endmacro %}
+
+{% macro default__landed_raw_messages(loaded_relation) -%}
+    select
+        raw_events.source_file,
+        raw_events.source_line,
+        raw_events.raw_message
+    from {{ segmart.loaded_raw_events_relation() }} as raw_events
+    {%- if loaded_relation is not none %}
+    where raw_events.source_file not in (
+        select distinct landed.source_file from {{ loaded_relation }} as landed
+    )
+    {%- endif %}
+{%- endmacro %}

@@ -12,7 +12,8 @@
 
 {#- Host part of a URL, lower case, without port or credentials; null for empty input. -#}
 {% macro url_host(url) -%}
-    nullif(lower(regexp_extract({{ url }}, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?([^/?#:]+)', 1)), '')
+    {%- set host_pattern = "'^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?([^/?#:]+)'" -%}
+    nullif(lower({{ segmart.regex_extract(url, host_pattern) }}), '')
 {%- endmacro %}
 
 {#- Trimmed text, null when empty: Segment libraries send "" as often as they omit a field. -#}

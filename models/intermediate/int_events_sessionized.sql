@@ -100,12 +100,10 @@ campaign_marks as (
         *,
         -- The campaign the current session started with: the last non-empty campaign since the
         -- visitor's activity resumed, or '' when it resumed without one.
-        last_value(
-            case
-                when campaign_key is not null then campaign_key
-                when starts_after_inactivity then ''
-            end ignore nulls
-        ) over (
+        {{ segmart.last_value_ignore_nulls(
+            "case when campaign_key is not null then campaign_key"
+            ~ " when starts_after_inactivity then '' end"
+        ) }} over (
             partition by visitor_id order by event_at, message_id
             rows between unbounded preceding and 1 preceding
         ) as current_campaign_key
@@ -127,7 +125,7 @@ numbered as (
     select
         *,
         sum(case when is_session_start then 1 else 0 end) over visitor_timeline as session_number,
-        last_value(case when is_session_start then message_id end ignore nulls)
+        {{ segmart.last_value_ignore_nulls('case when is_session_start then message_id end') }}
             over visitor_timeline as session_first_message_id
     from session_starts
     window visitor_timeline as (

@@ -33,10 +33,14 @@ aggregated as (
         count(*) as event_count,
         count(case when message_type in ('page', 'screen') then 1 end) as page_count,
         {{ segmart.value_at_min('anonymous_id', 'visitor_event_number') }} as anonymous_id,
-        {{ segmart.value_at_min('coalesce(page_path, page_name)', 'visitor_event_number') }}
-        filter (where message_type in ('page', 'screen')) as landing_page,
-        {{ segmart.value_at_max('coalesce(page_path, page_name)', 'visitor_event_number') }}
-        filter (where message_type in ('page', 'screen')) as exit_page,
+        {{ segmart.value_at_min(
+            'coalesce(page_path, page_name)', 'visitor_event_number',
+            where="message_type in ('page', 'screen')",
+        ) }} as landing_page,
+        {{ segmart.value_at_max(
+            'coalesce(page_path, page_name)', 'visitor_event_number',
+            where="message_type in ('page', 'screen')",
+        ) }} as exit_page,
         -- Attribution and device come from the session's first event.
         max(case when is_session_start then page_referrer end) as referrer,
         max(case when is_session_start then utm_source end) as utm_source,
@@ -57,7 +61,7 @@ aggregated as (
         coalesce(sum(
             case
                 when event_name = 'order_completed'
-                    then try_cast({{ segmart.json_text('properties', '$.revenue') }} as double)
+                    then {{ segmart.try_cast(segmart.json_text('properties', '$.revenue'), 'double') }}
             end
         ), 0) as revenue,
         max(_sessionized_at) as _sessionized_at
@@ -98,12 +102,13 @@ channelled as (
     select
         attributed.*,
         referrer_categories.referrer_category,
-        {{ segmart.channel_from_attribution(
+        -- text: the seed's column type differs per engine (varchar on PostgreSQL).
+        cast({{ segmart.channel_from_attribution(
             'attributed.has_utm',
             'medium_aliases.channel',
             'referrer_categories.referrer_category',
             'attributed.referrer_host',
-        ) }} as channel
+        ) }} as text) as channel
     from attributed
     left join referrer_categories on attributed.referrer_host = referrer_categories.referrer_host
     left join {{ ref('channel_medium_aliases') }} as medium_aliases

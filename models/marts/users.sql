@@ -15,7 +15,7 @@
     ('company_size', 'bigint'), ('mrr', 'double'),
 ] %}
 {#- Orders a visitor's messages by event time; message_id breaks ties deterministically. -#}
-{%- set latest_first = "{'at': event_at, 'id': message_id}" %}
+{%- set latest_first = ['event_at', 'message_id'] %}
 
 with
 
@@ -39,19 +39,17 @@ event_facts as (
         {% for trait, data_type in traits -%}
         -- Latest non-null value of each trait across identify calls, by event time.
         -- (Not visitor_event_number: it numbers activity only and is null on identify calls.)
-            {{ segmart.value_at_max(segmart.json_text('traits', '$.' ~ trait), latest_first) }}
-            filter (
-                where
-                message_type = 'identify'
-                and {{ segmart.json_text('traits', '$.' ~ trait) }} is not null
-            ) as {{ trait }}_text,
+            {{ segmart.value_at_max(
+                segmart.json_text('traits', '$.' ~ trait), latest_first,
+                where="message_type = 'identify'",
+            ) }} as {{ trait }}_text,
         {% endfor -%}
-        {{ segmart.value_at_max('traits', latest_first) }}
-        filter (where message_type = 'identify') as latest_traits,
+        {{ segmart.value_at_max('traits', latest_first, where="message_type = 'identify'") }}
+            as latest_traits,
         coalesce(sum(
             case
                 when event_name = 'order_completed'
-                    then try_cast({{ segmart.json_text('properties', '$.revenue') }} as double)
+                    then {{ segmart.try_cast(segmart.json_text('properties', '$.revenue'), 'double') }}
             end
         ), 0) as lifetime_revenue,
         count(case when event_name = 'order_completed' then 1 end) as lifetime_orders,
@@ -79,7 +77,7 @@ final as (
         event_facts.last_seen,
         event_facts.signup_at,
         {% for trait, data_type in traits -%}
-            try_cast(event_facts.{{ trait }}_text as {{ data_type }}) as {{ trait }},
+            {{ segmart.try_cast('event_facts.' ~ trait ~ '_text', data_type) }} as {{ trait }},
         {% endfor -%}
         event_facts.latest_traits,
         coalesce(session_facts.sessions_count, 0) as sessions_count,

@@ -363,7 +363,7 @@ class ConditionCompiler:
         if measure.function == "count":
             aggregated = "count(*)"
         else:
-            value = f"try_cast({json_text('events', measure.property)} as double)"
+            value = json_number("events", measure.property, "double")
             aggregated = f"{measure.function}({value})"
         test = aggregate_test(aggregated, condition.operator, condition.value)
         return subquery_membership(member_key, f"{query}\ngroup by {event_key}\nhaving {test}")
@@ -393,6 +393,12 @@ def json_text(alias: str, path: str) -> str:
     return f"{{{{ segmart.json_text('{alias}.properties', '$.{path}') }}}}"
 
 
+def json_number(alias: str, path: str, data_type: str) -> str:
+    """A property converted to `data_type`, null when it does not convert (engine-specific:
+    the try_cast dispatch macro)."""
+    return f"{{{{ segmart.json_as('{alias}.properties', '$.{path}', '{data_type}') }}}}"
+
+
 def property_predicate(alias: str, event: str, item: PropertyFilter) -> str:
     """A filter on an event property; page fields of page/screen views are real columns."""
     if event in ("page", "screen") and item.property in PAGE_FIELDS:
@@ -404,7 +410,7 @@ def property_predicate(alias: str, event: str, item: PropertyFilter) -> str:
         else "text"
     )
     text = json_text(alias, item.property)
-    column = text if kind == "text" else f"try_cast({text} as {_CASTS[kind]})"
+    column = text if kind == "text" else json_number(alias, item.property, _CASTS[kind])
     return filters.predicate(column, kind, item)
 
 

@@ -22,6 +22,7 @@ DEFAULT_MARTS_YML = PROJECT_DIR / "models" / "marts" / "_marts.yml"
 ColumnKind = Literal["text", "number", "boolean", "timestamp", "json"]
 
 # dbt contract data types -> how segments compare them.
+_DISPLAY = {"text": "varchar", "float8": "double", "double precision": "double"}
 _KINDS: dict[str, ColumnKind] = {
     "varchar": "text",
     "text": "text",
@@ -31,6 +32,8 @@ _KINDS: dict[str, ColumnKind] = {
     "int": "number",
     "smallint": "number",
     "double": "number",
+    "float8": "number",
+    "double precision": "number",
     "float": "number",
     "real": "number",
     "decimal": "number",
@@ -97,5 +100,7 @@ def _columns(models: Mapping[str, dict], name: str, path: Path) -> dict[str, Col
         kind = _KINDS.get(data_type.split("(")[0].strip())
         if kind is None:
             raise ValueError(f"{path}: {name}.{column_name} has unsupported type '{data_type}'")
-        columns[column_name] = Column(column_name, data_type, kind)
+        # Contracts name types both engines know (text, float8); messages and docs say varchar
+        # and double, as DuckDB does.
+        columns[column_name] = Column(column_name, _DISPLAY.get(data_type, data_type), kind)
     return columns

@@ -18,7 +18,7 @@ members as (
                 and events.event_at > {{ dbt.dateadd('day', -90, segmart.as_of()) }}
                 and events.event_at <= {{ segmart.as_of() }}
             group by events.visitor_id
-            having sum(try_cast({{ segmart.json_text('events.properties', '$.revenue') }} as double)) >= 1000
+            having sum({{ segmart.json_as('events.properties', '$.revenue', 'double') }}) >= 1000
         )
 ),
 

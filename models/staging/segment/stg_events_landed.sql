@@ -8,34 +8,13 @@
     )
 }}
 -- depends_on: {{ source('segment', 'raw_event_files') }}
-
-{%- set message_shape = {
-    'messageId': 'VARCHAR', 'type': 'VARCHAR', 'anonymousId': 'VARCHAR', 'userId': 'VARCHAR',
-    'event': 'VARCHAR', 'name': 'VARCHAR', 'properties': 'JSON', 'traits': 'JSON',
-    'timestamp': 'VARCHAR', 'originalTimestamp': 'VARCHAR', 'sentAt': 'VARCHAR',
-    'receivedAt': 'VARCHAR',
-    'context': {
-        'page': {'path': 'VARCHAR', 'url': 'VARCHAR', 'referrer': 'VARCHAR', 'title': 'VARCHAR',
-                 'search': 'VARCHAR'},
-        'campaign': {'source': 'VARCHAR', 'medium': 'VARCHAR', 'name': 'VARCHAR',
-                     'term': 'VARCHAR', 'content': 'VARCHAR'},
-        'device': {'type': 'VARCHAR'},
-        'os': {'name': 'VARCHAR'},
-        'userAgent': 'VARCHAR',
-        'location': {'country': 'VARCHAR'},
-        'locale': 'VARCHAR',
-        'library': {'name': 'VARCHAR', 'version': 'VARCHAR'},
-    },
-} -%}
-{%- set message_shape_sql = segmart.sql_string(tojson(message_shape)) %}
-{%- set new_files = segmart.raw_event_files(
-    var('segmart_events'), loaded_relation=this if is_incremental() else none
-) %}
+{#- Reading raw rows and JSON access differ per engine: macros/ingest, macros/engine. -#}
+{%- set properties = segmart.message_field('properties', json=true) %}
 
 with
 
 raw_messages as (
-    {{ segmart.read_raw_event_files(new_files) }}
+    {{ segmart.landed_raw_messages(this if is_incremental() else none) }}
 ),
 
 parsed as (
@@ -43,17 +22,8 @@ parsed as (
         source_file,
         source_line,
         raw_message,
-        -- One parse per line into a typed struct; unknown fields are ignored, missing ones null.
-        -- Valid JSON that is not an object ([1, 2], "text") is no message either. Nested CASE,
-        -- not AND: DuckDB may evaluate both sides of an AND, and json_type fails on bad JSON.
-        case
-            when json_valid(raw_message)
-                then
-                    case
-                        when json_type(raw_message) = 'OBJECT'
-                            then json_transform(raw_message, {{ message_shape_sql }})
-                    end
-        end as message
+        -- The message when the line is a JSON object, else null (rejected as invalid_json).
+        {{ segmart.parse_message('raw_message') }} as message
     from raw_messages
 ),
 
@@ -63,47 +33,47 @@ renamed as (
         source_line,
         raw_message,
         message is null as is_not_json_object,
-        {{ segmart.clean_text('message.messageId') }} as message_id,
-        lower({{ segmart.clean_text('message.type') }}) as message_type,
-        {{ segmart.clean_text('message.anonymousId') }} as anonymous_id,
-        {{ segmart.clean_text('message.userId') }} as user_id,
-        message.event as event_text,
-        {{ segmart.clean_text('message.name') }} as page_name,
-        message.properties,
-        message.traits,
-        {{ segmart.clean_text('message.timestamp') }} as timestamp_text,
-        {{ segmart.clean_text('message.originalTimestamp') }} as original_timestamp_text,
-        {{ segmart.clean_text('message.sentAt') }} as sent_at_text,
-        {{ segmart.clean_text('message.receivedAt') }} as received_at_text,
+        {{ segmart.clean_text(segmart.message_field('messageId')) }} as message_id,
+        lower({{ segmart.clean_text(segmart.message_field('type')) }}) as message_type,
+        {{ segmart.clean_text(segmart.message_field('anonymousId')) }} as anonymous_id,
+        {{ segmart.clean_text(segmart.message_field('userId')) }} as user_id,
+        {{ segmart.message_field('event') }} as event_text,
+        {{ segmart.clean_text(segmart.message_field('name')) }} as page_name,
+        {{ segmart.message_field('properties', json=true) }} as properties,
+        {{ segmart.message_field('traits', json=true) }} as traits,
+        {{ segmart.clean_text(segmart.message_field('timestamp')) }} as timestamp_text,
+        {{ segmart.clean_text(segmart.message_field('originalTimestamp')) }} as original_timestamp_text,
+        {{ segmart.clean_text(segmart.message_field('sentAt')) }} as sent_at_text,
+        {{ segmart.clean_text(segmart.message_field('receivedAt')) }} as received_at_text,
         coalesce(
-            {{ segmart.clean_text(segmart.json_text('message.properties', '$.path')) }},
-            {{ segmart.clean_text('message.context.page.path') }}
+            {{ segmart.clean_text(segmart.json_text(properties, '$.path')) }},
+            {{ segmart.clean_text(segmart.message_field('context.page.path')) }}
         ) as page_path,
         coalesce(
-            {{ segmart.clean_text(segmart.json_text('message.properties', '$.url')) }},
-            {{ segmart.clean_text('message.context.page.url') }}
+            {{ segmart.clean_text(segmart.json_text(properties, '$.url')) }},
+            {{ segmart.clean_text(segmart.message_field('context.page.url')) }}
         ) as page_url,
         coalesce(
-            {{ segmart.clean_text(segmart.json_text('message.properties', '$.referrer')) }},
-            {{ segmart.clean_text('message.context.page.referrer') }}
+            {{ segmart.clean_text(segmart.json_text(properties, '$.referrer')) }},
+            {{ segmart.clean_text(segmart.message_field('context.page.referrer')) }}
         ) as page_referrer,
         coalesce(
-            {{ segmart.clean_text(segmart.json_text('message.properties', '$.title')) }},
-            {{ segmart.clean_text('message.context.page.title') }}
+            {{ segmart.clean_text(segmart.json_text(properties, '$.title')) }},
+            {{ segmart.clean_text(segmart.message_field('context.page.title')) }}
         ) as page_title,
-        {{ segmart.clean_text('message.context.page.search') }} as page_search,
-        {{ segmart.clean_text('message.context.campaign.source') }} as utm_source,
-        {{ segmart.clean_text('message.context.campaign.medium') }} as utm_medium,
-        {{ segmart.clean_text('message.context.campaign.name') }} as utm_campaign,
-        {{ segmart.clean_text('message.context.campaign.term') }} as utm_term,
-        {{ segmart.clean_text('message.context.campaign.content') }} as utm_content,
-        lower({{ segmart.clean_text('message.context.device.type') }}) as device_type,
-        {{ segmart.clean_text('message.context.os.name') }} as os_name,
-        {{ segmart.clean_text('message.context.userAgent') }} as user_agent,
-        upper({{ segmart.clean_text('message.context.location.country') }}) as country,
-        {{ segmart.clean_text('message.context.locale') }} as locale,
-        {{ segmart.clean_text('message.context.library.name') }} as library_name,
-        {{ segmart.clean_text('message.context.library.version') }} as library_version
+        {{ segmart.clean_text(segmart.message_field('context.page.search')) }} as page_search,
+        {{ segmart.clean_text(segmart.message_field('context.campaign.source')) }} as utm_source,
+        {{ segmart.clean_text(segmart.message_field('context.campaign.medium')) }} as utm_medium,
+        {{ segmart.clean_text(segmart.message_field('context.campaign.name')) }} as utm_campaign,
+        {{ segmart.clean_text(segmart.message_field('context.campaign.term')) }} as utm_term,
+        {{ segmart.clean_text(segmart.message_field('context.campaign.content')) }} as utm_content,
+        lower({{ segmart.clean_text(segmart.message_field('context.device.type')) }}) as device_type,
+        {{ segmart.clean_text(segmart.message_field('context.os.name')) }} as os_name,
+        {{ segmart.clean_text(segmart.message_field('context.userAgent')) }} as user_agent,
+        upper({{ segmart.clean_text(segmart.message_field('context.location.country')) }}) as country,
+        {{ segmart.clean_text(segmart.message_field('context.locale')) }} as locale,
+        {{ segmart.clean_text(segmart.message_field('context.library.name')) }} as library_name,
+        {{ segmart.clean_text(segmart.message_field('context.library.version')) }} as library_version
     from parsed
 ),
 

@@ -1,0 +1,137 @@
+"""Load raw event files into PostgreSQL (and other engines that cannot read files themselves).
+
+DuckDB reads JSONL and Parquet files directly in stg_events_landed. PostgreSQL cannot, so on the
+`postgres` target segmart first appends every file not loaded yet to `raw.segment_events`
+(source_file, source_line, raw_message), and stg_events_landed reads that table instead
+(macros/ingest/raw_event_files.sql, `landed_raw_messages`). The files are read by DuckDB with
+the same reader as the DuckDB target (so lines, line numbers and Parquet rows come out alike)
+and copied in bulk with COPY, one transaction per load: never a row at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+RAW_SCHEMA = "raw"
+RAW_TABLE = "segment_events"
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+
+
+def postgres_dsn(environ: dict[str, str] | None = None) -> str:
+    """libpq connection string from the variables profiles.yml's `postgres` target reads."""
+    env = os.environ if environ is None else environ
+    parts = {
+        "host": env.get("SEGMART_PG_HOST", "127.0.0.1"),
+        "port": env.get("SEGMART_PG_PORT", "5432"),
+        "user": env.get("SEGMART_PG_USER", "segmart"),
+        "dbname": env.get("SEGMART_PG_DBNAME", "segmart"),
+    }
+    if env.get("SEGMART_PG_PASSWORD"):
+        parts["password"] = env["SEGMART_PG_PASSWORD"]
+    return " ".join(f"{key}={value}" for key, value in parts.items())
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def raw_event_glob(location: str) -> str:
+    """The twin of the raw_event_glob macro: the location itself for a file or glob, else
+    everything below the folder."""
+    location = location.strip()
+    if raw_event_kind(location) is not None or any(c in location for c in "*?["):
+        return location
+    return location.rstrip("/") + "/**/*"
+
+
+def raw_event_kind(path: str) -> str | None:
+    lowered = path.lower()
+    if lowered.endswith(".parquet"):
+        return "parquet"
+    return "json" if lowered.endswith(JSON_SUFFIXES) else None
+
+
+def _reader_sql(json_files: list[str], parquet_files: list[str]) -> str:
+    """The read_raw_event_files macro's SQL, for DuckDB in Python."""
+    readers = []
+    if json_files:
+        listed = ", ".join(_sql_string(f) for f in json_files)
+        readers.append(f"""
+            select
+                source_file,
+                scan_position - min(scan_position) over (partition by source_file) + 1
+                    as source_line,
+                raw_message
+            from (
+                select filename as source_file, raw_line as raw_message,
+                    row_number() over () as scan_position
+                from read_csv(
+                    [{listed}],
+                    columns = {{'raw_line': 'VARCHAR'}},
+                    delim = chr(1), quote = '', escape = '', header = false,
+                    auto_detect = false, strict_mode = false, filename = true,
+                    max_line_size = 16777216
+                )
+            ) as json_lines
+            where case when json_valid(raw_message) then true else trim(raw_message) <> '' end
+        """)
+    if parquet_files:
+        listed = ", ".join(_sql_string(f) for f in parquet_files)
+        readers.append(f"""
+            select
+                filename as source_file,
+                file_row_number + 1 as source_line,
+                cast(to_json(struct_pack(*columns(* exclude (filename, file_row_number))))
+                    as varchar) as raw_message
+            from read_parquet(
+                [{listed}], union_by_name = true, filename = true, file_row_number = true
+            )
+        """)
+    return "\nunion all\n".join(readers)
+
+
+def load_raw_events(location: str, dsn: str | None = None) -> int:
+    """Append the lines of every file at `location` not loaded before; returns rows added."""
+    import psycopg2  # comes with dbt-postgres
+
+    table = f"{RAW_SCHEMA}.{RAW_TABLE}"
+    with psycopg2.connect(dsn or postgres_dsn()) as pg, pg.cursor() as cursor:
+        cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
+        cursor.execute(
+            f"create table if not exists {table} ("
+            " source_file text not null, source_line bigint not null, raw_message text not null,"
+            " loaded_at timestamp not null default (now() at time zone 'UTC'))"
+        )
+        # One loader at a time: a second waits rather than loading the same files twice.
+        cursor.execute(f"lock table {table} in share row exclusive mode")
+        cursor.execute(f"select distinct source_file from {table}")
+        loaded = {row[0] for row in cursor.fetchall()}
+        with duckdb.connect() as con:
+            found = [
+                row[0]
+                for row in con.execute(
+                    "select file from glob(?) order by file", [raw_event_glob(location)]
+                ).fetchall()
+            ]
+            new = [f for f in found if f not in loaded and raw_event_kind(f) is not None]
+            if not new:
+                return 0
+            json_files = [f for f in new if raw_event_kind(f) == "json"]
+            parquet_files = [f for f in new if raw_event_kind(f) == "parquet"]
+            with tempfile.TemporaryDirectory(prefix="segmart-raw-") as folder:
+                csv_path = Path(folder) / "raw.csv"
+                con.execute(
+                    f"copy ({_reader_sql(json_files, parquet_files)}) to "
+                    f"{_sql_string(str(csv_path))} (format csv, header false)"
+                )
+                with csv_path.open("rb") as handle:
+                    cursor.copy_expert(
+                        f"copy {table} (source_file, source_line, raw_message) "
+                        "from stdin (format csv)",
+                        handle,
+                    )
+                return cursor.rowcount
