@@ -50,5 +50,23 @@ else
   fi
 fi
 
+step "PostgreSQL for the engine tests (scripts/postgres.sh)"
+# tests/test_engine_postgres.py builds the project on PostgreSQL too. Use the server named by
+# SEGMART_PG_HOST when set; else start a throwaway one (installing Debian's postgresql when it
+# is missing and we may) and stop it on exit. Without one the tests skip, except in CI.
+if [ -n "${SEGMART_PG_HOST:-}" ]; then
+  echo "using the PostgreSQL server at $SEGMART_PG_HOST:${SEGMART_PG_PORT:-5432}"
+elif [ -f "$root/.postgres.env" ]; then
+  eval "$(bash "$root/scripts/postgres.sh" start)"  # already running: reuse it, leave it running
+elif pg_env="$(bash "$root/scripts/postgres.sh" start)"; then
+  eval "$pg_env"
+  trap 'bash "$root/scripts/postgres.sh" stop' EXIT
+elif [ -n "${CI:-}" ]; then
+  echo "could not start PostgreSQL: CI must run the engine tests" >&2
+  exit 1
+else
+  echo "could not start PostgreSQL: the PostgreSQL engine tests will skip"
+fi
+
 step "pytest"
 "$bin/pytest" "$@"
