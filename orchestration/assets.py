@@ -35,7 +35,7 @@ from orchestration.project import run_target_path
 from orchestration.raw_files import batch_key, list_raw_files
 from orchestration.resources import ActivationResource, WarehouseResource
 from orchestration.translator import SOURCES_GROUP, SegmartTranslator
-from segmart.dbt import _environment
+from segmart.dbt import environment
 from segmart.settings import Settings
 
 RAW_EVENTS_KEY = AssetKey(["segment", "raw_event_files"])
@@ -171,7 +171,7 @@ def run_dbt_build(
     Row counts are attached once dbt has exited and released the DuckDB file."""
     settings = warehouse.settings
     indirect = os.environ.get(INDIRECT_SELECTION_ENV) or DEFAULT_INDIRECT_SELECTION
-    with _environment({**settings.as_env(), INDIRECT_SELECTION_ENV: indirect}):
+    with environment({**settings.as_env(), INDIRECT_SELECTION_ENV: indirect}):
         invocation = dbt.cli(
             ["build", "--full-refresh"] if full_refresh else ["build"],
             context=context,

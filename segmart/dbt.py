@@ -15,8 +15,8 @@ class DbtCommandError(RuntimeError):
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    # dbt reads env_var() from os.environ; set ours for the call only.
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """These environment variables for the duration only (dbt reads env_var() from os.environ)."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -55,7 +55,7 @@ def run_dbt(
         cli_args += ["--target-path", str(target_path)]
     if quiet:
         cli_args.append("--quiet")
-    with _environment(settings.as_env()):
+    with environment(settings.as_env()):
         try:
             result = dbtRunner(callbacks=list(callbacks)).invoke(cli_args)
         finally:

@@ -17,8 +17,6 @@ import math
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +26,7 @@ import pytest
 from test_rules_support import iso, write_parquet
 from test_segments_support import AS_OF, AS_OF_TEXT, Events, as_of_env, campaign
 
-from segmart.dbt import run_dbt
+from segmart.dbt import environment, run_dbt
 from segmart.raw_load import load_raw_events, postgres_dsn
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import Settings
@@ -219,20 +217,6 @@ def write_fixture(events_dir: Path, *, sample: bool = True) -> list[Path]:
 # --- warehouses ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def environment(**values: str) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 class PostgresWarehouse:
     """A fresh database on the test server, built with the `postgres` target."""
 
@@ -263,13 +247,13 @@ class PostgresWarehouse:
         return psycopg2.connect(postgres_dsn(env))
 
     def load(self, location: Path) -> None:
-        with environment(SEGMART_PG_DBNAME=self.dbname):
+        with environment({"SEGMART_PG_DBNAME": self.dbname}):
             load_raw_events(str(location))
 
     def build(self, *args: str, load: bool = True) -> None:
         if load:
             self.load(self.events)
-        with environment(SEGMART_PG_DBNAME=self.dbname):
+        with environment({"SEGMART_PG_DBNAME": self.dbname}):
             settings = Settings(
                 events=str(self.events), duckdb_path=Path("unused.duckdb"), target="postgres"
             )

@@ -32,7 +32,7 @@ import pytest
 from dagster import AssetKey
 
 from orchestration.project import PROJECT_DIR, run_target_path
-from segmart.dbt import _environment, run_dbt
+from segmart.dbt import environment, run_dbt
 from segmart.registry import load_registry
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import Settings
@@ -158,7 +158,7 @@ def webserver(tmp_path_factory) -> Iterator[Webserver]:
         # While the webserver loads the definitions: build the warehouse with plain dbt, into the
         # dbt folder Dagster runs on it use (so they reuse the parse). The run the tests launch
         # then refreshes one segment only, which keeps this test short.
-        with _environment({"SEGMART_AS_OF": AS_OF}):
+        with environment({"SEGMART_AS_OF": AS_OF}):
             run_dbt(["build"], settings, target_path=run_target_path(settings))
         _wait_until_loaded(server, process, timeout=180)
         yield server
