@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from segmart.dbt import _environment, run_dbt
+from segmart.dbt import environment, run_dbt
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import PROJECT_DIR, Settings
 
@@ -115,7 +115,7 @@ def killed(tmp_path_factory) -> Killed:
     settings = Settings(events=str(events), duckdb_path=root / "segmart.duckdb")
     reference = Settings(events=str(events), duckdb_path=root / "reference" / "segmart.duckdb")
     target_path = root / "target"
-    with _environment({"SEGMART_AS_OF": AS_OF}):
+    with environment({"SEGMART_AS_OF": AS_OF}):
         run_dbt(["build"], settings, target_path=target_path)
 
     # A new batch arrives; the refresh that loads it is the one killed.
@@ -138,7 +138,7 @@ def killed(tmp_path_factory) -> Killed:
     )
     try:
         # The uninterrupted reference, in this process, while the other one runs to its pause.
-        with _environment({"SEGMART_AS_OF": AS_OF}):
+        with environment({"SEGMART_AS_OF": AS_OF}):
             run_dbt(["build"], reference, target_path=root / "target-reference")
         _wait_for_pause(process, progress)
     finally:
@@ -174,7 +174,7 @@ def test_every_published_table_is_readable_and_unchanged(killed):
 
 
 def test_the_next_refresh_succeeds_and_matches_an_uninterrupted_one(killed):
-    with _environment({"SEGMART_AS_OF": AS_OF}):
+    with environment({"SEGMART_AS_OF": AS_OF}):
         run_dbt(["build"], killed.settings, target_path=killed.target_path)
     after = snapshot(killed.settings.duckdb_path)
     reference = snapshot(killed.reference.duckdb_path)
