@@ -5,8 +5,10 @@ SQL through `literal()`. Strings become standard SQL string literals with quotes
 `{` is written as `chr(123)` because generated models are dbt Jinja templates: a value holding
 `{{`, `{%` or `{#` must stay data, never become template code. Line breaks are spliced in as
 `chr(10)` / `chr(13)` because generated SQL is re-indented line by line, which would otherwise put
-spaces inside a multi-line value. Nothing else is ever
-interpolated, so no value can change a query's structure (tests/test_segments_hostile.py).
+spaces inside a multi-line value. A backslash is spliced in as `chr(92)` because the same
+generated model runs on every engine, and Spark reads a backslash in a string literal as an
+escape ('x\\d' reads as 'xd' there). Nothing else is ever interpolated, so no value can change a
+query's structure (tests/test_segments_hostile.py).
 """
 
 from __future__ import annotations
@@ -37,13 +39,13 @@ def literal(value: object) -> str:
     raise TypeError(f"cannot write a {type(value).__name__} into SQL: {value!r}")
 
 
-_SPLICED = {"{": "chr(123)", "\n": "chr(10)", "\r": "chr(13)"}
-_SPLICE = re.compile("([{\n\r])")
+_SPLICED = {"{": "chr(123)", "\n": "chr(10)", "\r": "chr(13)", "\\": "chr(92)"}
+_SPLICE = re.compile(r"([{\n\r\\])")
 
 
 def string_literal(text: str) -> str:
-    """'text' with quotes doubled; `{` and line breaks are spliced in with chr() (see the module
-    docstring)."""
+    """'text' with quotes doubled; `{`, line breaks and backslashes are spliced in with chr()
+    (see the module docstring)."""
     pieces = _SPLICE.split(text.replace("'", "''"))
     # split() with a capture group alternates text, separator, text, ...
     parts = [f"'{piece}'" if i % 2 == 0 else _SPLICED[piece] for i, piece in enumerate(pieces)]

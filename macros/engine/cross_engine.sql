@@ -71,6 +71,16 @@
     coalesce(substring({{ text }} from {{ pattern }}), '')
 {%- endmacro %}
 
+{#- Every match of the regular expression replaced (regexp_replace's 'g' flag on DuckDB and
+    PostgreSQL; Spark replaces all and takes no flags). -#}
+{% macro regex_replace_all(text, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace_all', 'segmart')(text, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regex_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
 {#- try_cast(value as data_type): null when the value does not convert. data_type is one of
     varchar, bigint, double. -#}
 {% macro try_cast(value, data_type) -%}

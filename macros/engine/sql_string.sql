@@ -1,6 +1,11 @@
 {#- A SQL string literal: the one quoting path for values written into SQL text
-    by macros (the registry compiler's Python twin is segmart.sql.quote_literal). -#}
+    by macros (the registry compiler's Python twin is segmart.sql.literal). Quoting differs per
+    engine (Spark escapes with backslashes: macros/engine/spark.sql). -#}
 {% macro sql_string(value) -%}
+    {{ return(adapter.dispatch('sql_string', 'segmart')(value)) }}
+{%- endmacro %}
+
+{% macro default__sql_string(value) -%}
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
 

@@ -2,7 +2,7 @@
     becomes "_", leading/trailing "_" trimmed ("Order Completed", "order-completed" ->
     order_completed). segmart.naming.normalize_event_name is the Python twin; tests keep them equal. -#}
 {% macro normalize_event_name(name) -%}
-    nullif(trim(regexp_replace(lower({{ name }}), '[^a-z0-9]+', '_', 'g'), '_'), '')
+    nullif(trim(both '_' from {{ segmart.regex_replace_all('lower(' ~ name ~ ')', "'[^a-z0-9]+'", "'_'") }}), '')
 {%- endmacro %}
 
 {#- UTM medium as the channel rules compare it: trimmed, lower case, "_" and spaces to "-". -#}

@@ -102,13 +102,14 @@ channelled as (
     select
         attributed.*,
         referrer_categories.referrer_category,
-        -- text: the seed's column type differs per engine (varchar on PostgreSQL).
+        -- The engine's text type: the seed's column type differs per engine (varchar on
+        -- PostgreSQL), and Spark calls text `string`.
         cast({{ segmart.channel_from_attribution(
             'attributed.has_utm',
             'medium_aliases.channel',
             'referrer_categories.referrer_category',
             'attributed.referrer_host',
-        ) }} as text) as channel
+        ) }} as {{ dbt.type_string() }}) as channel
     from attributed
     left join referrer_categories on attributed.referrer_host = referrer_categories.referrer_host
     left join {{ ref('channel_medium_aliases') }} as medium_aliases

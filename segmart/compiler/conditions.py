@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from segmart.compiler import filters
-from segmart.compiler.sqltext import combine, indent, subquery_membership
+from segmart.compiler.sqltext import TEXT, combine, indent, subquery_membership
 from segmart.registry.catalog import Catalog
 from segmart.registry.models import (
     Aggregate,
@@ -54,7 +54,7 @@ PAGE_FIELDS = {
 # ids are text in the marts while a CSV of numbers loads as integers.
 LIST_KEYS = {
     "email": ("lower(users.email)", "lower(listed.email)"),
-    "user_id": ("users.user_id", "cast(listed.user_id as varchar)"),
+    "user_id": ("users.user_id", f"cast(listed.user_id as {TEXT})"),
 }
 
 

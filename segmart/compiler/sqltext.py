@@ -5,6 +5,9 @@ from __future__ import annotations
 import textwrap
 
 INDENT = "    "
+# The engine's text type (varchar on DuckDB and PostgreSQL, string on Spark): generated models
+# run unchanged on every engine.
+TEXT = "{{ dbt.type_string() }}"
 
 
 def indent(text: str, levels: int = 1) -> str:
