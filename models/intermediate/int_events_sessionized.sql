@@ -6,7 +6,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized=segmart.keyed_refresh_materialization(),
         incremental_strategy='delete+insert',
         unique_key='message_id',
         on_schema_change='fail',

@@ -2,7 +2,7 @@
     session_inactivity_seconds and without a change of campaign. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=segmart.keyed_refresh_materialization(),
         incremental_strategy='delete+insert',
         unique_key='session_id',
         on_schema_change='fail',
