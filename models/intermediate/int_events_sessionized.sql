@@ -7,11 +7,13 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='message_id',
         on_schema_change='fail',
     )
 }}
+{#- A visitor's events in order. Written out in each window: Snowflake has no WINDOW clause. -#}
+{%- set visitor_timeline = 'partition by visitor_id order by event_at, message_id' %}
 
 with
 
@@ -38,13 +40,14 @@ new_events as (
 ),
 
 visitors_to_recut as (
+    -- union all: duplicates cost nothing in the `in (...)` below, and BigQuery has no bare union.
     select visitor_id from new_events
-    union
+    union all
     -- Every visitor these messages' anonymous ids touch. This includes the user an anonymous
     -- id belonged to before a new login moved it: the message that tied them carries both ids.
     select events.visitor_id from events
     where events.anonymous_id in (select new_events.anonymous_id from new_events)
-    union
+    union all
     -- The visitor an earlier copy of a message belonged to, when a copy received earlier
     -- arrives later under another identity.
     select previous.visitor_id from {{ this }} as previous
@@ -62,15 +65,12 @@ scoped_events as (
 activity as (
     select
         *,
-        -- Empty fields keep their place ('google||spring' is not '|google|spring'): concat_ws
-        -- would skip nulls and make different campaigns equal.
+        -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
+        -- coalesced to '' (concat_ws would skip nulls; BigQuery has no concat_ws).
         nullif(
-            concat_ws(
-                '|',
-                coalesce(lower({{ segmart.clean_text('utm_source') }}), ''),
-                coalesce(lower({{ segmart.clean_text('utm_medium') }}), ''),
-                coalesce(lower({{ segmart.clean_text('utm_campaign') }}), '')
-            ),
+            coalesce(lower({{ segmart.clean_text('utm_source') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('utm_medium') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('utm_campaign') }}), ''),
             '||'
         ) as campaign_key
     from scoped_events
@@ -80,10 +80,9 @@ activity as (
 gaps as (
     select
         *,
-        row_number() over visitor_timeline as visitor_event_number,
-        lag(event_at) over visitor_timeline as previous_event_at
+        row_number() over ({{ visitor_timeline }}) as visitor_event_number,
+        lag(event_at) over ({{ visitor_timeline }}) as previous_event_at
     from activity
-    window visitor_timeline as (partition by visitor_id order by event_at, message_id)
 ),
 
 inactivity_cuts as (
@@ -104,7 +103,7 @@ campaign_marks as (
             "case when campaign_key is not null then campaign_key"
             ~ " when starts_after_inactivity then '' end"
         ) }} over (
-            partition by visitor_id order by event_at, message_id
+            {{ visitor_timeline }}
             rows between unbounded preceding and 1 preceding
         ) as current_campaign_key
     from inactivity_cuts
@@ -124,14 +123,14 @@ session_starts as (
 numbered as (
     select
         *,
-        sum(case when is_session_start then 1 else 0 end) over visitor_timeline as session_number,
+        sum(case when is_session_start then 1 else 0 end) over (
+            {{ visitor_timeline }} rows between unbounded preceding and current row
+        ) as session_number,
         {{ segmart.last_value_ignore_nulls('case when is_session_start then message_id end') }}
-            over visitor_timeline as session_first_message_id
+            over (
+                {{ visitor_timeline }} rows between unbounded preceding and current row
+            ) as session_first_message_id
     from session_starts
-    window visitor_timeline as (
-        partition by visitor_id order by event_at, message_id
-        rows between unbounded preceding and current row
-    )
 ),
 
 sessionized as (
@@ -181,7 +180,7 @@ final as (
         events.properties,
         events.traits,
         events._loaded_at,
-        cast(current_timestamp as timestamp) as _sessionized_at
+        {{ segmart.current_utc_timestamp() }} as _sessionized_at
     from scoped_events as events
     left join sessionized on events.message_id = sessionized.message_id
 )
