@@ -68,7 +68,7 @@
     DuckDB's bigint does ('12.5' -> 13). A timestamp keeps its wall time and drops an offset, as
     DuckDB's cast to timestamp does. -#}
 {% macro bigquery__try_cast(value, data_type) -%}
-    {%- set text = "trim(" ~ value ~ ", ' ')" -%}
+    {%- set text = segmart.trim_space_separators(value) -%}
     {%- if data_type == 'varchar' -%}
         cast({{ value }} as string)
     {%- elif data_type == 'bigint' -%}
@@ -206,10 +206,14 @@
         where
             source_file not in (select distinct loaded.source_file from {{ table }} as loaded)
             -- Blank lines are no rows, as DuckDB reads them.
-            and trim(raw_message, ' ') != ''
+            and {{ segmart.trim_spaces('raw_message') }} != ''
     {%- endset -%}
     {%- set drop_files -%}
         drop external table {{ files }}
     {%- endset -%}
     {{ return([create_schema, create_table, create_files, append, drop_files]) }}
+{%- endmacro %}
+
+{% macro bigquery__trim_spaces(text) -%}
+    {{ segmart.trim_space_separators(text) }}
 {%- endmacro %}

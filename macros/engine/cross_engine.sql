@@ -261,6 +261,24 @@
 {#- Constructs the cloud warehouses needed dispatching too (Snowflake, BigQuery: issue 5). The
     default implementations are the SQL DuckDB and PostgreSQL share. -#}
 
+{#- Leading and trailing spaces removed, as DuckDB's trim does: the Unicode space separators
+    (' ', no-break space, ideographic space, ...), not tabs or line breaks. (PostgreSQL's trim
+    removes ' ' only.) -#}
+{% macro trim_spaces(text) -%}
+    {{ return(adapter.dispatch('trim_spaces', 'segmart')(text)) }}
+{%- endmacro %}
+
+{% macro default__trim_spaces(text) -%}
+    trim({{ text }})
+{%- endmacro %}
+
+{#- For engines whose trim removes other characters (BigQuery's: tabs and line breaks too) or
+    fewer (Snowflake's: ' ' only): DuckDB's set named, Unicode category Zs. -#}
+{% macro trim_space_separators(text) -%}
+    {%- set code_points = [32, 160, 5760] + range(8192, 8203) | list + [8239, 8287, 12288] -%}
+    trim({{ text }}, {% for code in code_points %}chr({{ code }}){{ ' || ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
 {#- Every match of the regular expression replaced (DuckDB and PostgreSQL need the 'g' flag,
     Snowflake and BigQuery replace every match by default). -#}
 {% macro regex_replace_all(text, pattern, replacement) -%}

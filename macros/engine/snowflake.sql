@@ -96,7 +96,7 @@
 {#- TRY_CAST reads text only (the value is text: JSON text, a trait). Text to NUMBER(38, 0)
     rounds half away from zero, as DuckDB's bigint does ('12.5' -> 13). -#}
 {% macro snowflake__try_cast(value, data_type) -%}
-    {%- set text = "trim(" ~ value ~ ", ' ')" -%}
+    {%- set text = segmart.trim_space_separators(value) -%}
     {%- if data_type == 'varchar' -%}
         cast({{ value }} as varchar)
     {%- elif data_type == 'bigint' -%}
@@ -223,4 +223,8 @@
         file_format = (type = parquet)
     {%- endset -%}
     {{ return([create_schema, create_table, copy_json_lines, copy_parquet]) }}
+{%- endmacro %}
+
+{% macro snowflake__trim_spaces(text) -%}
+    {{ segmart.trim_space_separators(text) }}
 {%- endmacro %}

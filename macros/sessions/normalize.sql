@@ -26,9 +26,3 @@
 {% macro clean_text(text) -%}
     nullif({{ segmart.trim_spaces(text) }}, '')
 {%- endmacro %}
-
-{#- Leading and trailing spaces removed (only spaces: BigQuery's one-argument trim also removes
-    tabs and line breaks, DuckDB's, PostgreSQL's and Snowflake's do not). -#}
-{% macro trim_spaces(text) -%}
-    trim({{ text }}, ' ')
-{%- endmacro %}
