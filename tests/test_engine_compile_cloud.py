@@ -104,11 +104,11 @@ def compiles(project, tmp_path_factory) -> Compiled:
         root = tmp_path_factory.mktemp("target-duckdb")
         settings = Settings(events=str(root), duckdb_path=root / "unused.duckdb", target="lint")
         selected = ("stg_events_landed", "int_identity_map", "int_events_sessionized", "sessions")
+        # The project itself: these models do not depend on the registry, and it parses faster.
         result = run_dbt(
             ["compile", "--select", *selected, "--indirect-selection", "empty"],
             settings,
             target_path=root,
-            project_dir=project.project_dir,
         )
         duckdb_models = {r.node.name: r.node.compiled_code for r in result.result.results}
         return Compiled({engine: f.result() for engine, f in futures.items()}, duckdb_models)
