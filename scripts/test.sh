@@ -3,7 +3,8 @@
 # Extra arguments go to pytest (e.g. -k sessions).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/bootstrap.sh"
+# cloud: dbt-snowflake and dbt-bigquery, to compile the project for both (no server needed).
+SEGMART_EXTRAS="dev,cloud" "$root/scripts/bootstrap.sh"
 cd "$root"
 bin="$root/.venv/bin"
 

@@ -2,20 +2,24 @@
 
 Segments name events as people write them; the warehouse stores them normalized. If the two
 normalizations differed, a segment would silently match nothing, so the tricky cases are run
-through both: this function and the macro's SQL expression (read from the macro file) on DuckDB.
+through both: this function and the macro's SQL expression (rendered from the macro files, with
+the DuckDB implementation of the regex it dispatches) on DuckDB.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
+import jinja2
 import pytest
 
 from segmart.naming import normalize_event_name
 
-MACRO_FILE = Path(__file__).resolve().parent.parent / "macros" / "sessions" / "normalize.sql"
+MACROS = Path(__file__).resolve().parent.parent / "macros"
+MACRO_FILE = MACROS / "sessions" / "normalize.sql"
+ENGINE_MACROS = MACROS / "engine" / "cross_engine.sql"
 
 CASES = [
     ("Order Completed", "order_completed"),
@@ -51,14 +55,21 @@ def test_none_stays_none():
     assert normalize_event_name(None) is None
 
 
+def rendered_macro(column: str) -> str:
+    """normalize_event_name(column) as the macro renders on DuckDB."""
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    engine = environment.from_string(ENGINE_MACROS.read_text(encoding="utf-8")).module
+    segmart = SimpleNamespace(regex_replace_all=engine.default__regex_replace_all)
+    macros = environment.from_string(
+        MACRO_FILE.read_text(encoding="utf-8"), globals={"segmart": segmart}
+    ).module
+    return str(macros.normalize_event_name(column))
+
+
 def test_python_and_the_sql_macro_agree():
     """The macro's own expression, evaluated by DuckDB on every case (and on None)."""
-    macro = MACRO_FILE.read_text(encoding="utf-8")
-    body = re.search(
-        r"macro normalize_event_name\(name\) -%}\s*(.*?)\s*{%- endmacro", macro, re.DOTALL
-    )
-    assert body is not None, "normalize_event_name macro not found"
-    expression = body.group(1).replace("{{ name }}", "name")
+    expression = rendered_macro("name")
+    assert "regexp_replace(lower(name)" in expression
     names = [name for name, _ in CASES] + [None]
     with duckdb.connect() as connection:
         rows = connection.execute(

@@ -12,11 +12,13 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='message_id',
         on_schema_change='fail',
     )
 }}
+{#- A visitor's events in order. Written out in each window: Snowflake has no WINDOW clause. -#}
+{%- set visitor_timeline = 'partition by visitor_id order by event_at, message_id' %}
 
 with
 
@@ -66,10 +68,14 @@ moved_rows as (
 ),
 
 visitors_recut_whole as (
-    select previous_visitor_id as visitor_id from moved_rows
-    union
-    select current_visitor_id as visitor_id from moved_rows
-    where current_visitor_id is not null
+    -- distinct over union all: BigQuery has no bare union.
+    select distinct moved.visitor_id
+    from (
+        select previous_visitor_id as visitor_id from moved_rows
+        union all
+        select current_visitor_id as visitor_id from moved_rows
+        where current_visitor_id is not null
+    ) as moved
 ),
 
 -- The earliest position each other visitor's messages change at: new messages, and the old
@@ -126,7 +132,7 @@ recut_starts as (
 visitors_to_recut as (
     select
         visitor_id,
-        cast(null as timestamp) as from_event_at,
+        cast(null as {{ dbt.type_timestamp() }}) as from_event_at,
         cast(null as {{ dbt.type_string() }}) as from_message_id,
         0 as session_number_offset,
         0 as event_number_offset
@@ -171,15 +177,12 @@ scoped_events as (
 activity as (
     select
         *,
-        -- Empty fields keep their place ('google||spring' is not '|google|spring'): concat_ws
-        -- would skip nulls and make different campaigns equal.
+        -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
+        -- coalesced to '' (concat_ws would skip nulls; BigQuery has no concat_ws).
         nullif(
-            concat_ws(
-                '|',
-                coalesce(lower({{ segmart.clean_text('utm_source') }}), ''),
-                coalesce(lower({{ segmart.clean_text('utm_medium') }}), ''),
-                coalesce(lower({{ segmart.clean_text('utm_campaign') }}), '')
-            ),
+            coalesce(lower({{ segmart.clean_text('utm_source') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('utm_medium') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('utm_campaign') }}), ''),
             '||'
         ) as campaign_key
     from scoped_events
@@ -190,10 +193,9 @@ gaps as (
     select
         *,
         event_number_offset
-        + row_number() over visitor_timeline as visitor_event_number,
-        lag(event_at) over visitor_timeline as previous_event_at
+        + row_number() over ({{ visitor_timeline }}) as visitor_event_number,
+        lag(event_at) over ({{ visitor_timeline }}) as previous_event_at
     from activity
-    window visitor_timeline as (partition by visitor_id order by event_at, message_id)
 ),
 
 inactivity_cuts as (
@@ -214,7 +216,7 @@ campaign_marks as (
             "case when campaign_key is not null then campaign_key"
             ~ " when starts_after_inactivity then '' end"
         ) }} over (
-            partition by visitor_id order by event_at, message_id
+            {{ visitor_timeline }}
             rows between unbounded preceding and 1 preceding
         ) as current_campaign_key
     from inactivity_cuts
@@ -235,15 +237,14 @@ numbered as (
     select
         *,
         session_number_offset
-        + sum(case when is_session_start then 1 else 0 end) over visitor_timeline
-            as session_number,
+        + sum(case when is_session_start then 1 else 0 end) over (
+            {{ visitor_timeline }} rows between unbounded preceding and current row
+        ) as session_number,
         {{ segmart.last_value_ignore_nulls('case when is_session_start then message_id end') }}
-            over visitor_timeline as session_first_message_id
+            over (
+                {{ visitor_timeline }} rows between unbounded preceding and current row
+            ) as session_first_message_id
     from session_starts
-    window visitor_timeline as (
-        partition by visitor_id order by event_at, message_id
-        rows between unbounded preceding and current row
-    )
 ),
 
 sessionized as (
@@ -293,7 +294,7 @@ final as (
         events.properties,
         events.traits,
         events._loaded_at,
-        cast(current_timestamp as timestamp) as _sessionized_at
+        {{ segmart.current_utc_timestamp() }} as _sessionized_at
     from scoped_events as events
     left join sessionized on events.message_id = sessionized.message_id
 )

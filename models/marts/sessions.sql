@@ -3,7 +3,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='session_id',
         on_schema_change='fail',
         post_hook=["{{ segmart.delete_vanished('session_id', ref('int_events_sessionized')) }}"],
@@ -90,11 +90,10 @@ referrer_categories as (
         min(known_hosts.category) as referrer_category
     from distinct_referrer_hosts
     inner join {{ ref('channel_referrer_hosts') }} as known_hosts
-        on
-            position(
-                '.' || lower(known_hosts.domain) || '.'
-                in '.' || distinct_referrer_hosts.referrer_host || '.'
-            ) > 0
+        on {{ segmart.text_contains(
+            "'.' || distinct_referrer_hosts.referrer_host || '.'",
+            "'.' || lower(known_hosts.domain) || '.'",
+        ) }}
     group by distinct_referrer_hosts.referrer_host
 ),
 
@@ -102,13 +101,13 @@ channelled as (
     select
         attributed.*,
         referrer_categories.referrer_category,
-        -- text: the seed's column type differs per engine (varchar on PostgreSQL).
+        -- The string type: the seed's column type differs per engine (varchar on PostgreSQL).
         cast({{ segmart.channel_from_attribution(
             'attributed.has_utm',
             'medium_aliases.channel',
             'referrer_categories.referrer_category',
             'attributed.referrer_host',
-        ) }} as text) as channel
+        ) }} as {{ dbt.type_string() }}) as channel
     from attributed
     left join referrer_categories on attributed.referrer_host = referrer_categories.referrer_host
     left join {{ ref('channel_medium_aliases') }} as medium_aliases

@@ -20,10 +20,10 @@ members as (
     {% endfor %}
     {% if not segments %}
         select
-            cast(null as varchar) as segment_name,
-            cast(null as varchar) as grain,
-            cast(null as varchar) as member_key,
-            cast(null as varchar) as visitor_id,
+            cast(null as {{ dbt.type_string() }}) as segment_name,
+            cast(null as {{ dbt.type_string() }}) as grain,
+            cast(null as {{ dbt.type_string() }}) as member_key,
+            cast(null as {{ dbt.type_string() }}) as visitor_id,
             cast(null as timestamp) as refreshed_at
         where false
     {% endif %}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from segmart.compiler.conditions import EVENTS, LIST_KEYS, SESSIONS, USERS, list_seed
-from segmart.compiler.sqltext import empty_select, indent
+from segmart.compiler.sqltext import BOOLEAN_TYPE, STRING_TYPE, empty_select, indent
 from segmart.registry.catalog import Catalog
 from segmart.registry.loader import Registry
 from segmart.registry.models import (
@@ -93,18 +93,18 @@ def filter_values_sql(registry: Registry, catalog: Catalog) -> str:
     values = [value for segment in registry for value in segment_filter_values(segment, catalog)]
     listed = "\nunion all\n".join(_value_row(value) for value in values) or empty_select(
         {
-            "segment_name": "varchar",
-            "table_name": "varchar",
-            "column_name": "varchar",
-            "filter_value": "varchar",
-            "case_sensitive": "boolean",
+            "segment_name": STRING_TYPE,
+            "table_name": STRING_TYPE,
+            "column_name": STRING_TYPE,
+            "filter_value": STRING_TYPE,
+            "case_sensitive": BOOLEAN_TYPE,
         }
     )
     columns = sorted({(value.table, value.column) for value in values})
     observed = "\nunion all\n".join(
         _observed_select(table, column) for table, column in columns
     ) or empty_select(
-        {"table_name": "varchar", "column_name": "varchar", "observed_value": "varchar"}
+        {"table_name": STRING_TYPE, "column_name": STRING_TYPE, "observed_value": STRING_TYPE}
     )
     return (
         _HEADER
@@ -168,7 +168,7 @@ def _observed_select(table: str, column: str) -> str:
         + indent(
             f"{literal(table)} as table_name,\n"
             f"{literal(column)} as column_name,\n"
-            f"cast({table}.{column} as varchar) as observed_value"
+            f"cast({table}.{column} as {STRING_TYPE}) as observed_value"
         )
         + f"\nfrom {_TABLES[table]} as {table}"
     )
@@ -187,10 +187,10 @@ def list_unmatched_sql(registry: Registry) -> str:
     )
     body = "\nunion all\n".join(_unmatched_select(*use) for use in uses) or empty_select(
         {
-            "segment_name": "varchar",
-            "list_name": "varchar",
-            "matched_by": "varchar",
-            "listed_value": "varchar",
+            "segment_name": STRING_TYPE,
+            "list_name": STRING_TYPE,
+            "matched_by": STRING_TYPE,
+            "listed_value": STRING_TYPE,
         }
     )
     return (
@@ -223,7 +223,7 @@ def _unmatched_select(segment: str, list_name: str, by: str) -> str:
             f"{literal(segment)} as segment_name,\n"
             f"{literal(list_name)} as list_name,\n"
             f"{literal(by)} as matched_by,\n"
-            f"cast(listed.{identifier(by)} as varchar) as listed_value"
+            f"cast(listed.{identifier(by)} as {STRING_TYPE}) as listed_value"
         )
         + f"\nfrom {list_seed(list_name)} as listed\n"
         "where not exists (\n"

@@ -6,6 +6,11 @@ import textwrap
 
 INDENT = "    "
 
+# Column types in generated SQL, named by dbt for the target engine (BigQuery has no varchar).
+STRING_TYPE = "{{ dbt.type_string() }}"
+BOOLEAN_TYPE = "{{ dbt.type_boolean() }}"
+INTEGER_TYPE = "{{ dbt.type_int() }}"
+
 
 def indent(text: str, levels: int = 1) -> str:
     return textwrap.indent(text, INDENT * levels)

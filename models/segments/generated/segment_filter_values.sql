@@ -163,31 +163,31 @@ observed_values as (
     select distinct
         'events' as table_name,
         'event_name' as column_name,
-        cast(events.event_name as varchar) as observed_value
+        cast(events.event_name as {{ dbt.type_string() }}) as observed_value
     from {{ ref('events') }} as events
     union all
     select distinct
         'sessions' as table_name,
         'channel' as column_name,
-        cast(sessions.channel as varchar) as observed_value
+        cast(sessions.channel as {{ dbt.type_string() }}) as observed_value
     from {{ ref('sessions') }} as sessions
     union all
     select distinct
         'sessions' as table_name,
         'country' as column_name,
-        cast(sessions.country as varchar) as observed_value
+        cast(sessions.country as {{ dbt.type_string() }}) as observed_value
     from {{ ref('sessions') }} as sessions
     union all
     select distinct
         'sessions' as table_name,
         'device_type' as column_name,
-        cast(sessions.device_type as varchar) as observed_value
+        cast(sessions.device_type as {{ dbt.type_string() }}) as observed_value
     from {{ ref('sessions') }} as sessions
     union all
     select distinct
         'users' as table_name,
         'plan' as column_name,
-        cast(users.plan as varchar) as observed_value
+        cast(users.plan as {{ dbt.type_string() }}) as observed_value
     from {{ ref('users') }} as users
 ),
 

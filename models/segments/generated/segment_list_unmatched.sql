@@ -5,10 +5,10 @@ with
 
 unmatched as (
     select
-        cast(null as varchar) as segment_name,
-        cast(null as varchar) as list_name,
-        cast(null as varchar) as matched_by,
-        cast(null as varchar) as listed_value
+        cast(null as {{ dbt.type_string() }}) as segment_name,
+        cast(null as {{ dbt.type_string() }}) as list_name,
+        cast(null as {{ dbt.type_string() }}) as matched_by,
+        cast(null as {{ dbt.type_string() }}) as listed_value
     where false
 )
 
