@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create (or refresh) the project virtualenv. Idempotent: reinstalls only when pyproject.toml
 # changes or an extra is asked for that is not installed yet. SEGMART_EXTRAS names the optional
-# dependency groups (default: dev; scripts/test.sh adds spark).
+# dependency groups (default: dev; scripts/test.sh adds cloud, the Snowflake and BigQuery
+# adapters, and spark, pyspark).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${SEGMART_VENV:-$root/.venv}"

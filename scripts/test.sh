@@ -3,8 +3,9 @@
 # Extra arguments go to pytest (e.g. -k sessions).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# The spark extra too (pyspark): tests/test_engine_spark.py builds the project on Spark.
-SEGMART_EXTRAS="${SEGMART_EXTRAS:-dev,spark}" "$root/scripts/bootstrap.sh"
+# cloud: dbt-snowflake and dbt-bigquery, to compile the project for both (no server needed);
+# spark (pyspark): tests/test_engine_spark.py builds the project on Spark.
+SEGMART_EXTRAS="${SEGMART_EXTRAS:-dev,cloud,spark}" "$root/scripts/bootstrap.sh"
 cd "$root"
 bin="$root/.venv/bin"
 

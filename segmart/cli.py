@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 from segmart.dbt import DbtCommandError, run_dbt
+from segmart.sample_data.cli import add_generator_options, config_from_args
 from segmart.serving import Publication, PublishError, publish, serving_path
 from segmart.settings import EVENTS_ENV, PROJECT_DIR, Settings
 from segmart.warehouse import (
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     generate = commands.add_parser("generate", help="write sample Segment events")
-    _add_generator_options(generate)
+    add_generator_options(generate)
     generate.add_argument("--out", type=Path, help="folder (default: SEGMART_EVENTS)")
     generate.set_defaults(handler=_generate)
 
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         help="generate sample events, materialize every asset through Dagster, print where the "
         "results are",
     )
-    _add_generator_options(demo, default_events=200_000)
+    add_generator_options(demo, default_events=200_000)
     demo.set_defaults(handler=_demo)
 
     summary = commands.add_parser("summary", help="row counts and where the warehouse is")
@@ -125,16 +125,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_generator_options(parser: argparse.ArgumentParser, default_events: int = 100_000) -> None:
-    parser.add_argument(
-        "--events", type=int, default=default_events, help="approximate number of events"
-    )
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 1))
-    parser.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
-
-
 def _add_segments_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--segments", type=Path, help="segment registry folder (default: segments/ of the project)"
@@ -142,15 +132,12 @@ def _add_segments_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _generate_events(args: argparse.Namespace, out_dir: Path):
-    from segmart.sample_data import GeneratorConfig, generate
+    from segmart.sample_data import generate
 
-    config = GeneratorConfig(
-        events=args.events,
-        seed=args.seed,
-        days=args.days,
-        start=args.start,
-        output_format=args.format,
-    )
+    try:
+        config = config_from_args(args)
+    except ValueError as error:  # an option out of range: say which, as argparse would
+        sys.exit(f"segmart: {error}")
     summary = generate(out_dir, config)
     print(
         f"generated {summary.rows_written:,} raw rows in {len(summary.files)} files "

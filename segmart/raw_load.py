@@ -1,4 +1,5 @@
-"""Load raw event files into PostgreSQL (and other engines that cannot read files themselves).
+"""Load raw event files into PostgreSQL (Snowflake and BigQuery load them from their own cloud
+storage, server-side: macros/ingest/load_raw_events.sql).
 
 DuckDB reads JSONL and Parquet files directly in stg_events_landed. PostgreSQL cannot, so on the
 `postgres` target segmart first appends every file not loaded yet to `raw.segment_events`

@@ -1,14 +1,19 @@
 """The one path by which registry values enter generated SQL.
 
 Every value a registry author writes (a UTM value, a path, a regex, a number, a date) reaches
-SQL through `literal()`. Strings become standard SQL string literals with quotes doubled, and
-`{` is written as `chr(123)` because generated models are dbt Jinja templates: a value holding
-`{{`, `{%` or `{#` must stay data, never become template code. Line breaks are spliced in as
-`chr(10)` / `chr(13)` because generated SQL is re-indented line by line, which would otherwise put
-spaces inside a multi-line value. A backslash is spliced in as `chr(92)` because the same
-generated model runs on every engine, and Spark reads a backslash in a string literal as an
-escape ('x\\d' reads as 'xd' there). Nothing else is ever interpolated, so no value can change a
-query's structure (tests/test_segments_hostile.py).
+SQL through `literal()`. Strings become SQL string literals, with the characters that are not
+read alike by every engine spliced in with chr():
+
+- `{` (`chr(123)`): generated models are dbt Jinja templates, and a value holding `{{`, `{%` or
+  `{#` must stay data, never become template code;
+- line breaks (`chr(10)`, `chr(13)`): generated SQL is re-indented line by line, which would
+  otherwise put spaces inside a multi-line value (and BigQuery allows none inside '...');
+- quote and backslash (`chr(39)`, `chr(92)`): standard SQL doubles a quote and keeps a
+  backslash, while BigQuery and Snowflake read backslash escapes and BigQuery has no ''
+  escape, so a literal holding neither means the same on every engine.
+
+Nothing else is ever interpolated, so no value can change a query's structure
+(tests/test_segments_hostile.py).
 """
 
 from __future__ import annotations
@@ -39,14 +44,14 @@ def literal(value: object) -> str:
     raise TypeError(f"cannot write a {type(value).__name__} into SQL: {value!r}")
 
 
-_SPLICED = {"{": "chr(123)", "\n": "chr(10)", "\r": "chr(13)", "\\": "chr(92)"}
-_SPLICE = re.compile(r"([{\n\r\\])")
+_SPLICED = {"{": "chr(123)", "\n": "chr(10)", "\r": "chr(13)", "'": "chr(39)", "\\": "chr(92)"}
+_SPLICE = re.compile(r"([{\n\r'\\])")
 
 
 def string_literal(text: str) -> str:
-    """'text' with quotes doubled; `{`, line breaks and backslashes are spliced in with chr()
-    (see the module docstring)."""
-    pieces = _SPLICE.split(text.replace("'", "''"))
+    """'text', with `{`, line breaks, quotes and backslashes spliced in with chr() (see the
+    module docstring)."""
+    pieces = _SPLICE.split(text)
     # split() with a capture group alternates text, separator, text, ...
     parts = [f"'{piece}'" if i % 2 == 0 else _SPLICED[piece] for i, piece in enumerate(pieces)]
     return " || ".join(part for i, part in enumerate(parts) if part != "''" or len(parts) == 1)

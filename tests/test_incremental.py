@@ -3,7 +3,8 @@
 The same raw rows are delivered in shuffled batches, one new file per batch with an incremental
 run after each, and compared row for row with one full refresh over the same files. Shuffling
 means late events, logins that arrive after the anonymous history they re-attribute, and
-duplicate copies received earlier than the copy already kept.
+duplicate copies received earlier than the copy already kept. The same comparison is made for
+the files delivered day by day in arrival order, the way a scheduled refresh sees them.
 """
 
 from __future__ import annotations
@@ -86,13 +87,18 @@ EDGE_CASES: dict[int, list[dict]] = {
 }
 
 BATCHES = 4
+SAMPLE_DAYS = 5
+
+
+def _sample_files(tmp_path) -> list:
+    """The generator's files in arrival order (one per receipt day, then late trickles)."""
+    config = GeneratorConfig(events=20_000, seed=7, days=SAMPLE_DAYS)
+    return generate(tmp_path / "sample", config).files
 
 
 def _raw_lines(tmp_path) -> list[str]:
-    sample_dir = tmp_path / "sample"
-    generate(sample_dir, GeneratorConfig(events=20_000, seed=7, days=5))
     lines = []
-    for path in sorted(sample_dir.iterdir()):
+    for path in _sample_files(tmp_path):
         lines += [line for line in path.read_text().splitlines() if line.strip()]
     return lines
 
@@ -150,12 +156,50 @@ def incremental_and_full(tmp_path_factory) -> tuple[Warehouse, Warehouse]:
     return incremental, full
 
 
+@pytest.fixture(scope="module")
+def day_by_day_and_full(tmp_path_factory) -> tuple[Warehouse, Warehouse]:
+    root = tmp_path_factory.mktemp("day-by-day")
+    target_path = tmp_path_factory.mktemp("day-by-day-target")
+    events_dir = root / "events"
+    events_dir.mkdir()
+    incremental = Warehouse(events_dir, root / "incremental.duckdb", target_path)
+    incremental.dbt("seed")
+    files = _sample_files(root)
+    # One run per receipt day, then one for the late trickle files that follow them.
+    for batch in [*([path] for path in files[:SAMPLE_DAYS]), files[SAMPLE_DAYS:]]:
+        for path in batch:
+            path.rename(events_dir / path.name)
+        incremental.dbt("run")
+    incremental.build()
+    full = Warehouse(events_dir, root / "full_refresh.duckdb", target_path)
+    full.build("--full-refresh")
+    return incremental, full
+
+
+@pytest.mark.parametrize("delivery", ["incremental_and_full", "day_by_day_and_full"])
 @pytest.mark.parametrize("relation", COMPARED_RELATIONS)
-def test_incremental_runs_equal_a_full_refresh(incremental_and_full, relation):
-    incremental, full = incremental_and_full
+def test_incremental_runs_equal_a_full_refresh(request, delivery, relation):
+    incremental, full = request.getfixturevalue(delivery)
     only_incremental, only_full, rows = _differences(incremental, full, relation)
     assert rows > 0 or relation == "staging.stg_events_duplicates"
     assert (only_incremental, only_full) == (0, 0)
+
+
+@pytest.mark.parametrize("delivery", ["incremental_and_full", "day_by_day_and_full"])
+def test_refreshes_re_cut_visitors_from_a_session_not_from_their_first_event(request, delivery):
+    # A returning visitor's earlier sessions are kept as they were (sessionized by an earlier
+    # run) while the sessions from the last one before their new events are re-cut: rows of one
+    # visitor carry several _sessionized_at. Re-cutting whole histories would leave one.
+    incremental, _ = request.getfixturevalue(delivery)
+    [(partly_re_cut,)] = incremental.query("""
+        select count(*) from (
+            select visitor_id from intermediate.int_events_sessionized
+            where session_id is not null
+            group by visitor_id
+            having count(distinct _sessionized_at) > 1
+        )
+    """)
+    assert partly_re_cut > 0
 
 
 def test_the_late_event_merged_the_two_sessions(incremental_and_full):

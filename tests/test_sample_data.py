@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from segmart import cli
 from segmart.sample_data import (
     DUPLICATE_FAULTS,
     FAULT_SHARES,
@@ -349,3 +350,27 @@ def test_invalid_config_is_rejected(tmp_path: Path) -> None:
         generate(tmp_path, GeneratorConfig(output_format="csv"))
     with pytest.raises(ValueError):
         generate(tmp_path, GeneratorConfig(events=0))
+
+
+def test_both_command_lines_take_the_same_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `segmart generate` and `python -m segmart.sample_data` share one option parser: the same
+    # options give the same files, and an out-of-range value is named, not a traceback.
+    options = ["--events", "800", "--seed", "5", "--days", "2", "--fault-rate", "0.2"]
+    assert main([*options, "--out", str(tmp_path / "module")]) == 0
+    assert cli.main(["generate", *options, "--out", str(tmp_path / "segmart")]) == 0
+    module_files = sorted(p.name for p in (tmp_path / "module").iterdir())
+    assert module_files == sorted(p.name for p in (tmp_path / "segmart").iterdir())
+    for name in module_files:
+        assert (tmp_path / "module" / name).read_bytes() == (
+            tmp_path / "segmart" / name
+        ).read_bytes()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["generate", "--fault-rate", "0.9", "--out", str(tmp_path / "bad")])
+    assert exit_info.value.code == "segmart: fault_rate must be between 0 and 0.5"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--events", "0", "--out", str(tmp_path / "bad")])
+    assert exit_info.value.code == 2
+    assert "events must be at least 1" in capsys.readouterr().err

@@ -238,10 +238,10 @@ RENDER_CONTEXT = {
         json_text=lambda column, path: f"json_extract_string({column}, '{path}')",
         seconds_between=lambda start, end: f"(epoch({end}) - epoch({start}))",
         regex_match=lambda text, caller: f"regexp_matches({text}, {caller()})",
+        text_contains_block=lambda text, caller: f"position({caller()} in {text}) > 0",
+        time_add=lambda part, amount, start: f"({start} + interval ({amount}) {part})",
     ),
-    "dbt": _Namespace(
-        dateadd=lambda part, amount, start: f"({start} + interval ({amount}) {part})"
-    ),
+    "dbt": _Namespace(type_string=lambda: "varchar"),
 }
 
 

@@ -10,6 +10,7 @@ grain) or `<visitor>` (user grain).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -401,3 +402,30 @@ def test_each_segment_has_its_own_table(warehouse):
     }
     assert set(EXPECTED) <= tables
     assert model_name("action") == "seg_action"
+
+
+def test_dbt_docs_carry_every_segments_registry_metadata(warehouse):
+    # `dbt docs generate` is how analysts browse segments: every registry field a reader needs
+    # must reach the manifest (descriptions, meta) and the built table reach the catalog.
+    warehouse.dbt("docs", "generate")
+    manifest = json.loads((warehouse.target_path / "manifest.json").read_text())
+    catalog = json.loads((warehouse.target_path / "catalog.json").read_text())
+    for segment in load_registry():
+        unique_id = f"model.segmart.{model_name(segment.name)}"
+        node = manifest["nodes"][unique_id]
+        assert node["description"] == f"{segment.title}. {segment.description}"
+        assert node["meta"]["owner"] == segment.owner
+        assert node["meta"]["use_case"] == segment.use_case
+        assert node["meta"]["title"] == segment.title
+        assert node["meta"]["visibility"] == str(segment.visibility)
+        assert node["meta"]["refresh"] == str(segment.refresh)
+        assert node["meta"]["grain"] == str(segment.grain)
+        assert node["meta"]["segment_tags"] == list(segment.tags)
+        assert "segment" in node["tags"]
+        table = catalog["nodes"][unique_id]
+        assert (table["metadata"]["schema"], table["metadata"]["name"]) == (
+            "segments",
+            segment.name,
+        )
+        documented = {column["name"] for column in node["columns"].values()}
+        assert documented and documented <= {c.lower() for c in table["columns"]}

@@ -71,18 +71,8 @@
     coalesce(substring({{ text }} from {{ pattern }}), '')
 {%- endmacro %}
 
-{#- Every match of the regular expression replaced (regexp_replace's 'g' flag on DuckDB and
-    PostgreSQL; Spark replaces all and takes no flags). -#}
-{% macro regex_replace_all(text, pattern, replacement) -%}
-    {{ return(adapter.dispatch('regex_replace_all', 'segmart')(text, pattern, replacement)) }}
-{%- endmacro %}
-
-{% macro default__regex_replace_all(text, pattern, replacement) -%}
-    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, 'g')
-{%- endmacro %}
-
 {#- try_cast(value as data_type): null when the value does not convert. data_type is one of
-    varchar, bigint, double. -#}
+    varchar, bigint, double, boolean, timestamp (a naive timestamp; DuckDB ignores an offset). -#}
 {% macro try_cast(value, data_type) -%}
     {{ return(adapter.dispatch('try_cast', 'segmart')(value, data_type)) }}
 {%- endmacro %}
@@ -123,16 +113,22 @@
 
 {#- The value on the row with the largest / smallest ordering key within a group, ignoring rows
     where the value is null. order_by is a column or a list of columns (later ones break ties);
-    where, when given, is the aggregate's filter (a condition). -#}
-{% macro value_at_max(value, order_by, where=none) -%}
-    {{ return(adapter.dispatch('value_at_extreme', 'segmart')(value, order_by, 'max', where)) }}
+    where, when given, is the aggregate's filter (a condition). data_type (varchar, bigint,
+    double or json) is the value's type: engines whose ordered aggregate loses it need it with
+    a list of columns (Snowflake). -#}
+{% macro value_at_max(value, order_by, where=none, data_type=none) -%}
+    {{ return(adapter.dispatch('value_at_extreme', 'segmart')(
+        value, order_by, 'max', where, data_type
+    )) }}
 {%- endmacro %}
 
-{% macro value_at_min(value, order_by, where=none) -%}
-    {{ return(adapter.dispatch('value_at_extreme', 'segmart')(value, order_by, 'min', where)) }}
+{% macro value_at_min(value, order_by, where=none, data_type=none) -%}
+    {{ return(adapter.dispatch('value_at_extreme', 'segmart')(
+        value, order_by, 'min', where, data_type
+    )) }}
 {%- endmacro %}
 
-{% macro duckdb__value_at_extreme(value, order_by, extreme, where) -%}
+{% macro duckdb__value_at_extreme(value, order_by, extreme, where, data_type) -%}
     {%- if order_by is string -%}
         {%- set key = order_by -%}
     {%- else -%}
@@ -146,11 +142,17 @@
     {%- if where is not none %} filter (where {{ where }}){% endif -%}
 {%- endmacro %}
 
-{#- The first element of the group's values ordered by the key (nulls filtered out, as DuckDB's
-    arg_max / arg_min ignore them). -#}
-{% macro postgres__value_at_extreme(value, order_by, extreme, where) -%}
+{#- For engines without arg_max: the ORDER BY that puts the wanted row first ... -#}
+{% macro extreme_ordering(order_by, extreme) -%}
     {%- set columns = [order_by] if order_by is string else order_by -%}
     {%- set direction = ' desc' if extreme == 'max' else ' asc' -%}
+    {{ return(columns | join(direction ~ ', ') ~ direction) }}
+{%- endmacro %}
+
+{#- ... and the condition a row meets to count: the value and every ordering column not null
+    (DuckDB's arg_max / arg_min ignore nulls), and the filter when given. -#}
+{% macro extreme_row_condition(value, order_by, where) -%}
+    {%- set columns = [order_by] if order_by is string else order_by -%}
     {%- set conditions = ['(' ~ value ~ ') is not null'] -%}
     {%- for column in columns -%}
         {%- do conditions.append('(' ~ column ~ ') is not null') -%}
@@ -158,8 +160,13 @@
     {%- if where is not none -%}
         {%- do conditions.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    (array_agg({{ value }} order by {{ columns | join(direction ~ ', ') ~ direction }})
-    filter (where {{ conditions | join(' and ') }}))[1]
+    {{ return(conditions | join(' and ')) }}
+{%- endmacro %}
+
+{#- The first element of the group's values ordered by the key. -#}
+{% macro postgres__value_at_extreme(value, order_by, extreme, where, data_type) -%}
+    (array_agg({{ value }} order by {{ segmart.extreme_ordering(order_by, extreme) }})
+    filter (where {{ segmart.extreme_row_condition(value, order_by, where) }}))[1]
 {%- endmacro %}
 
 {#- The same as regex_matches, with the pattern as the call block's body: generated segment
@@ -249,4 +256,99 @@
     {%- else -%}
         (message #>> '{{ '{' ~ path.split('.') | join(',') ~ '}' }}')
     {%- endif -%}
+{%- endmacro %}
+
+{#- Constructs the cloud warehouses needed dispatching too (Snowflake, BigQuery: issue 5). The
+    default implementations are the SQL DuckDB and PostgreSQL share. -#}
+
+{#- Leading and trailing spaces removed, as DuckDB's trim does: the Unicode space separators
+    (' ', no-break space, ideographic space, ...), not tabs or line breaks. (PostgreSQL's trim
+    removes ' ' only.) -#}
+{% macro trim_spaces(text) -%}
+    {{ return(adapter.dispatch('trim_spaces', 'segmart')(text)) }}
+{%- endmacro %}
+
+{% macro default__trim_spaces(text) -%}
+    trim({{ text }})
+{%- endmacro %}
+
+{#- For engines whose trim removes other characters (BigQuery's: tabs and line breaks too) or
+    fewer (Snowflake's: ' ' only): DuckDB's set named, Unicode category Zs. -#}
+{% macro trim_space_separators(text) -%}
+    {%- set code_points = [32, 160, 5760] + range(8192, 8203) | list + [8239, 8287, 12288] -%}
+    trim({{ text }}, {% for code in code_points %}chr({{ code }}){{ ' || ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- Every match of the regular expression replaced (DuckDB and PostgreSQL need the 'g' flag;
+    Spark, Snowflake and BigQuery replace every match and take no flags). -#}
+{% macro regex_replace_all(text, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace_all', 'segmart')(text, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regex_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{#- Does text contain needle (case-sensitive; the empty string is in every text)? -#}
+{% macro text_contains(text, needle) -%}
+    {{ return(adapter.dispatch('text_contains', 'segmart')(text, needle)) }}
+{%- endmacro %}
+
+{% macro default__text_contains(text, needle) -%}
+    position({{ needle }} in {{ text }}) > 0
+{%- endmacro %}
+
+{#- The same, with the needle as the call block's body: generated segment models pass registry
+    values this way so they stay SQL literals, never Jinja strings (as regex_match). -#}
+{% macro text_contains_block(text) -%}
+    {{ segmart.text_contains(text, caller()) }}
+{%- endmacro %}
+
+{#- dbt.dateadd (a timestamp moved by a whole number of days or hours) that stays a timestamp:
+    dbt-bigquery's returns a DATETIME, which BigQuery will not compare with a TIMESTAMP. (Not
+    named dateadd: dbt looks for default__dateadd in the root project first.) -#}
+{% macro time_add(datepart, interval, timestamp) -%}
+    {{ return(adapter.dispatch('time_add', 'segmart')(datepart, interval, timestamp)) }}
+{%- endmacro %}
+
+{% macro default__time_add(datepart, interval, timestamp) -%}
+    {{ dbt.dateadd(datepart, interval, timestamp) }}
+{%- endmacro %}
+
+{#- timestamp minus the time that elapsed from start_ts to end_ts (device clock correction). -#}
+{% macro minus_elapsed(timestamp, start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('minus_elapsed', 'segmart')(timestamp, start_ts, end_ts)) }}
+{%- endmacro %}
+
+{% macro default__minus_elapsed(timestamp, start_ts, end_ts) -%}
+    {{ timestamp }} - ({{ end_ts }} - {{ start_ts }})
+{%- endmacro %}
+
+{#- The date of the Monday starting the (ISO) week of a UTC timestamp. -#}
+{% macro week_start(timestamp) -%}
+    {{ return(adapter.dispatch('week_start', 'segmart')(timestamp)) }}
+{%- endmacro %}
+
+{% macro default__week_start(timestamp) -%}
+    cast({{ dbt.date_trunc('week', timestamp) }} as date)
+{%- endmacro %}
+
+{#- Now, as a naive UTC timestamp, whatever the session's time zone. -#}
+{% macro current_utc_timestamp() -%}
+    {{ return(adapter.dispatch('current_utc_timestamp', 'segmart')()) }}
+{%- endmacro %}
+
+{#- DuckDB's profile and PostgreSQL's engine_setup pin the session to UTC. -#}
+{% macro default__current_utc_timestamp() -%}
+    cast(current_timestamp as timestamp)
+{%- endmacro %}
+
+{#- The incremental strategy a model asks for (delete+insert, append), as the engine names it:
+    called in config(), at parse time. -#}
+{% macro incremental_strategy(strategy) -%}
+    {{ return(adapter.dispatch('incremental_strategy', 'segmart')(strategy)) }}
+{%- endmacro %}
+
+{% macro default__incremental_strategy(strategy) -%}
+    {{ return(strategy) }}
 {%- endmacro %}

@@ -3,11 +3,12 @@
     beside it. DuckDB is the reference: tests/test_engine_spark.py builds the same events on both
     and compares every table. dbt-databricks dispatches here too (databricks__, then spark__). -#}
 
-{#- Backslash escapes: a Spark string literal reads `\` as an escape ('x\d' is 'xd'), so a
-    backslash is doubled; a quote is escaped the same way, which every Spark reads (Spark 3 read
-    'a''b' as two literals run together, 'ab'). -#}
+{#- Backslash escapes (sql_string.sql's backslash_escaped_string, as Snowflake and BigQuery): a
+    Spark string literal reads `\` as an escape ('x\d' is 'xd'), so a backslash is doubled; a quote
+    is escaped the same way, which every Spark reads (Spark 3 read 'a''b' as two literals run
+    together, 'ab'). -#}
 {% macro spark__sql_string(value) -%}
-    '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
+    {{ segmart.backslash_escaped_string(value) }}
 {%- endmacro %}
 
 {#- Only text that starts like an ISO-8601 date: Spark alone would also read '2024' or '2024-05'
@@ -65,18 +66,13 @@
 {%- endmacro %}
 
 {#- max_by / min_by over a struct of the ordering columns (compared field by field); rows where
-    the value or a key is null are filtered out, as DuckDB's arg_max / arg_min skip them. -#}
-{% macro spark__value_at_extreme(value, order_by, extreme, where) -%}
+    the value or a key is null are filtered out, as DuckDB's arg_max / arg_min skip them.
+    data_type (for engines that must name the value's type) is not needed here. -#}
+{% macro spark__value_at_extreme(value, order_by, extreme, where, data_type=none) -%}
     {%- set columns = [order_by] if order_by is string else order_by -%}
-    {%- set conditions = ['(' ~ value ~ ') is not null'] -%}
-    {%- for column in columns -%}
-        {%- do conditions.append('(' ~ column ~ ') is not null') -%}
-    {%- endfor -%}
-    {%- if where is not none -%}
-        {%- do conditions.append('(' ~ where ~ ')') -%}
-    {%- endif -%}
     {%- set key = columns[0] if columns | length == 1 else 'struct(' ~ columns | join(', ') ~ ')' -%}
-    {{ extreme }}_by({{ value }}, {{ key }}) filter (where {{ conditions | join(' and ') }})
+    {{ extreme }}_by({{ value }}, {{ key }})
+    filter (where {{ segmart.extreme_row_condition(value, order_by, where) }})
 {%- endmacro %}
 
 {#- Spark's `float` is single precision: divide as double, like DuckDB. -#}
@@ -109,3 +105,18 @@
 {% macro databricks__keyed_refresh_materialization() -%}
     {{ return('incremental') }}
 {%- endmacro %}
+
+{#- Spark's trim removes ' ' only; DuckDB's removes the Unicode space separators (category Zs,
+    the set trim_space_separators names). Spark's chr() is ASCII only (chr(n % 256)), so the set
+    is written with the \uXXXX escapes Spark string literals read. -#}
+{% macro spark__trim_spaces(text) -%}
+    {%- set code_points = [32, 160, 5760] + range(8192, 8203) | list + [8239, 8287, 12288] -%}
+    trim(both '{% for code in code_points %}\u{{ '%04X' % code }}{% endfor %}' from {{ text }})
+{%- endmacro %}
+
+{#- The other cross-engine constructs take their defaults on Spark, which are Spark SQL:
+    time_add (dbt.dateadd: spark_dbt_overrides.sql's timestampadd), minus_elapsed (timestamp -
+    interval), week_start (date_trunc('week') is the Monday), current_utc_timestamp (the session
+    time zone is UTC: profiles.yml), text_contains (position(... in ...)), url_host (Java regular
+    expressions have non-capturing groups), incremental_strategy (the keyed models rebuild in
+    full: keyed_refresh_materialization; append is dbt-spark's). -#}

@@ -16,7 +16,7 @@ segment_visitors as (
 cohorts as (
     select
         visitor_id,
-        cast({{ dbt.date_trunc('week', 'signup_at') }} as date) as cohort_week
+        {{ segmart.week_start('signup_at') }} as cohort_week
     from {{ ref('users') }}
     where signup_at is not null
 ),
@@ -24,7 +24,7 @@ cohorts as (
 activity_weeks as (
     select distinct
         visitor_id,
-        cast({{ dbt.date_trunc('week', 'session_start') }} as date) as activity_week
+        {{ segmart.week_start('session_start') }} as activity_week
     from {{ ref('sessions') }}
 ),
 

@@ -1,17 +1,24 @@
 {#- Every clean event with its visitor and, for activity (page, screen, track), its session.
 
-    Incremental by arrival: a run re-cuts the whole history of every visitor that new messages
-    touch (including the visitor an anonymous id belonged to before a new login moved it), so
-    late and out-of-order events give exactly what a full refresh gives (tests/test_incremental.py).
+    Incremental by arrival, exact at any lateness (tests/test_incremental.py). What new messages
+    can change is computed from the data, not from a lookback window:
+    - a visitor whose messages moved (a login re-attributing an anonymous history, an
+      earlier-received copy under another identity) is re-cut from its first event, and so is
+      the visitor they moved from;
+    - any other visitor with new messages is re-cut from the last session that starts before
+      its earliest new (or replaced) message, numbering on from there: events before that
+      session's start cannot change, since a later event never joins an earlier session.
 -#}
 {{
     config(
         materialized=segmart.keyed_refresh_materialization(),
-        incremental_strategy='delete+insert',
+        incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='message_id',
         on_schema_change='fail',
     )
 }}
+{#- A visitor's events in order. Written out in each window: Snowflake has no WINDOW clause. -#}
+{%- set visitor_timeline = 'partition by visitor_id order by event_at, message_id' %}
 
 with
 
@@ -32,45 +39,150 @@ new_events as (
     select
         message_id,
         anonymous_id,
-        visitor_id
+        visitor_id,
+        event_at
     from events
     where _loaded_at > (select max(previous._loaded_at) from {{ this }} as previous)
 ),
 
+-- Rows already sessionized that new messages touch: by anonymous id (a login may move them to
+-- another visitor) or by message id (an earlier-received copy replaces them).
+touched_rows as (
+    select
+        previous.message_id,
+        previous.visitor_id,
+        previous.event_at
+    from {{ this }} as previous
+    where
+        previous.anonymous_id in (select new_events.anonymous_id from new_events)
+        or previous.message_id in (select new_events.message_id from new_events)
+),
+
+moved_rows as (
+    select
+        touched_rows.visitor_id as previous_visitor_id,
+        events.visitor_id as current_visitor_id
+    from touched_rows
+    left join events on touched_rows.message_id = events.message_id
+    where events.visitor_id is distinct from touched_rows.visitor_id
+),
+
+visitors_recut_whole as (
+    -- distinct over union all: BigQuery has no bare union.
+    select distinct moved.visitor_id
+    from (
+        select previous_visitor_id as visitor_id from moved_rows
+        union all
+        select current_visitor_id as visitor_id from moved_rows
+        where current_visitor_id is not null
+    ) as moved
+),
+
+-- The earliest position each other visitor's messages change at: new messages, and the old
+-- position of a message whose copy was replaced.
+earliest_changes as (
+    select
+        changes.visitor_id,
+        min(changes.event_at) as changed_from
+    from (
+        select
+            new_events.visitor_id,
+            new_events.event_at
+        from new_events
+        union all
+        select
+            touched_rows.visitor_id,
+            touched_rows.event_at
+        from touched_rows
+        where touched_rows.message_id in (select new_events.message_id from new_events)
+    ) as changes
+    where
+        changes.visitor_id not in (
+            select visitors_recut_whole.visitor_id from visitors_recut_whole
+        )
+    group by changes.visitor_id
+),
+
+-- The first message of the last session starting before the earliest change.
+recut_starts as (
+    select
+        starts.visitor_id,
+        starts.event_at,
+        starts.message_id,
+        starts.session_number,
+        starts.visitor_event_number
+    from (
+        select
+            previous.visitor_id,
+            previous.event_at,
+            previous.message_id,
+            previous.session_number,
+            previous.visitor_event_number,
+            row_number() over (
+                partition by previous.visitor_id
+                order by previous.event_at desc, previous.message_id desc
+            ) as recency
+        from {{ this }} as previous
+        inner join earliest_changes on previous.visitor_id = earliest_changes.visitor_id
+        where previous.is_session_start and previous.event_at < earliest_changes.changed_from
+    ) as starts
+    where starts.recency = 1
+),
+
 visitors_to_recut as (
-    select visitor_id from new_events
-    union
-    -- Every visitor these messages' anonymous ids touch. This includes the user an anonymous
-    -- id belonged to before a new login moved it: the message that tied them carries both ids.
-    select events.visitor_id from events
-    where events.anonymous_id in (select new_events.anonymous_id from new_events)
-    union
-    -- The visitor an earlier copy of a message belonged to, when a copy received earlier
-    -- arrives later under another identity.
-    select previous.visitor_id from {{ this }} as previous
-    where previous.message_id in (select new_events.message_id from new_events)
+    select
+        visitor_id,
+        cast(null as {{ dbt.type_timestamp() }}) as from_event_at,
+        cast(null as {{ dbt.type_string() }}) as from_message_id,
+        0 as session_number_offset,
+        0 as event_number_offset
+    from visitors_recut_whole
+    union all
+    -- Without a session before the change (a new visitor, or a change before their first
+    -- session) the whole history is re-cut.
+    select
+        earliest_changes.visitor_id,
+        recut_starts.event_at as from_event_at,
+        recut_starts.message_id as from_message_id,
+        coalesce(recut_starts.session_number - 1, 0) as session_number_offset,
+        coalesce(recut_starts.visitor_event_number - 1, 0) as event_number_offset
+    from earliest_changes
+    left join recut_starts on earliest_changes.visitor_id = recut_starts.visitor_id
 ),
 
 {% endif %}
 scoped_events as (
-    select * from events
+    select
+        events.*,
+        {%- if is_incremental() %}
+            visitors_to_recut.session_number_offset,
+            visitors_to_recut.event_number_offset
+        {%- else %}
+            0 as session_number_offset,
+            0 as event_number_offset
+        {%- endif %}
+    from events
     {%- if is_incremental() %}
-    where visitor_id in (select visitors_to_recut.visitor_id from visitors_to_recut)
+        inner join visitors_to_recut on events.visitor_id = visitors_to_recut.visitor_id
+        where
+            visitors_to_recut.from_event_at is null
+            or events.event_at > visitors_to_recut.from_event_at
+            or (
+                events.event_at = visitors_to_recut.from_event_at
+                and events.message_id >= visitors_to_recut.from_message_id
+            )
     {%- endif %}
 ),
 
 activity as (
     select
         *,
-        -- Empty fields keep their place ('google||spring' is not '|google|spring'): concat_ws
-        -- would skip nulls and make different campaigns equal.
+        -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
+        -- coalesced to '' (concat_ws would skip nulls; BigQuery has no concat_ws).
         nullif(
-            concat_ws(
-                '|',
-                coalesce(lower({{ segmart.clean_text('utm_source') }}), ''),
-                coalesce(lower({{ segmart.clean_text('utm_medium') }}), ''),
-                coalesce(lower({{ segmart.clean_text('utm_campaign') }}), '')
-            ),
+            coalesce(lower({{ segmart.clean_text('utm_source') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('utm_medium') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('utm_campaign') }}), ''),
             '||'
         ) as campaign_key
     from scoped_events
@@ -80,10 +192,10 @@ activity as (
 gaps as (
     select
         *,
-        row_number() over visitor_timeline as visitor_event_number,
-        lag(event_at) over visitor_timeline as previous_event_at
+        event_number_offset
+        + row_number() over ({{ visitor_timeline }}) as visitor_event_number,
+        lag(event_at) over ({{ visitor_timeline }}) as previous_event_at
     from activity
-    window visitor_timeline as (partition by visitor_id order by event_at, message_id)
 ),
 
 inactivity_cuts as (
@@ -104,7 +216,7 @@ campaign_marks as (
             "case when campaign_key is not null then campaign_key"
             ~ " when starts_after_inactivity then '' end"
         ) }} over (
-            partition by visitor_id order by event_at, message_id
+            {{ visitor_timeline }}
             rows between unbounded preceding and 1 preceding
         ) as current_campaign_key
     from inactivity_cuts
@@ -124,14 +236,15 @@ session_starts as (
 numbered as (
     select
         *,
-        sum(case when is_session_start then 1 else 0 end) over visitor_timeline as session_number,
+        session_number_offset
+        + sum(case when is_session_start then 1 else 0 end) over (
+            {{ visitor_timeline }} rows between unbounded preceding and current row
+        ) as session_number,
         {{ segmart.last_value_ignore_nulls('case when is_session_start then message_id end') }}
-            over visitor_timeline as session_first_message_id
+            over (
+                {{ visitor_timeline }} rows between unbounded preceding and current row
+            ) as session_first_message_id
     from session_starts
-    window visitor_timeline as (
-        partition by visitor_id order by event_at, message_id
-        rows between unbounded preceding and current row
-    )
 ),
 
 sessionized as (
@@ -181,7 +294,7 @@ final as (
         events.properties,
         events.traits,
         events._loaded_at,
-        cast(current_timestamp as timestamp) as _sessionized_at
+        {{ segmart.current_utc_timestamp() }} as _sessionized_at
     from scoped_events as events
     left join sessionized on events.message_id = sessionized.message_id
 )

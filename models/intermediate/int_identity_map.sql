@@ -17,7 +17,8 @@ final as (
     select
         anonymous_id,
         -- message_id breaks ties between messages stamped the same instant, deterministically.
-        {{ segmart.value_at_max('user_id', ['event_at', 'message_id']) }} as user_id,
+        {{ segmart.value_at_max('user_id', ['event_at', 'message_id'], data_type='varchar') }}
+            as user_id,
         max(event_at) as identified_at
     from identified_messages
     group by anonymous_id

@@ -3,7 +3,7 @@
 {{
     config(
         materialized=segmart.keyed_refresh_materialization(),
-        incremental_strategy='delete+insert',
+        incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='session_id',
         on_schema_change='fail',
         post_hook=["{{ segmart.delete_vanished('session_id', ref('int_events_sessionized')) }}"],
@@ -90,11 +90,10 @@ referrer_categories as (
         min(known_hosts.category) as referrer_category
     from distinct_referrer_hosts
     inner join {{ ref('channel_referrer_hosts') }} as known_hosts
-        on
-            position(
-                '.' || lower(known_hosts.domain) || '.'
-                in '.' || distinct_referrer_hosts.referrer_host || '.'
-            ) > 0
+        on {{ segmart.text_contains(
+            "'.' || distinct_referrer_hosts.referrer_host || '.'",
+            "'.' || lower(known_hosts.domain) || '.'",
+        ) }}
     group by distinct_referrer_hosts.referrer_host
 ),
 

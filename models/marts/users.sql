@@ -3,7 +3,7 @@
 {{
     config(
         materialized=segmart.keyed_refresh_materialization(),
-        incremental_strategy='delete+insert',
+        incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='visitor_id',
         on_schema_change='fail',
         post_hook=["{{ segmart.delete_vanished('visitor_id', ref('int_events_sessionized')) }}"],
@@ -41,11 +41,12 @@ event_facts as (
         -- (Not visitor_event_number: it numbers activity only and is null on identify calls.)
             {{ segmart.value_at_max(
                 segmart.json_text('traits', '$.' ~ trait), latest_first,
-                where="message_type = 'identify'",
+                where="message_type = 'identify'", data_type='varchar',
             ) }} as {{ trait }}_text,
         {% endfor -%}
-        {{ segmart.value_at_max('traits', latest_first, where="message_type = 'identify'") }}
-            as latest_traits,
+        {{ segmart.value_at_max(
+            'traits', latest_first, where="message_type = 'identify'", data_type='json',
+        ) }} as latest_traits,
         coalesce(sum(
             case
                 when event_name = 'order_completed'

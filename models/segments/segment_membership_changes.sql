@@ -3,7 +3,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=segmart.incremental_strategy('append'),
         on_schema_change='fail',
     )
 }}

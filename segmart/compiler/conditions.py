@@ -8,9 +8,10 @@ row's key in a subquery over marts.events. Windows end at as_of (docs/registry.m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from segmart.compiler import filters
-from segmart.compiler.sqltext import TEXT, combine, indent, subquery_membership
+from segmart.compiler.sqltext import STRING_TYPE, combine, indent, subquery_membership
 from segmart.registry.catalog import Catalog
 from segmart.registry.models import (
     Aggregate,
@@ -54,7 +55,7 @@ PAGE_FIELDS = {
 # ids are text in the marts while a CSV of numbers loads as integers.
 LIST_KEYS = {
     "email": ("lower(users.email)", "lower(listed.email)"),
-    "user_id": ("users.user_id", f"cast(listed.user_id as {TEXT})"),
+    "user_id": ("users.user_id", f"cast(listed.user_id as {STRING_TYPE})"),
 }
 
 
@@ -89,8 +90,8 @@ def model_ref(segment_name: str) -> str:
 def ago(days: int = 0, hours: int = 0) -> str:
     """as_of minus a duration, in SQL."""
     if hours:
-        return f"{{{{ dbt.dateadd('hour', -{int(hours)}, segmart.as_of()) }}}}"
-    return f"{{{{ dbt.dateadd('day', -{int(days)}, segmart.as_of()) }}}}"
+        return f"{{{{ segmart.time_add('hour', -{int(hours)}, segmart.as_of()) }}}}"
+    return f"{{{{ segmart.time_add('day', -{int(days)}, segmart.as_of()) }}}}"
 
 
 class ConditionCompiler:
@@ -422,7 +423,7 @@ def count_when(test: str) -> str:
 
 
 def hours_after(timestamp: str, hours: int) -> str:
-    return f"{{{{ dbt.dateadd('hour', {int(hours)}, '{timestamp}') }}}}"
+    return f"{{{{ segmart.time_add('hour', {int(hours)}, '{timestamp}') }}}}"
 
 
 def anchor_join(alias: str, event: str) -> str:
@@ -452,12 +453,12 @@ def window_predicates(at: str, window) -> list[str]:
         start, end = window.between
         # A date as the end means the whole day.
         end_sql = (
-            f"{{{{ dbt.dateadd('day', 1, \"{literal(end)}\") }}}}"
-            if not hasattr(end, "hour")
+            f"{{{{ segmart.time_add('day', 1, \"{literal(filters.at_midnight(end))}\") }}}}"
+            if not isinstance(end, datetime)
             else None
         )
         upper = f"{at} < {end_sql}" if end_sql else f"{at} <= {literal(end)}"
-        return [f"{at} >= {literal(start)}", upper, f"{at} <= {AS_OF}"]
+        return [f"{at} >= {literal(filters.at_midnight(start))}", upper, f"{at} <= {AS_OF}"]
     if isinstance(window, WithinHoursAfter):
         return [
             f"{at} >= anchors.anchor_at",

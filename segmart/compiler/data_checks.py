@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from segmart.compiler.conditions import EVENTS, LIST_KEYS, SESSIONS, USERS, list_seed
-from segmart.compiler.sqltext import TEXT, empty_select, indent
+from segmart.compiler.sqltext import BOOLEAN_TYPE, STRING_TYPE, empty_select, indent
 from segmart.registry.catalog import Catalog
 from segmart.registry.loader import Registry
 from segmart.registry.models import (
@@ -93,17 +93,19 @@ def filter_values_sql(registry: Registry, catalog: Catalog) -> str:
     values = [value for segment in registry for value in segment_filter_values(segment, catalog)]
     listed = "\nunion all\n".join(_value_row(value) for value in values) or empty_select(
         {
-            "segment_name": TEXT,
-            "table_name": TEXT,
-            "column_name": TEXT,
-            "filter_value": TEXT,
-            "case_sensitive": "boolean",
+            "segment_name": STRING_TYPE,
+            "table_name": STRING_TYPE,
+            "column_name": STRING_TYPE,
+            "filter_value": STRING_TYPE,
+            "case_sensitive": BOOLEAN_TYPE,
         }
     )
     columns = sorted({(value.table, value.column) for value in values})
     observed = "\nunion all\n".join(
         _observed_select(table, column) for table, column in columns
-    ) or empty_select({"table_name": TEXT, "column_name": TEXT, "observed_value": TEXT})
+    ) or empty_select(
+        {"table_name": STRING_TYPE, "column_name": STRING_TYPE, "observed_value": STRING_TYPE}
+    )
     return (
         _HEADER
         + "-- Each text value a segment compares with, and whether it occurs in the data.\n\n"
@@ -166,7 +168,7 @@ def _observed_select(table: str, column: str) -> str:
         + indent(
             f"{literal(table)} as table_name,\n"
             f"{literal(column)} as column_name,\n"
-            f"cast({table}.{column} as {TEXT}) as observed_value"
+            f"cast({table}.{column} as {STRING_TYPE}) as observed_value"
         )
         + f"\nfrom {_TABLES[table]} as {table}"
     )
@@ -185,10 +187,10 @@ def list_unmatched_sql(registry: Registry) -> str:
     )
     body = "\nunion all\n".join(_unmatched_select(*use) for use in uses) or empty_select(
         {
-            "segment_name": TEXT,
-            "list_name": TEXT,
-            "matched_by": TEXT,
-            "listed_value": TEXT,
+            "segment_name": STRING_TYPE,
+            "list_name": STRING_TYPE,
+            "matched_by": STRING_TYPE,
+            "listed_value": STRING_TYPE,
         }
     )
     return (
@@ -221,7 +223,7 @@ def _unmatched_select(segment: str, list_name: str, by: str) -> str:
             f"{literal(segment)} as segment_name,\n"
             f"{literal(list_name)} as list_name,\n"
             f"{literal(by)} as matched_by,\n"
-            f"cast(listed.{identifier(by)} as {TEXT}) as listed_value"
+            f"cast(listed.{identifier(by)} as {STRING_TYPE}) as listed_value"
         )
         + f"\nfrom {list_seed(list_name)} as listed\n"
         "where not exists (\n"

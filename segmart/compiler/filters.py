@@ -7,7 +7,7 @@ lowered in Python and the column in SQL. Every value goes through segmart.sql.li
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Literal
 
 from segmart.registry.models import Operator, _Comparison
@@ -20,12 +20,20 @@ AS_OF = "{{ segmart.as_of() }}"
 
 
 def relative_time(value: RelativeTime) -> str:
-    return f"{{{{ dbt.dateadd('hour', -{int(value.hours)}, segmart.as_of()) }}}}"
+    return f"{{{{ segmart.time_add('hour', -{int(value.hours)}, segmart.as_of()) }}}}"
 
 
-def value_sql(value: object) -> str:
+def at_midnight(value: date) -> datetime:
+    """A date as the timestamp its day starts at (a datetime as it is): time columns compare
+    with timestamps, never dates (BigQuery will not compare a TIMESTAMP with a DATE)."""
+    return value if isinstance(value, datetime) else datetime.combine(value, time())
+
+
+def value_sql(value: object, kind: Kind | None = None) -> str:
     if isinstance(value, RelativeTime):
         return relative_time(value)
+    if kind == "timestamp" and isinstance(value, date):
+        return literal(at_midnight(value))
     return literal(value)
 
 
@@ -97,7 +105,11 @@ def predicate(column: str, kind: Kind, comparison: _Comparison) -> str:
         for v in value:
             needle = text(v)
             if operator is Operator.CONTAINS:
-                tests.append(f"position({literal(needle)} in {subject}) > 0")
+                # The needle is the call block's body, so it stays SQL text (as regex below).
+                tests.append(
+                    f"{{% call segmart.text_contains_block({jinja_argument(subject)}) %}}"
+                    f"{literal(needle)}{{% endcall %}}"
+                )
             elif operator is Operator.STARTS_WITH:
                 tests.append(f"left({subject}, {len(needle)}) = {literal(needle)}")
             else:
@@ -114,8 +126,8 @@ def predicate(column: str, kind: Kind, comparison: _Comparison) -> str:
 
     symbols = {Operator.GT: ">", Operator.GTE: ">=", Operator.LT: "<", Operator.LTE: "<="}
     if operator in symbols:
-        return f"{column} {symbols[operator]} {value_sql(value)}"
+        return f"{column} {symbols[operator]} {value_sql(value, kind)}"
     if operator is Operator.BETWEEN:
         low, high = value
-        return f"{column} between {value_sql(low)} and {value_sql(high)}"
+        return f"{column} between {value_sql(low, kind)} and {value_sql(high, kind)}"
     raise ValueError(f"unsupported operator {operator}")

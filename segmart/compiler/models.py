@@ -18,7 +18,7 @@ from segmart.compiler.data_checks import (
     list_unmatched_sql,
 )
 from segmart.compiler.library_doc import LIBRARY_DOC, library_markdown
-from segmart.compiler.sqltext import TEXT, empty_select, indent
+from segmart.compiler.sqltext import INTEGER_TYPE, STRING_TYPE, empty_select, indent
 from segmart.registry.catalog import Catalog, load_catalog
 from segmart.registry.loader import Registry
 from segmart.registry.models import Segment
@@ -168,7 +168,9 @@ def definitions_sql(registry: Registry) -> str:
     ]
     if not selects:  # an empty registry still gives the catalog its columns
         selects = [
-            empty_select({c: "integer" if c == "min_members" else TEXT for c in DEFINITION_COLUMNS})
+            empty_select(
+                {c: INTEGER_TYPE if c == "min_members" else STRING_TYPE for c in DEFINITION_COLUMNS}
+            )
         ]
     body = "\nunion all\n".join(selects)
     return (

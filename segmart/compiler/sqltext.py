@@ -5,9 +5,11 @@ from __future__ import annotations
 import textwrap
 
 INDENT = "    "
-# The engine's text type (varchar on DuckDB and PostgreSQL, string on Spark): generated models
-# run unchanged on every engine.
-TEXT = "{{ dbt.type_string() }}"
+# Column types in generated SQL, named by dbt for the target engine (varchar on DuckDB and
+# PostgreSQL, string on Spark and BigQuery): generated models run unchanged on every engine.
+STRING_TYPE = "{{ dbt.type_string() }}"
+BOOLEAN_TYPE = "{{ dbt.type_boolean() }}"
+INTEGER_TYPE = "{{ dbt.type_int() }}"
 
 
 def indent(text: str, levels: int = 1) -> str:

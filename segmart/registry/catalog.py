@@ -1,7 +1,8 @@
 """The columns segments may filter on, read from the marts' dbt contract (models/marts/_marts.yml).
 
 The contract is the single source of truth: a column added to marts.sessions becomes usable in
-segments without touching the registry code, and a renamed one fails validation at once.
+segments without touching the registry code, and a renamed one fails validation at once. A type
+named per engine is a Jinja expression of `target.type`; it is read as the DuckDB target has it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+import jinja2
 import yaml
 
 from segmart.settings import PROJECT_DIR
@@ -96,11 +98,18 @@ def _columns(models: Mapping[str, dict], name: str, path: Path) -> dict[str, Col
         column_name = column["name"]
         if column_name.startswith("_"):
             continue  # bookkeeping such as _sessionized_at, not member attributes
-        data_type = str(column.get("data_type", "")).lower()
+        data_type = _duckdb_type(str(column.get("data_type", ""))).lower()
         kind = _KINDS.get(data_type.split("(")[0].strip())
         if kind is None:
             raise ValueError(f"{path}: {name}.{column_name} has unsupported type '{data_type}'")
-        # Contracts name types both engines know (text, float8); messages and docs say varchar
+        # Contracts name types as PostgreSQL does (text, float8); messages and docs say varchar
         # and double, as DuckDB does.
         columns[column_name] = Column(column_name, _DISPLAY.get(data_type, data_type), kind)
     return columns
+
+
+def _duckdb_type(data_type: str) -> str:
+    """The type as dbt renders it for the DuckDB target (`{{ 'float64' if target.type ==
+    'bigquery' else 'float8' }}` -> float8); a plain name as it is."""
+    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(data_type)
+    return template.render(target={"type": "duckdb"})

@@ -25,7 +25,7 @@ members as (
             where
                 events.event_name = 'core_feature_used'
                 and events.event_at >= anchors.anchor_at
-                and events.event_at <= {{ dbt.dateadd('hour', 24, 'anchors.anchor_at') }}
+                and events.event_at <= {{ segmart.time_add('hour', 24, 'anchors.anchor_at') }}
                 and events.event_at <= {{ segmart.as_of() }}
         )
 ),

@@ -20,7 +20,7 @@ members as (
             where
                 step_1.event_name = 'page'
                 and lower(step_1.page_path) = '/cart'
-                and step_1.event_at > {{ dbt.dateadd('day', -7, segmart.as_of()) }}
+                and step_1.event_at > {{ segmart.time_add('day', -7, segmart.as_of()) }}
                 and step_1.event_at <= {{ segmart.as_of() }}
                 and lower(step_session.country) = 'br'
                 and step_1.session_id is not null

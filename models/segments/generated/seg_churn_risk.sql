@@ -19,13 +19,13 @@ members as (
                 select events.visitor_id from {{ ref('events') }} as events
                 where
                     events.event_name = 'core_feature_used'
-                    and events.event_at <= {{ dbt.dateadd('day', -21, segmart.as_of()) }}
+                    and events.event_at <= {{ segmart.time_add('day', -21, segmart.as_of()) }}
             )
             and users.visitor_id not in (
                 select events.visitor_id from {{ ref('events') }} as events
                 where
                     events.event_name = 'core_feature_used'
-                    and events.event_at > {{ dbt.dateadd('day', -21, segmart.as_of()) }}
+                    and events.event_at > {{ segmart.time_add('day', -21, segmart.as_of()) }}
                     and events.event_at <= {{ segmart.as_of() }}
             )
         )

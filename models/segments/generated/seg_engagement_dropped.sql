@@ -19,19 +19,19 @@ members as (
                     measured.visitor_id,
                     count(
                         case
-                            when measured.session_start > {{ dbt.dateadd('day', -14, segmart.as_of()) }}
+                            when measured.session_start > {{ segmart.time_add('day', -14, segmart.as_of()) }}
                                 then 1
                         end
                     ) as recent_count,
                     count(
                         case
-                            when measured.session_start <= {{ dbt.dateadd('day', -14, segmart.as_of()) }}
+                            when measured.session_start <= {{ segmart.time_add('day', -14, segmart.as_of()) }}
                                 then 1
                         end
                     ) as prior_count
                 from {{ ref('sessions') }} as measured
                 where
-                    measured.session_start > {{ dbt.dateadd('day', -28, segmart.as_of()) }}
+                    measured.session_start > {{ segmart.time_add('day', -28, segmart.as_of()) }}
                     and measured.session_start <= {{ segmart.as_of() }}
                 group by measured.visitor_id
             ) as period_counts

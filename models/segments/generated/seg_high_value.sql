@@ -15,7 +15,7 @@ members as (
             select events.visitor_id from {{ ref('events') }} as events
             where
                 events.event_name = 'order_completed'
-                and events.event_at > {{ dbt.dateadd('day', -90, segmart.as_of()) }}
+                and events.event_at > {{ segmart.time_add('day', -90, segmart.as_of()) }}
                 and events.event_at <= {{ segmart.as_of() }}
             group by events.visitor_id
             having sum({{ segmart.json_as('events.properties', '$.revenue', 'double') }}) >= 1000

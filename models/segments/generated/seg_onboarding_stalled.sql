@@ -12,7 +12,7 @@ members as (
         users.email
     from {{ ref('users') }} as users
     where
-        users.signup_at < {{ dbt.dateadd('hour', -48, segmart.as_of()) }}
+        users.signup_at < {{ segmart.time_add('hour', -48, segmart.as_of()) }}
         and users.visitor_id not in (
             select events.visitor_id from {{ ref('events') }} as events
             inner join (
@@ -27,7 +27,7 @@ members as (
             where
                 events.event_name = 'setup_completed'
                 and events.event_at >= anchors.anchor_at
-                and events.event_at <= {{ dbt.dateadd('hour', 48, 'anchors.anchor_at') }}
+                and events.event_at <= {{ segmart.time_add('hour', 48, 'anchors.anchor_at') }}
                 and events.event_at <= {{ segmart.as_of() }}
         )
 ),

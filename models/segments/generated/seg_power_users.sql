@@ -15,7 +15,7 @@ members as (
             select events.visitor_id from {{ ref('events') }} as events
             where
                 events.event_name = 'report_exported'
-                and events.event_at > {{ dbt.dateadd('day', -30, segmart.as_of()) }}
+                and events.event_at > {{ segmart.time_add('day', -30, segmart.as_of()) }}
                 and events.event_at <= {{ segmart.as_of() }}
             group by events.visitor_id
             having count(*) >= 6

@@ -162,7 +162,7 @@ definitions as (
     select
         'first_time_visit' as segment_name,
         'First visits' as title,
-        'A visitor''s first session (session number 1).' as description,
+        'A visitor' || chr(39) || 's first session (session number 1).' as description,
         'growth@example.com' as owner,
         'Measure first impressions and acquisition quality; onboarding experiments for newcomers.' as use_case,
         'public' as visibility,

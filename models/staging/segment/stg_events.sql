@@ -2,7 +2,7 @@
 {{
     config(
         materialized=segmart.keyed_refresh_materialization(),
-        incremental_strategy='delete+insert',
+        incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='message_id',
         on_schema_change='fail',
     )

@@ -3,7 +3,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=segmart.incremental_strategy('append'),
         on_schema_change='fail',
     )
 }}
@@ -94,7 +94,7 @@ event_timed as (
         -- server saw (receivedAt - (sentAt - originalTimestamp)); else the device or server time.
         coalesce(
             timestamp_at,
-            received_at - (sent_at - original_timestamp_at),
+            {{ segmart.minus_elapsed('received_at', 'original_timestamp_at', 'sent_at') }},
             original_timestamp_at,
             received_at
         ) as event_at,
@@ -172,7 +172,7 @@ final as (
         locale,
         library_name,
         library_version,
-        cast(current_timestamp as timestamp) as _loaded_at
+        {{ segmart.current_utc_timestamp() }} as _loaded_at
     from judged
 )
 
