@@ -114,6 +114,11 @@
     trim(both '{% for code in code_points %}\u{{ '%04X' % code }}{% endfor %}' from {{ text }})
 {%- endmacro %}
 
+{#- Spark's two-argument trim is not trim(text, chars): the standard form. -#}
+{% macro spark__trim_chars(text, chars) -%}
+    trim(both {{ chars }} from {{ text }})
+{%- endmacro %}
+
 {#- The other cross-engine constructs take their defaults on Spark, which are Spark SQL:
     time_add (dbt.dateadd: spark_dbt_overrides.sql's timestampadd), minus_elapsed (timestamp -
     interval), week_start (date_trunc('week') is the Monday), current_utc_timestamp (the session
