@@ -3,8 +3,9 @@
 # Extra arguments go to pytest (e.g. -k sessions).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# cloud: dbt-snowflake and dbt-bigquery, to compile the project for both (no server needed).
-SEGMART_EXTRAS="dev,cloud" "$root/scripts/bootstrap.sh"
+# cloud: dbt-snowflake and dbt-bigquery, to compile the project for both (no server needed);
+# spark (pyspark): tests/test_engine_spark.py builds the project on Spark.
+SEGMART_EXTRAS="${SEGMART_EXTRAS:-dev,cloud,spark}" "$root/scripts/bootstrap.sh"
 cd "$root"
 bin="$root/.venv/bin"
 
@@ -47,6 +48,36 @@ else
               apt-get install -y -qq chromium chromium-driver; } >"$apt_log" 2>&1; then
       tail -n 20 "$apt_log"
       echo "chromium install failed (log: $apt_log): the UI tests will skip, or fail in CI"
+    fi
+  fi
+fi
+
+step "Java for the Spark engine tests (Debian's openjdk-17-jre-headless)"
+# tests/test_engine_spark.py runs Spark in-process (pyspark), which needs a Java 17+ runtime.
+# Install it when it is missing and we may, as for chromium; otherwise the tests skip (and fail
+# in CI, where they must run).
+if command -v java >/dev/null 2>&1; then
+  java -version 2>&1 | head -n 1
+elif ! command -v apt-get >/dev/null 2>&1; then
+  echo "no java and no apt-get: the Spark engine tests will skip"
+else
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      as_root=(sudo -n)
+    else
+      echo "no java, and not root: the Spark engine tests will skip" \
+        "(apt-get install openjdk-17-jre-headless)"
+    fi
+  fi
+  if [ "$(id -u)" -eq 0 ] || [ "${#as_root[@]}" -gt 0 ]; then
+    echo "installing openjdk-17-jre-headless with apt-get (about a minute)"
+    apt_log="${TMPDIR:-/tmp}/segmart-apt-java.log"
+    if ! { "${as_root[@]}" apt-get update -qq \
+           && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+              apt-get install -y -qq openjdk-17-jre-headless; } >"$apt_log" 2>&1; then
+      tail -n 20 "$apt_log"
+      echo "java install failed (log: $apt_log): the Spark engine tests will skip, or fail in CI"
     fi
   fi
 fi

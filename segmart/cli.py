@@ -165,8 +165,10 @@ def _build(args: argparse.Namespace) -> int:
         from segmart.raw_load import load_raw_events
 
         print(f"loaded {load_raw_events(settings.events):,} new raw rows into PostgreSQL")
+    if settings.target != "duckdb":
+        # Other engines serve BI tools themselves: there is no DuckDB file to publish.
         run_dbt(dbt_args, settings)
-        print(f"built the postgres target in {time.perf_counter() - started:.1f} s")
+        print(f"built the {settings.target} target in {time.perf_counter() - started:.1f} s")
         return 0
     run_dbt(dbt_args, settings)  # raises when a model or a test fails: nothing is published
     print(f"built {settings.duckdb_path} in {time.perf_counter() - started:.1f} s")

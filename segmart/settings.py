@@ -15,9 +15,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 EVENTS_ENV = "SEGMART_EVENTS"
 DUCKDB_ENV = "SEGMART_DUCKDB"
 TARGET_ENV = "SEGMART_TARGET"
+SPARK_DIR_ENV = "SEGMART_SPARK_DIR"
 
 DEFAULT_EVENTS = PROJECT_DIR / "data" / "events"
 DEFAULT_DUCKDB = PROJECT_DIR / "warehouse" / "segmart.duckdb"
+# The `spark` target's metastore, tables and logs (profiles.yml).
+DEFAULT_SPARK_DIR = PROJECT_DIR / "warehouse" / "spark"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Settings:
     events: str
     duckdb_path: Path
     target: str = "duckdb"
+    spark_dir: Path = DEFAULT_SPARK_DIR
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -33,6 +37,7 @@ class Settings:
             events=_absolute(env.get(EVENTS_ENV) or str(DEFAULT_EVENTS)),
             duckdb_path=Path(_absolute(env.get(DUCKDB_ENV) or str(DEFAULT_DUCKDB))),
             target=env.get(TARGET_ENV) or "duckdb",
+            spark_dir=Path(_absolute(env.get(SPARK_DIR_ENV) or str(DEFAULT_SPARK_DIR))),
         )
 
     def as_env(self) -> dict[str, str]:
@@ -41,6 +46,7 @@ class Settings:
             EVENTS_ENV: self.events,
             DUCKDB_ENV: str(self.duckdb_path),
             TARGET_ENV: self.target,
+            SPARK_DIR_ENV: str(self.spark_dir),
         }
 
 

@@ -59,7 +59,9 @@ def rendered_macro(column: str) -> str:
     """normalize_event_name(column) as the macro renders on DuckDB."""
     environment = jinja2.Environment(extensions=["jinja2.ext.do"])
     engine = environment.from_string(ENGINE_MACROS.read_text(encoding="utf-8")).module
-    segmart = SimpleNamespace(regex_replace_all=engine.default__regex_replace_all)
+    segmart = SimpleNamespace(
+        regex_replace_all=engine.default__regex_replace_all, trim_chars=engine.default__trim_chars
+    )
     macros = environment.from_string(
         MACRO_FILE.read_text(encoding="utf-8"), globals={"segmart": segmart}
     ).module

@@ -272,6 +272,17 @@
     trim({{ text }})
 {%- endmacro %}
 
+{#- Leading and trailing characters of a set removed (chars: a SQL text expression). trim(text,
+    chars) on DuckDB, PostgreSQL, Snowflake and BigQuery; Spark reads two arguments otherwise
+    and needs the standard trim(both chars from text) form, which BigQuery and Snowflake lack. -#}
+{% macro trim_chars(text, chars) -%}
+    {{ return(adapter.dispatch('trim_chars', 'segmart')(text, chars)) }}
+{%- endmacro %}
+
+{% macro default__trim_chars(text, chars) -%}
+    trim({{ text }}, {{ chars }})
+{%- endmacro %}
+
 {#- For engines whose trim removes other characters (BigQuery's: tabs and line breaks too) or
     fewer (Snowflake's: ' ' only): DuckDB's set named, Unicode category Zs. -#}
 {% macro trim_space_separators(text) -%}
@@ -279,8 +290,8 @@
     trim({{ text }}, {% for code in code_points %}chr({{ code }}){{ ' || ' if not loop.last }}{% endfor %})
 {%- endmacro %}
 
-{#- Every match of the regular expression replaced (DuckDB and PostgreSQL need the 'g' flag,
-    Snowflake and BigQuery replace every match by default). -#}
+{#- Every match of the regular expression replaced (DuckDB and PostgreSQL need the 'g' flag;
+    Spark, Snowflake and BigQuery replace every match and take no flags). -#}
 {% macro regex_replace_all(text, pattern, replacement) -%}
     {{ return(adapter.dispatch('regex_replace_all', 'segmart')(text, pattern, replacement)) }}
 {%- endmacro %}

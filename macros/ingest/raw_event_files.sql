@@ -39,15 +39,8 @@
     {%- if not execute -%}
         {{ return(found) }}
     {%- endif -%}
-    {%- set sql -%}
-        select file from glob({{ segmart.sql_string(segmart.raw_event_glob(location)) }})
-        {%- if loaded_relation is not none %}
-        where file not in (select distinct source_file from {{ loaded_relation }})
-        {%- endif %}
-        order by file
-    {%- endset -%}
     {%- set skipped = [] -%}
-    {%- for row in run_query(sql) -%}
+    {%- for row in run_query(segmart.raw_event_file_listing(location, loaded_relation)) -%}
         {%- set kind = segmart.raw_event_kind(row[0]) -%}
         {%- if kind is none -%}
             {%- do skipped.append(row[0]) -%}
@@ -62,6 +55,28 @@
         ) -%}
     {%- endif -%}
     {{ return(found) }}
+{%- endmacro %}
+
+{#- A query of one column, the name of each file at the location not recorded in
+    loaded_relation.source_file (every file when it is none), in order. -#}
+{% macro raw_event_file_listing(location, loaded_relation) -%}
+    {{ return(adapter.dispatch('raw_event_file_listing', 'segmart')(location, loaded_relation)) }}
+{%- endmacro %}
+
+{#- Engines that cannot read files never list them: segmart's loader fills a table instead. -#}
+{% macro default__raw_event_file_listing(location, loaded_relation) -%}
+    {{ exceptions.raise_compiler_error(
+        "segmart: " ~ target.type ~ " does not read raw event files; load them into "
+        ~ "raw.segment_events with segmart.raw_load (README \"Other engines\")"
+    ) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_event_file_listing(location, loaded_relation) -%}
+    select file from glob({{ segmart.sql_string(segmart.raw_event_glob(location)) }})
+    {%- if loaded_relation is not none %}
+    where file not in (select distinct source_file from {{ loaded_relation }})
+    {%- endif %}
+    order by file
 {%- endmacro %}
 
 {#- One row per raw line / Parquet row: source_file, source_line (1-based), raw_message (the

@@ -3,7 +3,7 @@
     order_completed). segmart.naming.normalize_event_name is the Python twin; tests keep them equal. -#}
 {% macro normalize_event_name(name) -%}
     {%- set underscored = segmart.regex_replace_all('lower(' ~ name ~ ')', "'[^a-z0-9]+'", "'_'") -%}
-    nullif(trim({{ underscored }}, '_'), '')
+    nullif({{ segmart.trim_chars(underscored, "'_'") }}, '')
 {%- endmacro %}
 
 {#- UTM medium as the channel rules compare it: trimmed, lower case, "_" and spaces to "-". -#}

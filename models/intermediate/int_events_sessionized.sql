@@ -11,7 +11,7 @@
 -#}
 {{
     config(
-        materialized='incremental',
+        materialized=segmart.keyed_refresh_materialization(),
         incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='message_id',
         on_schema_change='fail',

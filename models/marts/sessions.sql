@@ -2,7 +2,7 @@
     session_inactivity_seconds and without a change of campaign. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=segmart.keyed_refresh_materialization(),
         incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='session_id',
         on_schema_change='fail',
@@ -101,7 +101,8 @@ channelled as (
     select
         attributed.*,
         referrer_categories.referrer_category,
-        -- The string type: the seed's column type differs per engine (varchar on PostgreSQL).
+        -- The engine's text type: the seed's column type differs per engine (varchar on
+        -- PostgreSQL), and Spark calls text `string`.
         cast({{ segmart.channel_from_attribution(
             'attributed.has_utm',
             'medium_aliases.channel',

@@ -2,7 +2,7 @@
     latest value of each identify trait, and acquisition. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=segmart.keyed_refresh_materialization(),
         incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='visitor_id',
         on_schema_change='fail',

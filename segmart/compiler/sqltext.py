@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 
 INDENT = "    "
-
-# Column types in generated SQL, named by dbt for the target engine (BigQuery has no varchar).
+# Column types in generated SQL, named by dbt for the target engine (varchar on DuckDB and
+# PostgreSQL, string on Spark and BigQuery): generated models run unchanged on every engine.
 STRING_TYPE = "{{ dbt.type_string() }}"
 BOOLEAN_TYPE = "{{ dbt.type_boolean() }}"
 INTEGER_TYPE = "{{ dbt.type_int() }}"

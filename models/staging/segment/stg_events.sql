@@ -1,7 +1,7 @@
 {#- Clean events: rows that passed every rule, one per message_id (the earliest received copy). -#}
 {{
     config(
-        materialized='incremental',
+        materialized=segmart.keyed_refresh_materialization(),
         incremental_strategy=segmart.incremental_strategy('delete+insert'),
         unique_key='message_id',
         on_schema_change='fail',
