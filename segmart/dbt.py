@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,18 +15,23 @@ class DbtCommandError(RuntimeError):
 
 
 @contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """These environment variables for the duration only (dbt reads env_var() from os.environ)."""
+def environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """These environment variables for the duration only (dbt reads env_var() from os.environ);
+    a None value unsets the variable."""
     saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
     try:
+        _set_environment(values)
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(saved)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def run_dbt(

@@ -8,9 +8,8 @@ DuckDB file. Time windows are relative to a fixed as_of (SEGMART_AS_OF), so resu
 from __future__ import annotations
 
 import itertools
-import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ import yaml
 from test_rules_support import message, write_events
 
 from segmart.compiler import generated_files, write_generated
-from segmart.dbt import run_dbt
+from segmart.dbt import environment, run_dbt
 from segmart.project_copy import copy_project
 from segmart.registry import Registry, load_registry
 from segmart.settings import Settings
@@ -39,21 +38,9 @@ def later(moment: datetime, days: float = 0, hours: float = 0, minutes: float = 
     return moment + timedelta(days=days, hours=hours, minutes=minutes)
 
 
-@contextmanager
-def as_of_env(as_of: str | None) -> Iterator[None]:
-    """SEGMART_AS_OF for the duration (dbt reads it through env_var at run time)."""
-    saved = os.environ.get("SEGMART_AS_OF")
-    if as_of is None:
-        os.environ.pop("SEGMART_AS_OF", None)
-    else:
-        os.environ["SEGMART_AS_OF"] = as_of
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("SEGMART_AS_OF", None)
-        else:
-            os.environ["SEGMART_AS_OF"] = saved
+def as_of_env(as_of: str | None) -> AbstractContextManager[None]:
+    """SEGMART_AS_OF for the duration, or unset (dbt reads it through env_var at run time)."""
+    return environment({"SEGMART_AS_OF": as_of})
 
 
 # --- events --------------------------------------------------------------------------------------
