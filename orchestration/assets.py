@@ -37,6 +37,7 @@ from orchestration.resources import ActivationResource, WarehouseResource
 from orchestration.translator import SOURCES_GROUP, SegmartTranslator
 from segmart.dbt import environment
 from segmart.settings import Settings
+from segmart.targets import has_duckdb_file, land_raw_events
 
 RAW_EVENTS_KEY = AssetKey(["segment", "raw_event_files"])
 # Every op that writes the DuckDB file is in this pool; the instance limits it to one run at a
@@ -104,6 +105,15 @@ def activation_deliveries(
     from segmart.registry import load_registry
 
     registry = load_registry(Path(activation.segments_dir))
+    if not has_duckdb_file(warehouse.settings):
+        # The change feed and the delivery log are read and written in the DuckDB warehouse.
+        if any(segment.destinations for segment in registry):
+            raise Failure(
+                description="activation delivers from the DuckDB warehouse only, not from the "
+                f"{warehouse.target} target; remove the segments' destinations or run it on DuckDB",
+                allow_retries=False,
+            )
+        return MaterializeResult(metadata={"delivered": 0})
     report = deliver_all(warehouse.duckdb_path, registry, Path(activation.output_dir))
     for line in report.delivered:
         context.log.info(f"delivered {line}")
@@ -170,6 +180,9 @@ def run_dbt_build(
     never reach the segments; the run then fails and names the failed checks and skipped assets.
     Row counts are attached once dbt has exited and released the DuckDB file."""
     settings = warehouse.settings
+    landed = land_raw_events(settings)
+    if landed:
+        context.log.info(landed)
     indirect = os.environ.get(INDIRECT_SELECTION_ENV) or DEFAULT_INDIRECT_SELECTION
     with environment({**settings.as_env(), INDIRECT_SELECTION_ENV: indirect}):
         invocation = dbt.cli(
@@ -201,7 +214,8 @@ def run_dbt_build(
             failed_checks.append(f"{event.asset_key.to_user_string()}:{event.check_name}")
         yield event
     if invocation.is_successful():
-        _publish(context, settings)
+        if has_duckdb_file(settings):
+            _publish(context, settings)
         return
     run_results = _run_results(invocation)
     skipped = sorted(

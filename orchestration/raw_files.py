@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-_SUFFIXES = (".parquet", ".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+from segmart.raw_load import raw_event_kind
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class RawFile:
 
 
 def is_event_file(path: str) -> bool:
-    return path.lower().endswith(_SUFFIXES)
+    return raw_event_kind(path) is not None
 
 
 def _is_glob(location: str) -> bool:

@@ -12,7 +12,8 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from orchestration.project import dbt_executable, dbt_project
-from segmart.settings import Settings
+from segmart.settings import DEFAULT_SPARK_DIR, Settings
+from segmart.targets import has_duckdb_file
 
 
 class WarehouseResource(ConfigurableResource):
@@ -21,22 +22,34 @@ class WarehouseResource(ConfigurableResource):
     events: str
     duckdb_path: str
     target: str = "duckdb"
+    spark_dir: str = str(DEFAULT_SPARK_DIR)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
         settings = settings or Settings.from_env()
         return cls(
-            events=settings.events, duckdb_path=str(settings.duckdb_path), target=settings.target
+            events=settings.events,
+            duckdb_path=str(settings.duckdb_path),
+            target=settings.target,
+            spark_dir=str(settings.spark_dir),
         )
 
     @property
     def settings(self) -> Settings:
-        return Settings(events=self.events, duckdb_path=Path(self.duckdb_path), target=self.target)
+        return Settings(
+            events=self.events,
+            duckdb_path=Path(self.duckdb_path),
+            target=self.target,
+            spark_dir=Path(self.spark_dir),
+        )
 
     def row_counts(self, relations: dict[str, str]) -> dict[str, int]:
         """Rows of each relation ({key: 'schema.table'}), read through one short read-only
-        connection opened only after dbt has exited (DuckDB allows no reader beside a writer)."""
-        if not relations or not Path(self.duckdb_path).exists():
+        connection opened only after dbt has exited (DuckDB allows no reader beside a writer).
+        No counts on other targets, where a DuckDB file left by an earlier build is stale."""
+        if not relations or not has_duckdb_file(self.settings):
+            return {}
+        if not Path(self.duckdb_path).exists():
             return {}
         counts = {}
         with duckdb.connect(self.duckdb_path, read_only=True) as connection:

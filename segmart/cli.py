@@ -12,6 +12,7 @@ from segmart.dbt import DbtCommandError, run_dbt
 from segmart.sample_data.cli import add_generator_options, config_from_args
 from segmart.serving import Publication, PublishError, publish, serving_path
 from segmart.settings import EVENTS_ENV, PROJECT_DIR, Settings
+from segmart.targets import has_duckdb_file, land_raw_events
 from segmart.warehouse import (
     FIRST_QUERY,
     SEGMENTS_QUERY,
@@ -160,13 +161,10 @@ def _build(args: argparse.Namespace) -> int:
     if args.select:
         dbt_args += ["--select", args.select]
     started = time.perf_counter()
-    if settings.target == "postgres":
-        # PostgreSQL cannot read the files: land new ones in raw.segment_events first.
-        from segmart.raw_load import load_raw_events
-
-        print(f"loaded {load_raw_events(settings.events):,} new raw rows into PostgreSQL")
-    if settings.target != "duckdb":
-        # Other engines serve BI tools themselves: there is no DuckDB file to publish.
+    landed = land_raw_events(settings)
+    if landed:
+        print(landed)
+    if not has_duckdb_file(settings):
         run_dbt(dbt_args, settings)
         print(f"built the {settings.target} target in {time.perf_counter() - started:.1f} s")
         return 0

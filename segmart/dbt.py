@@ -60,13 +60,19 @@ def run_dbt(
         cli_args += ["--target-path", str(target_path)]
     if quiet:
         cli_args.append("--quiet")
+    errors: list[str] = []  # dbt's error messages, for results that carry none (operations)
+
+    def record_error(event) -> None:
+        if event.info.level == "error":
+            errors.append(event.info.msg)
+
     with environment(settings.as_env()):
         try:
-            result = dbtRunner(callbacks=list(callbacks)).invoke(cli_args)
+            result = dbtRunner(callbacks=[*callbacks, record_error]).invoke(cli_args)
         finally:
             _release_duckdb_file()
     if not result.success:
-        raise DbtCommandError(_describe_failure(args, result))
+        raise DbtCommandError(_describe_failure(args, result, errors))
     return result
 
 
@@ -88,11 +94,19 @@ def _release_duckdb_file() -> None:
             environment.close()
 
 
-def _describe_failure(args: Sequence[str], result) -> str:
+def _describe_failure(args: Sequence[str], result, errors: Sequence[str]) -> str:
     lines = [f"dbt {' '.join(args)} failed"]
     if result.exception is not None:
         lines.append(str(result.exception))
+    described = False
     for node_result in getattr(result.result, "results", None) or []:
         if str(node_result.status) in {"error", "fail"}:
-            lines.append(f"- {node_result.node.unique_id}: {node_result.message}")
+            # A node's result names its node; a run-operation's (RunResultOutput) only an id,
+            # and its message is None: dbt logged the error instead.
+            node = getattr(node_result, "node", None)
+            unique_id = node.unique_id if node is not None else node_result.unique_id
+            lines.append(f"- {unique_id}: {node_result.message or 'error'}")
+            described = described or bool(node_result.message)
+    if not described and result.exception is None:
+        lines += errors
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -95,8 +96,24 @@ def _reader_sql(json_files: list[str], parquet_files: list[str]) -> str:
     return "\nunion all\n".join(readers)
 
 
-def load_raw_events(location: str, dsn: str | None = None) -> int:
-    """Append the lines of every file at `location` not loaded before; returns rows added."""
+@dataclass(frozen=True)
+class RawLoad:
+    rows: int  # rows appended
+    skipped: list[str]  # files at the location that are neither JSON lines nor Parquet
+
+    def summary(self) -> str:
+        text = f"loaded {self.rows:,} new raw rows into PostgreSQL"
+        if self.skipped:
+            text += (
+                f"; skipped {len(self.skipped)} file(s) that are neither JSON lines nor Parquet: "
+                + ", ".join(self.skipped[:5])
+            )
+        return text
+
+
+def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
+    """Append the lines of every file at `location` not loaded before. Files of another kind are
+    not read, and named in the result (the DuckDB target warns about them the same way)."""
     import psycopg2  # comes with dbt-postgres
 
     table = f"{RAW_SCHEMA}.{RAW_TABLE}"
@@ -118,9 +135,10 @@ def load_raw_events(location: str, dsn: str | None = None) -> int:
                     "select file from glob(?) order by file", [raw_event_glob(location)]
                 ).fetchall()
             ]
+            skipped = [f for f in found if raw_event_kind(f) is None]
             new = [f for f in found if f not in loaded and raw_event_kind(f) is not None]
             if not new:
-                return 0
+                return RawLoad(0, skipped)
             json_files = [f for f in new if raw_event_kind(f) == "json"]
             parquet_files = [f for f in new if raw_event_kind(f) == "parquet"]
             with tempfile.TemporaryDirectory(prefix="segmart-raw-") as folder:
@@ -135,4 +153,4 @@ def load_raw_events(location: str, dsn: str | None = None) -> int:
                         "from stdin (format csv)",
                         handle,
                     )
-                return cursor.rowcount
+                return RawLoad(cursor.rowcount, skipped)

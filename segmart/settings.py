@@ -51,5 +51,9 @@ class Settings:
 
 
 def _absolute(location: str) -> str:
-    """Resolve a path (which may be a glob) against the caller's working directory."""
-    return location if os.path.isabs(location) else os.path.join(os.getcwd(), location)
+    """Resolve a local path (which may be a glob) against the caller's working directory. A URI
+    (s3a://..., gs://...) or a Snowflake stage (@stage/path) is a location the engine reads
+    itself, passed on as written."""
+    if os.path.isabs(location) or "://" in location or location.startswith("@"):
+        return location
+    return os.path.join(os.getcwd(), location)

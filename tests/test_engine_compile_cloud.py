@@ -19,7 +19,6 @@ once, in two processes; measured 70 s wall, 86 s CPU on 2 busy cores).
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 import shutil
 from collections import Counter
@@ -31,6 +30,7 @@ from dbt.adapters.contracts.connection import Connection
 from engine_sql import ENGINES, sql_problems, strategy_problems, type_problems
 from offline_compile import (
     ADAPTERS,
+    OFFLINE_ENV,
     ConnectionAttempted,
     OfflineCompile,
     compile_offline,
@@ -40,18 +40,19 @@ from test_segments_hostile import hostile_segments
 from test_segments_operators import CASES, LISTS
 from test_segments_support import SegmentProject
 
-from segmart.dbt import run_dbt
+from segmart.dbt import DbtCommandError, environment, run_dbt
 from segmart.registry import load_registry
 from segmart.settings import PROJECT_DIR, Settings
+from segmart.targets import land_raw_events
+
+from conftest import skip_unless_in_ci
 
 for adapter in ("snowflake", "bigquery"):
     try:
         __import__(f"dbt.adapters.{adapter}")
-    except ImportError as missing:
-        if os.environ.get("CI"):
-            raise RuntimeError(f"CI must run the cloud compile tests: {missing}") from missing
-        pytest.skip(
-            f"dbt-{adapter} is not installed (pip install -e '.[cloud]')", allow_module_level=True
+    except ImportError:
+        skip_unless_in_ci(
+            "the cloud compile tests", f"dbt-{adapter} is not installed (pip install -e '.[cloud]')"
         )
 
 LAYERS = ("staging", "intermediate", "marts", "segments", "analyses")
@@ -223,3 +224,22 @@ def test_no_connection_opens_offline(engine):
     connection = Connection(type=engine, name="probe", credentials=None)
     with offline_adapter(engine), pytest.raises(ConnectionAttempted, match="probe"):
         manager.open(connection)
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_segmart_build_loads_raw_events_server_side_first(engine, tmp_path):
+    """Before dbt builds on Snowflake or BigQuery, `segmart build` (and Dagster) run the
+    load_raw_events operation on SEGMART_EVENTS, kept as written (a stage path, a gs:// URI):
+    offline, its first statement is where it reaches for the warehouse."""
+    location = RAW_EVENT_LOCATIONS[engine][0]
+    settings = Settings.from_env(
+        {"SEGMART_EVENTS": location, "SEGMART_TARGET": engine, "SEGMART_DUCKDB": str(tmp_path)}
+    )
+    assert settings.events == location
+    with environment(OFFLINE_ENV), offline_adapter(engine), pytest.raises(DbtCommandError) as error:
+        land_raw_events(settings)
+    message = str(error.value)
+    assert message.startswith(
+        f'dbt run-operation load_raw_events --args {{"location": "{location}"}}'
+    )
+    assert f"dbt tried to open a {engine} connection (macro_load_raw_events)" in message

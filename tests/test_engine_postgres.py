@@ -28,16 +28,18 @@ from test_engines_support import (
 from test_segments_support import AS_OF_TEXT, as_of_env
 
 from segmart.dbt import environment, run_dbt
-from segmart.raw_load import load_raw_events, postgres_dsn
+from segmart.raw_load import postgres_dsn
+from segmart.serving import serving_path
 from segmart.settings import Settings
+from segmart.targets import land_raw_events
+
+from conftest import skip_unless_in_ci
 
 if not os.environ.get("SEGMART_PG_HOST"):
-    if os.environ.get("CI"):
-        raise RuntimeError("CI must run the PostgreSQL engine tests: set SEGMART_PG_HOST")
-    pytest.skip(
+    skip_unless_in_ci(
+        "the PostgreSQL engine tests",
         "no PostgreSQL server: SEGMART_PG_HOST is not set "
         '(eval "$(bash scripts/postgres.sh start)" starts one)',
-        allow_module_level=True,
     )
 
 psycopg2 = pytest.importorskip("psycopg2")
@@ -74,17 +76,18 @@ class PostgresWarehouse:
             env.pop("SEGMART_PG_PASSWORD", None)
         return psycopg2.connect(postgres_dsn(env))
 
+    def settings(self, events: Path) -> Settings:
+        return Settings(events=str(events), duckdb_path=Path("unused.duckdb"), target="postgres")
+
     def load(self, location: Path) -> None:
         with environment({"SEGMART_PG_DBNAME": self.dbname}):
-            load_raw_events(str(location))
+            assert land_raw_events(self.settings(location)).startswith("loaded ")
 
     def build(self, *args: str, load: bool = True) -> None:
         if load:
             self.load(self.events)
         with environment({"SEGMART_PG_DBNAME": self.dbname}):
-            settings = Settings(
-                events=str(self.events), duckdb_path=Path("unused.duckdb"), target="postgres"
-            )
+            settings = self.settings(self.events)
             with as_of_env(AS_OF_TEXT):
                 run_dbt(
                     ["build", "--threads", BUILD_THREADS, *args],
@@ -209,3 +212,51 @@ def test_bi_role_reads_marts_segments_analyses_and_writes_nothing(engines):
                     cursor.execute(statement)
     finally:
         reader.close()
+
+
+def test_a_dagster_refresh_on_postgres_lands_the_files_and_publishes_no_duckdb_file(tmp_path):
+    """Dagster's refresh of the foundation on the postgres target: the raw files are loaded
+    first (PostgreSQL cannot read them), the marts are built there, and no DuckDB file is
+    counted or published (another engine serves its readers itself)."""
+    from dagster import AssetKey, DagsterInstance
+
+    from orchestration.definitions import build_definitions
+
+    events = tmp_path / "events"
+    write_fixture(events, sample=False)
+    (events / "notes.csv").write_text("not,events\n")
+    warehouse = PostgresWarehouse(events, tmp_path / "target-postgres")
+    settings = Settings(
+        events=str(events), duckdb_path=tmp_path / "segmart.duckdb", target="postgres"
+    )
+    try:
+        with environment({"SEGMART_PG_DBNAME": warehouse.dbname}), as_of_env(AS_OF_TEXT):
+            result = (
+                build_definitions(settings)
+                .resolve_job_def("refresh_foundation")
+                .execute_in_process(instance=DagsterInstance.ephemeral())
+            )
+            again = land_raw_events(settings)
+        assert result.success
+        # Nothing new the second time; the file segmart does not read is named, never dropped
+        # silently.
+        assert again == (
+            "loaded 0 new raw rows into PostgreSQL; skipped 1 file(s) that are neither JSON lines"
+            f" nor Parquet: {events / 'notes.csv'}"
+        )
+        (raw_lines,) = warehouse.query("select count(*) from raw.segment_events")[1][0]
+        (landed,) = warehouse.query("select count(*) from staging.stg_events_landed")[1][0]
+        (sessions,) = warehouse.query("select count(*) from marts.sessions")[1][0]
+        assert raw_lines == landed > 0 and sessions > 0
+        built = {
+            event.step_materialization_data.materialization.asset_key: (
+                event.step_materialization_data.materialization.metadata
+            )
+            for event in result.get_asset_materialization_events()
+        }
+        assert AssetKey(["marts", "sessions"]) in built
+        assert all("dagster/row_count" not in metadata for metadata in built.values())
+        assert not settings.duckdb_path.exists()
+        assert not serving_path(settings, environ={}).exists()
+    finally:
+        warehouse.drop()

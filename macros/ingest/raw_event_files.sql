@@ -63,11 +63,13 @@
     {{ return(adapter.dispatch('raw_event_file_listing', 'segmart')(location, loaded_relation)) }}
 {%- endmacro %}
 
-{#- Engines that cannot read files never list them: segmart's loader fills a table instead. -#}
+{#- Engines that cannot read files never list them: raw.segment_events is filled for them before
+    dbt builds (segmart/targets.py: segmart's loader on PostgreSQL, the load_raw_events operation
+    on Snowflake and BigQuery). -#}
 {% macro default__raw_event_file_listing(location, loaded_relation) -%}
     {{ exceptions.raise_compiler_error(
-        "segmart: " ~ target.type ~ " does not read raw event files; load them into "
-        ~ "raw.segment_events with segmart.raw_load (README \"Other engines\")"
+        "segmart: " ~ target.type ~ " does not read raw event files; `segmart build` loads them"
+        ~ " into raw.segment_events first (README \"Other engines\")"
     ) }}
 {%- endmacro %}
 
