@@ -33,7 +33,7 @@ import duckdb
 import pytest
 from test_segments_support import Events, SegmentProject, campaign, segment
 
-from segmart.dbt import run_dbt
+from segmart.dbt import DbtCommandError, run_dbt
 from segmart.serving import publish, serving_path
 from segmart.settings import PROJECT_DIR, Settings
 
@@ -267,6 +267,30 @@ def test_funnel_steps_are_configurable(warehouse, tmp_path):
         ("signed_up", 1, "Viewed", "product_viewed", 2),
         ("signed_up", 2, "Bought", "order_completed, product_added", 2),
     ]
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ([{"name": "Viewed", "events": ["--"]}], "step 1: event '--' has no letters or digits"),
+        ([{"name": "Viewed", "events": []}], "step 1 needs a name and at least one event"),
+        ([], "segment_funnel_steps lists no steps"),
+    ],
+)
+def test_funnel_steps_that_name_no_event_are_refused(warehouse, tmp_path, steps, message):
+    with pytest.raises(DbtCommandError, match=re.escape(message)):
+        run_dbt(
+            [
+                "compile",
+                "--select",
+                "segment_funnel",
+                "--vars",
+                json.dumps({"segment_funnel_steps": steps}),
+            ],
+            Settings(events=str(warehouse.events_dir), duckdb_path=tmp_path / "unused.duckdb"),
+            target_path=tmp_path / "target",
+            project_dir=warehouse.project_dir,
+        )
 
 
 def test_retention_cohorts(warehouse):

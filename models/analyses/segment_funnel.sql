@@ -7,23 +7,31 @@
 {%- set steps = [] -%}
 {%- set all_events = [] -%}
 {%- for step in var('segment_funnel_steps') -%}
+    {%- set step_number = loop.index -%}
     {%- set events = [] -%}
     {%- for event in step['events'] -%}
-        {#- The normalization of marts.events.event_name ("Order Completed" -> order_completed). -#}
-        {%- set name = modules.re.sub('[^a-z0-9]+', '_', event | string | lower).strip('_') -%}
+        {%- if not modules.re.search('[a-z0-9]', event | string | lower) -%}
+            {{ exceptions.raise_compiler_error(
+                "segment_funnel_steps: step " ~ step_number ~ ": event '" ~ event
+                ~ "' has no letters or digits"
+            ) }}
+        {%- endif -%}
+        {#- Named as marts.events names it ("Order Completed" -> order_completed), by the same
+            normalization, in SQL. -#}
+        {%- set name = segmart.normalize_event_name(segmart.sql_string(event | string)) | trim -%}
         {%- do events.append(name) if name not in events -%}
         {%- do all_events.append(name) if name not in all_events -%}
     {%- endfor -%}
     {%- if not step['name'] or not events -%}
         {{ exceptions.raise_compiler_error(
-            "segment_funnel_steps: step " ~ loop.index ~ " needs a name and at least one event"
+            "segment_funnel_steps: step " ~ step_number ~ " needs a name and at least one event"
         ) }}
     {%- endif -%}
     {%- do steps.append({
-        'number': loop.index,
+        'number': step_number,
         'name': step['name'] | string,
         'events': events,
-        'sql_events': segmart.sql_string_list(events),
+        'sql_events': events | join(', '),
     }) -%}
 {%- endfor -%}
 {%- if not steps -%}
@@ -46,7 +54,7 @@ step_events as (
     from {{ ref('events') }}
     where
         session_id is not null
-        and event_name in ({{ segmart.sql_string_list(all_events) }})
+        and event_name in ({{ all_events | join(', ') }})
 ),
 
 {% for unit in units %}
@@ -82,7 +90,7 @@ reached as (
         {% set outer_loop = loop %}
         {% for step in steps %}
             select
-                '{{ unit.grain }}' as grain,
+                {{ segmart.sql_string(unit.grain) }} as grain,
                 {{ step.number }} as step_number,
                 member_key
             from {{ unit.prefix }}_step_{{ step.number }}
@@ -111,7 +119,7 @@ funnel_steps as (
         select
             {{ step.number }} as step_number,
             {{ segmart.sql_string(step.name) }} as step_name,
-            {{ segmart.sql_string(step.events | join(', ')) }} as step_events
+            {{ step.events | join(" || ', ' || ") }} as step_events
         {% if not loop.last %}
             union all
         {% endif %}

@@ -8,8 +8,8 @@ with
 members as (
     {% for segment in segments %}
         select
-            '{{ segment.name }}' as segment_name,
-            '{{ segment.grain }}' as grain,
+            {{ segmart.sql_string(segment.name) }} as segment_name,
+            {{ segmart.sql_string(segment.grain) }} as grain,
             {{ 'session_id' if segment.grain == 'session' else 'visitor_id' }} as member_key,
             visitor_id,
             refreshed_at
