@@ -9,8 +9,8 @@ read alike by every engine spliced in with chr():
 - line breaks (`chr(10)`, `chr(13)`): generated SQL is re-indented line by line, which would
   otherwise put spaces inside a multi-line value (and BigQuery allows none inside '...');
 - quote and backslash (`chr(39)`, `chr(92)`): standard SQL doubles a quote and keeps a
-  backslash, while BigQuery and Snowflake read backslash escapes and BigQuery has no ''
-  escape, so a literal holding neither means the same on every engine.
+  backslash, while Spark, BigQuery and Snowflake read backslash escapes and BigQuery has no
+  '' escape, so a literal holding neither means the same on every engine.
 
 Nothing else is ever interpolated, so no value can change a query's structure
 (tests/test_segments_hostile.py).

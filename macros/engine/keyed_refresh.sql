@@ -1,6 +1,6 @@
 {#- How the models refreshed by key are materialized: stg_events, int_events_sessionized,
-    sessions and users (incremental_strategy delete+insert, plus a post-hook deleting keys that
-    vanished). Incremental where the engine can delete rows by key; a full rebuild from
+    sessions and users (incremental_strategy delete+insert; sessions and users also delete keys
+    that vanished, in a post-hook). Incremental where the engine can delete rows by key; a full rebuild from
     stg_events_landed (itself still incremental) where it cannot, which gives the same rows:
     README "Other engines". -#}
 {% macro keyed_refresh_materialization() -%}

@@ -11,7 +11,7 @@
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
 
-{#- Backslash escapes (BigQuery, Snowflake): backslash, quote, line feed, carriage return. -#}
+{#- Backslash escapes (Spark, BigQuery, Snowflake): backslash, quote, line feed, carriage return. -#}
 {% macro backslash_escaped_string(value) -%}
     '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'")
         | replace("\n", "\\n") | replace("\r", "\\r") }}'

@@ -1,8 +1,8 @@
 {#- Marts built from int_events_sessionized refresh only what its last run re-cut: rows whose
     _sessionized_at is newer than any this model has seen. Returns a predicate on that column. -#}
-{% macro resessionized_since_last_run(column='_sessionized_at') -%}
+{% macro resessionized_since_last_run() -%}
     {%- if is_incremental() -%}
-        {{ column }} > (select max(previous._sessionized_at) from {{ this }} as previous)
+        _sessionized_at > (select max(previous._sessionized_at) from {{ this }} as previous)
     {%- else -%}
         true
     {%- endif -%}

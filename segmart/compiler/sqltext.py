@@ -29,10 +29,6 @@ def _has_top_level_logic(part: str) -> bool:
     return any(line.startswith(("and ", "or ")) for line in part.splitlines()[1:])
 
 
-def parenthesize(text: str) -> str:
-    return f"(\n{indent(text)}\n)" if "\n" in text else f"({text})"
-
-
 def subquery_membership(key: str, query: str, negate: bool = False) -> str:
     """`key in (query)`, with the query indented on its own lines."""
     return f"{key} {'not in' if negate else 'in'} (\n{indent(query)}\n)"

@@ -31,10 +31,6 @@ class Inspection:
             raise InspectError(f"no segment named {name!r}{hint}")
         return cls(registry, registry[name], settings, project_dir, load_catalog())
 
-    @property
-    def members_word(self) -> str:
-        return "sessions" if self.segment.grain == "session" else "users"
-
     def render(self, queries: Sequence[str]) -> list[str]:
         """The queries rendered by dbt; the warehouse is checked first, so a missing one is
         reported at once rather than after dbt's seconds."""
