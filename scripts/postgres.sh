@@ -15,15 +15,8 @@ state="${SEGMART_PG_STATE:-$root/.postgres.env}"
 
 log() { printf 'postgres.sh: %s\n' "$*" >&2; }
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    return 1
-  fi
-}
+# shellcheck source=scripts/apt.sh
+source "$root/scripts/apt.sh"
 
 pg_bindir() {
   local dir
@@ -37,18 +30,9 @@ pg_bindir() {
 
 install_postgres() {
   if [ -n "$(pg_bindir)" ]; then return 0; fi
-  if ! command -v apt-get >/dev/null 2>&1; then
-    log "PostgreSQL is not installed and there is no apt-get: install a PostgreSQL server"
-    exit 1
-  fi
-  log "installing Debian's postgresql with apt-get (about a minute)"
-  local apt_log="${TMPDIR:-/tmp}/segmart-apt-postgresql.log"
-  if ! { as_root apt-get update -qq \
-         && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } \
-         >"$apt_log" 2>&1; then
-    tail -n 20 "$apt_log" >&2 || true
-    log "could not install postgresql (not root and no password-less sudo, or apt failed)."
-    log "Install it yourself: sudo apt-get install postgresql"
+  if ! apt_install postgresql postgresql; then
+    log "PostgreSQL is not installed and could not be: install a PostgreSQL server" \
+      "(sudo apt-get install postgresql)"
     exit 1
   fi
 }
