@@ -198,11 +198,12 @@ def write_fixture(events_dir: Path, *, sample: bool = True) -> list[Path]:
 
 
 # Raw lines the engines must number alike: byte order mark, CR LF and LF line breaks, blank and
-# space-only lines, a \x01 (DuckDB's column delimiter: the line ends there), a tab-only line, no
-# final line break, gzip. source_line -> message id (None: rejected as invalid JSON).
+# space-only lines (Unicode spaces too), a \x01 (DuckDB's column delimiter: the line ends there),
+# a tab-only line, no final line break, gzip. source_line -> message id (None: rejected as
+# invalid JSON).
 LINE_ENDING_FILES = {
     # The first break is CR LF: a CR LF or a lone LF ends one line.
-    "c-line-endings.jsonl": {1: "crlf-1", 3: "crlf-2", 5: "crlf-3", 6: None, 7: None, 8: "crlf-4"},
+    "c-line-endings.jsonl": {1: "crlf-1", 3: "crlf-2", 5: "crlf-3", 6: None, 7: None, 9: "crlf-4"},
     # The first break is LF: every CR and every LF ends a line (CR LF ends two).
     "d-mixed-endings.jsonl.gz": {1: "lf-1", 3: "lf-2", 5: "lf-3", 6: "lf-4"},
 }
@@ -232,6 +233,8 @@ def write_line_ending_files(events_dir: Path) -> list[Path]:
         + b"\n"
         + b'{"messageId": "x\x01y"}\r\n'
         + b"\t\r\n"
+        + "\u00a0\u3000".encode()  # only Unicode spaces: skipped like a blank line
+        + b"\r\n"
         + line("crlf-4", 3)
     )
     mixed = events_dir / "d-mixed-endings.jsonl.gz"

@@ -35,12 +35,12 @@
 {%- endmacro %}
 
 {% macro duckdb__json_text(json_column, path) -%}
-    json_extract_string({{ json_column }}, '{{ path }}')
+    json_extract_string({{ json_column }}, {{ segmart.sql_string(path) }})
 {%- endmacro %}
 
 {#- '$.a.b' -> column #>> '{a,b}' (json or jsonb). -#}
 {% macro postgres__json_text(json_column, path) -%}
-    ({{ json_column }} #>> '{{ '{' ~ path[2:].split('.') | join(',') ~ '}' }}')
+    ({{ json_column }} #>> {{ segmart.sql_string('{' ~ path[2:].split('.') | join(',') ~ '}') }})
 {%- endmacro %}
 
 {#- Does the text match the regular expression (anywhere in the string)? -#}
@@ -283,10 +283,15 @@
     trim({{ text }}, {{ chars }})
 {%- endmacro %}
 
+{#- What DuckDB's trim removes: the Unicode space separators (category Zs), as code points. -#}
+{% macro space_separator_code_points() -%}
+    {{ return([32, 160, 5760] + range(8192, 8203) | list + [8239, 8287, 12288]) }}
+{%- endmacro %}
+
 {#- For engines whose trim removes other characters (BigQuery's: tabs and line breaks too) or
-    fewer (Snowflake's: ' ' only): DuckDB's set named, Unicode category Zs. -#}
+    fewer (Snowflake's: ' ' only): DuckDB's set named. -#}
 {% macro trim_space_separators(text) -%}
-    {%- set code_points = [32, 160, 5760] + range(8192, 8203) | list + [8239, 8287, 12288] -%}
+    {%- set code_points = segmart.space_separator_code_points() -%}
     trim({{ text }}, {% for code in code_points %}chr({{ code }}){{ ' || ' if not loop.last }}{% endfor %})
 {%- endmacro %}
 

@@ -11,11 +11,17 @@
     {{ segmart.backslash_escaped_string(value) }}
 {%- endmacro %}
 
-{#- Only text that starts like an ISO-8601 date: Spark alone would also read '2024' or '2024-05'
-    as a timestamp, DuckDB does not. Text without an offset is UTC (the session time zone). -#}
+{#- Whether the text starts like an ISO-8601 date, alone or followed by a time: DuckDB reads no
+    other text as a timestamp (nor a date followed by a space only); Spark alone would also read
+    '2024' or '2024-05'. -#}
+{% macro spark_starts_like_a_date(text) -%}
+    {{ text }} rlike '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]|$)'
+{%- endmacro %}
+
+{#- An instant: an offset converts to UTC; text without one is UTC (the session time zone). -#}
 {% macro spark__parse_timestamp(text) -%}
     case
-        when {{ text }} rlike '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T]|$)'
+        when {{ segmart.spark_starts_like_a_date(text) }}
             then try_cast({{ text }} as timestamp)
     end
 {%- endmacro %}
@@ -30,7 +36,7 @@
 {%- endmacro %}
 
 {% macro spark__json_text(json_column, path) -%}
-    get_json_object({{ json_column }}, '{{ path }}')
+    get_json_object({{ json_column }}, {{ segmart.sql_string(path) }})
 {%- endmacro %}
 
 {#- Java regular expressions: the (?i) prefix and the classes segmart uses mean the same. -#}
@@ -47,7 +53,9 @@
 {%- endmacro %}
 
 {#- Decimal text rounds to the nearest integer for bigint, as DuckDB's try_cast does
-    ('12.5' -> 13, '1e3' -> 1000); Spark's own try_cast gives null for both. -#}
+    ('12.5' -> 13, '1e3' -> 1000); Spark's own try_cast gives null for both. A timestamp is read
+    as DuckDB's cast reads it: only text that starts like a date, and an offset after the seconds
+    (Z, +02, +0200, +02:00) dropped, keeping the wall time (Spark would convert it to UTC). -#}
 {% macro spark__try_cast(value, data_type) -%}
     {%- if data_type == 'varchar' -%}
         cast({{ value }} as string)
@@ -56,6 +64,15 @@
             try_cast({{ value }} as bigint),
             try_cast(round(try_cast({{ value }} as double)) as bigint)
         )
+    {%- elif data_type == 'timestamp' -%}
+        {#- Leading spaces are read by DuckDB, trailing ones after a time too (Spark's cast trims). -#}
+        {%- set text = 'ltrim(' ~ value ~ ')' -%}
+        case
+            when {{ segmart.spark_starts_like_a_date(text) }}
+                then try_cast(regexp_replace(
+                    {{ text }}, '(:[0-9]{2}(?:[.][0-9]*)?)(?:[zZ]|[+-][0-9]{2}(?::?[0-9]{2})?)$', '$1'
+                ) as timestamp)
+        end
     {%- else -%}
         try_cast({{ value }} as {{ data_type }})
     {%- endif -%}
@@ -107,10 +124,10 @@
 {%- endmacro %}
 
 {#- Spark's trim removes ' ' only; DuckDB's removes the Unicode space separators (category Zs,
-    the set trim_space_separators names). Spark's chr() is ASCII only (chr(n % 256)), so the set
+    space_separator_code_points). Spark's chr() is ASCII only (chr(n % 256)), so the set
     is written with the \uXXXX escapes Spark string literals read. -#}
 {% macro spark__trim_spaces(text) -%}
-    {%- set code_points = [32, 160, 5760] + range(8192, 8203) | list + [8239, 8287, 12288] -%}
+    {%- set code_points = segmart.space_separator_code_points() -%}
     trim(both '{% for code in code_points %}\u{{ '%04X' % code }}{% endfor %}' from {{ text }})
 {%- endmacro %}
 

@@ -44,7 +44,7 @@
     a character; Spark does not); else at every CR and every LF, so such a file counts a later
     CR LF as two breaks, as DuckDB does. A leading byte order mark is dropped, and a line stops at
     a \x01 character (DuckDB's column delimiter). Blank lines are no rows; lines of only spaces
-    neither (trim, as in DuckDB). -#}
+    neither (the Unicode space separators DuckDB's trim removes: trim_spaces). -#}
 {% macro spark_read_json_lines(location, files) -%}
     select
         source_file,
@@ -78,7 +78,7 @@
             ) as json_files
         ) as json_lines
     ) as cut_lines
-    where trim(raw_message) <> ''
+    where {{ segmart.trim_spaces('raw_message') }} <> ''
 {%- endmacro %}
 
 {#- Parquet rows as JSON objects of all their columns, nulls included, numbered from 1 in file
