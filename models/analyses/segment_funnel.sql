@@ -10,15 +10,17 @@
     {%- set step_number = loop.index -%}
     {%- set events = [] -%}
     {%- for event in step['events'] -%}
-        {%- if not modules.re.search('[a-z0-9]', event | string | lower) -%}
+        {#- Named as marts.events names it ("Order Completed" -> order_completed): the Jinja twin
+            of segmart.naming.normalize_event_name (tested equal to the SQL macro), whose simple
+            case mapping the U+0130 replacement gives, so the compiled SQL lists plain names. -#}
+        {%- set lowered = event | string | replace('\u0130', 'i') | lower -%}
+        {%- set name = modules.re.sub('[^a-z0-9]+', '_', lowered).strip('_') -%}
+        {%- if not name -%}
             {{ exceptions.raise_compiler_error(
                 "segment_funnel_steps: step " ~ step_number ~ ": event '" ~ event
                 ~ "' has no letters or digits"
             ) }}
         {%- endif -%}
-        {#- Named as marts.events names it ("Order Completed" -> order_completed), by the same
-            normalization, in SQL. -#}
-        {%- set name = segmart.normalize_event_name(segmart.sql_string(event | string)) | trim -%}
         {%- do events.append(name) if name not in events -%}
         {%- do all_events.append(name) if name not in all_events -%}
     {%- endfor -%}
@@ -31,7 +33,7 @@
         'number': step_number,
         'name': step['name'] | string,
         'events': events,
-        'sql_events': events | join(', '),
+        'sql_events': segmart.sql_string_list(events),
     }) -%}
 {%- endfor -%}
 {%- if not steps -%}
@@ -54,7 +56,7 @@ step_events as (
     from {{ ref('events') }}
     where
         session_id is not null
-        and event_name in ({{ all_events | join(', ') }})
+        and event_name in ({{ segmart.sql_string_list(all_events) }})
 ),
 
 {% for unit in units %}
@@ -119,7 +121,7 @@ funnel_steps as (
         select
             {{ step.number }} as step_number,
             {{ segmart.sql_string(step.name) }} as step_name,
-            {{ step.events | join(" || ', ' || ") }} as step_events
+            {{ segmart.sql_string(step.events | join(', ')) }} as step_events
         {% if not loop.last %}
             union all
         {% endif %}
