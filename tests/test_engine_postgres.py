@@ -20,6 +20,7 @@ import pytest
 from test_engines_support import (
     BUILD_THREADS,
     HISTORY_TABLES,
+    REJECT_REASONS,
     assert_same_table,
     duckdb_build,
     duckdb_tables,
@@ -156,16 +157,7 @@ def test_rejects_and_parsing_edge_cases_agree(engines):
     reasons = {
         row[0] for row in full.query("select reject_reason from staging.stg_events_rejected")[1]
     }
-    assert reasons == {
-        "invalid_json",
-        "missing_message_id",
-        "unknown_type",
-        "missing_identity",
-        "blank_event_name",
-        "unparseable_time",
-        "missing_time",
-        "event_time_after_receipt",
-    }
+    assert reasons == REJECT_REASONS
     _, rows = full.query(
         "select count(*) from staging.stg_events_landed where source_file like '%.parquet'"
     )

@@ -33,6 +33,7 @@ from test_engines_support import (
     HISTORY_TABLES,
     LAYERS,
     LINE_ENDING_FILES,
+    REJECT_REASONS,
     assert_same_table,
     duckdb_build,
     duckdb_tables,
@@ -213,16 +214,7 @@ def test_raw_lines_are_numbered_alike(engines):
 
 def test_rejects_and_parquet_rows_agree(engines):
     columns, rows = engines["spark_refreshed"]["staging.stg_events_rejected"]
-    assert {row[columns.index("reject_reason")] for row in rows} == {
-        "invalid_json",
-        "missing_message_id",
-        "unknown_type",
-        "missing_identity",
-        "blank_event_name",
-        "unparseable_time",
-        "missing_time",
-        "event_time_after_receipt",
-    }
+    assert {row[columns.index("reject_reason")] for row in rows} == REJECT_REASONS
     columns, rows = engines["spark_refreshed"]["staging.stg_events_landed"]
     files = [row[columns.index("source_file")] for row in rows]
     assert sum(name.endswith(".parquet") for name in files) == 30

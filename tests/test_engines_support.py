@@ -197,6 +197,19 @@ def write_fixture(events_dir: Path, *, sample: bool = True) -> list[Path]:
     return files
 
 
+# Every reject reason (docs/rules.md): the fixture breaks each rule at least once.
+REJECT_REASONS = {
+    "invalid_json",
+    "missing_message_id",
+    "unknown_type",
+    "missing_identity",
+    "blank_event_name",
+    "unparseable_time",
+    "missing_time",
+    "event_time_after_receipt",
+}
+
+
 # Raw lines the engines must number alike: byte order mark, CR LF and LF line breaks, blank and
 # space-only lines (Unicode spaces too), a \x01 (DuckDB's column delimiter: the line ends there),
 # a tab-only line, no final line break, gzip. source_line -> message id (None: rejected as

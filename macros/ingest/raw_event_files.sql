@@ -126,15 +126,21 @@
         {%- endset -%}
         {%- do readers.append(parquet_reader) -%}
     {%- endif -%}
+    {{ segmart.union_raw_readers(readers, var('segmart_events')) }}
+{%- endmacro %}
+
+{#- The rows of every reader (a query of source_file, source_line, raw_message), one after the
+    other; none, with the columns typed, when there is no new file at the location. -#}
+{% macro union_raw_readers(readers, location) -%}
     {%- if not readers -%}
-        {%- do log("segmart: no new raw event files at " ~ var('segmart_events'), info=true) -%}
+        {%- do log("segmart: no new raw event files at " ~ location, info=true) -%}
         select
-            cast(null as varchar) as source_file,
+            cast(null as {{ dbt.type_string() }}) as source_file,
             cast(null as bigint) as source_line,
-            cast(null as varchar) as raw_message
+            cast(null as {{ dbt.type_string() }}) as raw_message
         where false
     {%- else -%}
-        {{ readers | join('\n            union all\n') }}
+        {{ readers | join('\n    union all\n') }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -106,14 +106,5 @@
     {%- if files['parquet'] -%}
         {%- do readers.append(segmart.spark_read_parquet_rows(location, files['parquet'])) -%}
     {%- endif -%}
-    {%- if not readers -%}
-        {%- do log("segmart: no new raw event files at " ~ location, info=true) -%}
-        select
-            cast(null as string) as source_file,
-            cast(null as bigint) as source_line,
-            cast(null as string) as raw_message
-        where false
-    {%- else -%}
-        {{ readers | join('\n    union all\n') }}
-    {%- endif -%}
+    {{ segmart.union_raw_readers(readers, location) }}
 {%- endmacro %}
