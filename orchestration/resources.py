@@ -47,9 +47,7 @@ class WarehouseResource(ConfigurableResource):
         """Rows of each relation ({key: 'schema.table'}), read through one short read-only
         connection opened only after dbt has exited (DuckDB allows no reader beside a writer).
         No counts on other targets, where a DuckDB file left by an earlier build is stale."""
-        if not relations or not has_duckdb_file(self.settings):
-            return {}
-        if not Path(self.duckdb_path).exists():
+        if not (relations and has_duckdb_file(self.settings) and Path(self.duckdb_path).exists()):
             return {}
         counts = {}
         with duckdb.connect(self.duckdb_path, read_only=True) as connection:

@@ -11,7 +11,13 @@ from segmart.settings import PROJECT_DIR, Settings
 
 
 class DbtCommandError(RuntimeError):
-    """A dbt command failed; the message names the failing nodes and their errors."""
+    """A dbt command failed; the message names the failing nodes and their errors. `errors` holds
+    the error messages dbt logged, which for some failures (an operation's, a compile error) are
+    all there is to say."""
+
+    def __init__(self, message: str, errors: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
 
 
 @contextmanager
@@ -63,8 +69,9 @@ def run_dbt(
     errors: list[str] = []  # dbt's error messages, for results that carry none (operations)
 
     def record_error(event) -> None:
-        if event.info.level == "error":
-            errors.append(event.info.msg)
+        # MainEncounteredError only repeats the exception's summary.
+        if event.info.level == "error" and event.info.name != "MainEncounteredError":
+            errors.append(str(event.info.msg))
 
     with environment(settings.as_env()):
         try:
@@ -72,7 +79,7 @@ def run_dbt(
         finally:
             _release_duckdb_file()
     if not result.success:
-        raise DbtCommandError(_describe_failure(args, result, errors))
+        raise DbtCommandError(_describe_failure(args, result, errors), errors)
     return result
 
 

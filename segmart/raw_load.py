@@ -135,12 +135,15 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
                     "select file from glob(?) order by file", [raw_event_glob(location)]
                 ).fetchall()
             ]
-            skipped = [f for f in found if raw_event_kind(f) is None]
-            new = [f for f in found if f not in loaded and raw_event_kind(f) is not None]
-            if not new:
+            # New files by kind; None: files segmart does not read, loaded or not.
+            by_kind: dict[str | None, list[str]] = {"json": [], "parquet": [], None: []}
+            for path in found:
+                kind = raw_event_kind(path)
+                if kind is None or path not in loaded:
+                    by_kind[kind].append(path)
+            skipped, json_files, parquet_files = by_kind[None], by_kind["json"], by_kind["parquet"]
+            if not (json_files or parquet_files):
                 return RawLoad(0, skipped)
-            json_files = [f for f in new if raw_event_kind(f) == "json"]
-            parquet_files = [f for f in new if raw_event_kind(f) == "parquet"]
             with tempfile.TemporaryDirectory(prefix="segmart-raw-") as folder:
                 csv_path = Path(folder) / "raw.csv"
                 con.execute(

@@ -356,3 +356,13 @@ def test_a_running_refresh_is_reported_not_waited_for(project, segmart):
         f"segmart: the warehouse {project.duckdb_path} is being written (a refresh is "
         "running?): try again when it has finished\n"
     )
+
+
+def test_sql_dbt_cannot_render_is_refused_with_dbts_reason(tmp_path):
+    from segmart.inspect.readonly import InspectError
+    from segmart.inspect.render import render
+    from segmart.settings import Settings
+
+    settings = Settings(events=str(tmp_path), duckdb_path=tmp_path / "unused.duckdb")
+    with pytest.raises(InspectError, match="has no attribute 'no_such_macro'"):
+        render(["select {{ segmart.no_such_macro() }}"], settings)

@@ -47,26 +47,15 @@ def render(
         "--no-populate-cache",
         "--no-introspect",
         "--log-level",
-        "none",  # dbt prints the rendered SQL even when quiet; errors are collected below
+        "none",  # dbt prints the rendered SQL even when quiet; run_dbt collects the errors
     ]
-    errors: list[str] = []
-
-    def collect_errors(event) -> None:
-        # MainEncounteredError only repeats the exception's summary.
-        if event.info.level == "error" and event.info.name != "MainEncounteredError":
-            errors.append(str(event.info.msg))
-
     try:
         result = run_dbt(
-            args,
-            settings,
-            project_dir=project_dir,
-            target_path=project_dir / TARGET_SUBDIR,
-            callbacks=[collect_errors],
+            args, settings, project_dir=project_dir, target_path=project_dir / TARGET_SUBDIR
         )
     except DbtCommandError as error:
         detail = str(error).removeprefix(f"dbt {' '.join(args)} failed").strip()
-        reasons = "\n".join(dict.fromkeys(errors or [detail]))
+        reasons = "\n".join(dict.fromkeys(error.errors or [detail]))
         raise InspectError(f"dbt could not render the segment's SQL:\n{reasons}") from None
     compiled = result.result.results[0].node.compiled_code
     parts = [part.strip() for part in re.split(rf"\s*{re.escape(separator)}\s*", compiled)]
