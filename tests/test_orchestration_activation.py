@@ -12,16 +12,13 @@ the rows dbt would have written at two refreshes:
 from __future__ import annotations
 
 import csv
-import json
-import threading
-import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import materialize
+from http_receiver import Receiver
 
 from orchestration.activation import (
     RetrySettings,
@@ -41,44 +38,6 @@ FAST = RetrySettings(attempts=3, first_delay=0.01, timeout=0.5)
 
 def no_sleep(_: float) -> None:
     pass
-
-
-# --- a receiver that fails on cue ----------------------------------------------------------------
-
-
-class Receiver:
-    def __init__(self) -> None:
-        self.plan: list[int | str] = []  # next answers: a status, or "slow" (a timeout); then 200
-        self.requests: list[tuple[int, str, dict]] = []  # (status, idempotency key, body)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                answer = receiver.plan.pop(0) if receiver.plan else 200
-                # Recorded on arrival; a "slow" answer reaches the client after it gave up.
-                receiver.requests.append((answer, self.headers["Idempotency-Key"], body))
-                if answer == "slow":
-                    time.sleep(1.5)  # past the client's timeout
-                    answer = 200
-                self.send_response(answer)
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?token=secret"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def accepted(self) -> list[tuple[str, dict]]:
-        return [(key, body) for status, key, body in self.requests if status == 200]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

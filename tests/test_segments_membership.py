@@ -13,9 +13,14 @@ One user-grain segment, recent_buyers (an order in the last 7 days), moves throu
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from http_receiver import Receiver
 from test_segments_support import AS_OF, Events, SegmentProject, ago, campaign, later, segment
+
+from orchestration.activation import deliver_webhook
+from segmart.registry.models import WebhookDestination
 
 T1 = AS_OF
 T3 = later(AS_OF, days=6)
@@ -40,10 +45,10 @@ def order(events: Events, visitor: str, when: datetime) -> None:
     events.track(visitor, "Order Completed", when, user=True, revenue=10)
 
 
-@pytest.fixture(scope="module")
-def refreshes(tmp_path_factory) -> dict[int, dict]:
-    """Build four times; after each, snapshot the tables under test."""
-    project = SegmentProject.create(tmp_path_factory.mktemp("segments-membership"))
+def run_refreshes(root: Path, full_refresh_at: frozenset[int] = frozenset()) -> dict[int, dict]:
+    """Build four times (`--full-refresh` at the steps named), delivering the changes of
+    recent_buyers to a webhook after each; snapshot the tables and what the receiver got."""
+    project = SegmentProject.create(root)
     project.write_segments(registry())
     project.compile()
 
@@ -54,6 +59,8 @@ def refreshes(tmp_path_factory) -> dict[int, dict]:
     first.page("dan", ago(days=1), context=campaign(source="google", medium="CPC"))
     project.write_events(first, "1.jsonl")
 
+    receiver = Receiver()
+    hook = WebhookDestination(url_env="BUYERS_HOOK")
     snapshots = {}
     steps = {
         1: (T1_TEXT, None),
@@ -61,17 +68,41 @@ def refreshes(tmp_path_factory) -> dict[int, dict]:
         3: (T3_TEXT, ("erin", later(AS_OF, days=5))),
         4: (T3_TEXT, ("alice", later(AS_OF, days=5, hours=12))),
     }
-    for number, (as_of, new_order) in steps.items():
-        if new_order:
-            batch = Events()
-            order(batch, *new_order)
-            # Distinct message ids per batch: Events numbers from zero.
-            for message in batch.messages:
-                message["messageId"] = f"batch{number}-{message['messageId']}"
-            project.write_events(batch, f"{number}.jsonl")
-        project.build(as_of=as_of)
-        snapshots[number] = snapshot(project)
+    try:
+        for number, (as_of, new_order) in steps.items():
+            if new_order:
+                batch = Events()
+                order(batch, *new_order)
+                # Distinct message ids per batch: Events numbers from zero.
+                for message in batch.messages:
+                    message["messageId"] = f"batch{number}-{message['messageId']}"
+                project.write_events(batch, f"{number}.jsonl")
+            project.build(*(["--full-refresh"] if number in full_refresh_at else []), as_of=as_of)
+            report = deliver_webhook(
+                project.duckdb_path, "recent_buyers", hook, {"BUYERS_HOOK": receiver.url}
+            )
+            assert not report.failed
+            snapshots[number] = snapshot(project) | {"sent": sent(receiver)}
+    finally:
+        receiver.close()
     return snapshots
+
+
+@pytest.fixture(scope="module")
+def refreshes(tmp_path_factory) -> dict[int, dict]:
+    return run_refreshes(tmp_path_factory.mktemp("segments-membership"))
+
+
+def sent(receiver: Receiver) -> list[tuple[str, list[str], list[str]]]:
+    """Each delivered batch: its refresh time (the as-of), entered and exited member keys."""
+    return [
+        (
+            body["refreshed_at"],
+            [member["member_key"] for member in body["entered"]],
+            [member["member_key"] for member in body["exited"]],
+        )
+        for _, body in receiver.accepted()
+    ]
 
 
 def snapshot(project: SegmentProject) -> dict:
@@ -170,3 +201,20 @@ def test_catalog_sizes_changes_and_health(refreshes):
     assert catalog["nobody"]["health_warning"] == "empty"
 
     assert refreshes[4]["catalog"]["recent_buyers"]["size_change"] == 1
+
+
+def test_refreshes_deliver_each_change_once(refreshes):
+    assert refreshes[4]["sent"] == [
+        (T1_TEXT, ["alice", "carol"], []),
+        (T3_TEXT, ["erin"], ["alice"]),
+        (T3_TEXT, ["alice"], []),
+    ]
+
+
+def test_a_full_refresh_keeps_membership_history_and_resends_nothing(refreshes, tmp_path):
+    """Entries, exits and deliveries are facts about past refreshes: full refreshes (a no-op one
+    and one with changes) record and send exactly what incremental refreshes alone did."""
+    rebuilt = run_refreshes(tmp_path, full_refresh_at=frozenset({2, 3}))
+    for step in refreshes:
+        for table in ("changes", "history", "memberships", "sent"):
+            assert rebuilt[step][table] == refreshes[step][table], (step, table)

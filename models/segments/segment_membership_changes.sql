@@ -1,10 +1,14 @@
 {#- Who entered and who exited each segment at each refresh: an append-only history kept
-    across refreshes (the activation feed). A refresh that changes no membership adds nothing. -#}
+    across refreshes (the activation feed). A refresh that changes no membership adds nothing.
+    State, not derived: raw files cannot tell who was a member at a past refresh, so a full
+    refresh keeps this table and records only the changes since the last refresh (full_refresh:
+    false). Only `segmart reset-history` starts it anew. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy=segmart.incremental_strategy('append'),
         on_schema_change='fail',
+        full_refresh=false,
     )
 }}
 
