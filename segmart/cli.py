@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -68,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_generator_options(demo, default_events=200_000)
     demo.set_defaults(handler=_demo)
+
+    reset_history = commands.add_parser(
+        "reset-history",
+        help="delete recorded membership history (entries and exits); full refreshes keep it",
+    )
+    reset_history.add_argument(
+        "--yes", action="store_true", help="delete it (without: only say what would be deleted)"
+    )
+    reset_history.set_defaults(handler=_reset_history)
 
     summary = commands.add_parser("summary", help="row counts and where the warehouse is")
     summary.set_defaults(handler=_summary)
@@ -216,6 +226,16 @@ def _demo(args: argparse.Namespace) -> int:
     if served.exists():
         print(f"published {served} for BI tools and readers")
     _print_summary(settings)
+    return 0
+
+
+def _reset_history(args: argparse.Namespace) -> int:
+    arguments = json.dumps({"confirm": args.yes})
+    # The macro prints what it deletes (or would delete): dbt shows print() even when quiet.
+    run_dbt(["run-operation", "reset_membership_history", "--args", arguments])
+    if not args.yes:
+        print("segmart: run `segmart reset-history --yes` to delete it", file=sys.stderr)
+        return 1
     return 0
 
 

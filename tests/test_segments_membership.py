@@ -20,6 +20,7 @@ from http_receiver import Receiver
 from test_segments_support import AS_OF, Events, SegmentProject, ago, campaign, later, segment
 
 from orchestration.activation import deliver_webhook
+from segmart.cli import main
 from segmart.registry.models import WebhookDestination
 
 T1 = AS_OF
@@ -218,3 +219,32 @@ def test_a_full_refresh_keeps_membership_history_and_resends_nothing(refreshes, 
     for step in refreshes:
         for table in ("changes", "history", "memberships", "sent"):
             assert rebuilt[step][table] == refreshes[step][table], (step, table)
+
+
+def test_reset_history_says_what_it_deletes_and_deletes_only_when_confirmed(
+    tmp_path, capsys, monkeypatch
+):
+    project = SegmentProject.create(tmp_path)
+    project.write_segments(registry())
+    project.compile()
+    first = Events()
+    order(first, "alice", ago(days=2))
+    order(first, "carol", ago(hours=12))
+    project.write_events(first, "1.jsonl")
+    project.build(as_of=T1_TEXT)
+    feed = "select visitor_id, change, changed_at from segments.segment_membership_changes"
+    monkeypatch.setenv("SEGMART_DUCKDB", str(project.duckdb_path))
+
+    assert main(["reset-history"]) == 1
+    out, err = capsys.readouterr()
+    assert "would delete 2 recorded entries and exits of 1 segments" in out
+    assert "--yes" in err
+    assert sorted(project.query(feed)) == [("alice", "entered", T1), ("carol", "entered", T1)]
+
+    assert main(["reset-history", "--yes"]) == 0
+    assert "deleted 2 recorded entries and exits of 1 segments" in capsys.readouterr().out
+
+    # History starts anew: the current member enters at this refresh; alice, who left since,
+    # has no recorded exit (nothing remembers she was in).
+    project.build(as_of=T3_TEXT)
+    assert project.query(feed) == [("carol", "entered", T3)]
