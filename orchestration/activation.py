@@ -40,6 +40,7 @@ from segmart.sql import literal
 ACTIVATION_DIR_ENV = "SEGMART_ACTIVATION_DIR"
 DEFAULT_ACTIVATION_DIR = PROJECT_DIR / "warehouse" / "activation"
 LOG_TABLE = "activation.delivery_log"
+PLANS_TABLE = "activation.delivery_plans"
 CHANGES_TABLE = "segments.segment_membership_changes"
 MEMBERS_TABLE = "segments.segment_memberships"
 
@@ -56,6 +57,14 @@ create table if not exists {LOG_TABLE} (
     delivered_at timestamp not null,
     attempts integer not null,
     primary key (destination, segment_name, recorded_at, part)
+);
+create table if not exists {PLANS_TABLE} (
+    destination varchar not null,
+    segment_name varchar not null,
+    recorded_at timestamp not null,
+    batch_size integer not null,
+    planned_at timestamp not null,
+    primary key (destination, segment_name, recorded_at)
 )
 """
 
@@ -180,6 +189,32 @@ def _log_delivery(
         )
 
 
+def _pinned_batch_size(
+    duckdb_path: Path | str, destination: str, batch: ChangeBatch, batch_size: int
+) -> int:
+    """The batch size a refresh's changes are split by for this destination: the one in force
+    when its first part was about to be sent, recorded before anything is sent. So a changed
+    `batch_size` never moves a member into another part with another idempotency key while the
+    receiver may already hold the first (a retry after a crash between its 200 and our log)."""
+    with _connect(duckdb_path) as connection:
+        connection.execute(
+            f"insert or ignore into {PLANS_TABLE} values (?, ?, ?, ?, ?)",
+            [
+                destination,
+                batch.segment,
+                batch.recorded_at,
+                batch_size,
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
+        )
+        (pinned,) = connection.execute(
+            f"select batch_size from {PLANS_TABLE} "
+            "where destination = ? and segment_name = ? and recorded_at = ?",
+            [destination, batch.segment, batch.recorded_at],
+        ).fetchone()
+    return pinned
+
+
 # --- webhook ---------------------------------------------------------------------------------
 
 
@@ -253,7 +288,7 @@ def deliver_webhook(
     with _connect(duckdb_path, read_only=True) as connection:
         done = _delivered_parts(connection, dest, segment)
     for batch in batches:
-        parts = _parts(batch, destination.batch_size)
+        parts = _parts(batch, _pinned_batch_size(duckdb_path, dest, batch, destination.batch_size))
         for index, (entered, exited) in enumerate(parts):
             if (batch.recorded_at, index) in done:
                 report.skipped += 1

@@ -145,6 +145,30 @@ def test_a_failed_delivery_is_sent_next_time_and_what_went_through_is_not_resent
     assert [body["parts"] for _, body in receiver.accepted()] == [2, 2, 1]
 
 
+def test_a_changed_batch_size_never_moves_a_pending_member_to_another_key(warehouse, receiver):
+    # Refresh 1 in parts of 2: [a, b] [c]. The receiver takes [c] but the answer is lost (a
+    # timeout: as if we crashed before logging it), so [c] is pending when batch_size changes.
+    receiver.plan = [200, "slow"]
+    first_run = send(warehouse, receiver, batch_size=2, retry=RetrySettings(1, 0, 0.5))
+    assert len(first_run.failed) == 1
+
+    second_run = send(warehouse, receiver, batch_size=1)
+    assert not second_run.failed
+    by_key: dict[str, set[tuple[str, ...]]] = {}
+    for _, key, body in receiver.requests:
+        members = tuple(m["member_key"] for m in body["entered"] + body["exited"])
+        by_key.setdefault(key, set()).add((body["recorded_at"], *members))
+    # Each key always covers the same members: c went out twice, under one key both times.
+    assert all(len(contents) == 1 for contents in by_key.values())
+    r1 = R1.isoformat()
+    assert sorted(next(iter(c)) for c in by_key.values()) == [
+        (r1, "a", "b"),
+        (r1, "c"),
+        (R2.isoformat(), "a"),  # refresh 2 was first sent after the change: parts of 1
+        (R2.isoformat(), "d"),
+    ]
+
+
 def test_only_a_new_refresh_is_sent_after_earlier_ones_were_delivered(warehouse, receiver):
     send(warehouse, receiver)
     add_refresh(warehouse, datetime(2026, 10, 3, 1), entered="e", exited="")
