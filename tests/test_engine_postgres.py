@@ -206,6 +206,27 @@ def test_bi_role_reads_marts_segments_analyses_and_writes_nothing(engines):
         reader.close()
 
 
+def test_a_full_refresh_keeps_membership_history_and_reset_history_drops_it(engines):
+    """The change feed is state on PostgreSQL too: a full refresh over the same data records no
+    change and keeps every row; only the reset operation `segmart reset-history --yes` runs
+    deletes it. (Runs last on `full`: it changes that warehouse.)"""
+    _, full, _ = engines
+    feed = "select * from segments.segment_membership_changes order by 1, 3, 5"
+    _, before = full.query(feed)
+    assert before
+    full.build("--full-refresh", "--exclude-resource-type", "test", "unit_test", load=False)
+    assert full.query(feed)[1] == before
+
+    with environment({"SEGMART_PG_DBNAME": full.dbname}):
+        run_dbt(
+            ["run-operation", "reset_membership_history", "--args", "{confirm: true}"],
+            full.settings(full.events),
+            target_path=full.target_path,
+        )
+    _, rows = full.query("select to_regclass('segments.segment_membership_changes')")
+    assert rows == [(None,)]
+
+
 def test_a_dagster_refresh_on_postgres_lands_the_files_and_publishes_no_duckdb_file(tmp_path):
     """Dagster's refresh of the foundation on the postgres target: the raw files are loaded
     first (PostgreSQL cannot read them), the marts are built there, and no DuckDB file is
