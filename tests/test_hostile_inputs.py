@@ -1,0 +1,104 @@
+"""The hostile-input suite: a folder of bad raw files and bad registry entries (tests/hostile/,
+described in its expected.yml), run on every CI run.
+
+All raw files are built together in one real DuckDB warehouse: the build finishes, the good
+files load, every bad line is a reject with its reason (or a set-aside duplicate), and each file's
+physical lines are all accounted for: non-blank lines = clean + rejected + duplicates.
+Every bad registry file fails validation with a message naming the file, and `segmart validate`
+says so without a traceback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from test_engines_support import REJECT_REASONS
+
+from conftest import Warehouse
+
+HOSTILE = Path(__file__).parent / "hostile"
+EXPECTED = yaml.safe_load((HOSTILE / "expected.yml").read_text())
+EVENT_FILES = sorted(EXPECTED["events"])
+REGISTRY_FILES = sorted(EXPECTED["registry"])
+
+
+def physical_lines(path: Path) -> int:
+    """Non-blank lines of a JSON-lines file, as bytes (a bad file need not be UTF-8)."""
+    return sum(1 for line in path.read_bytes().splitlines() if line.strip())
+
+
+@pytest.fixture(scope="module")
+def landed(tmp_path_factory, dbt_target_path) -> dict[str, dict]:
+    """Build every hostile file at once; per file: clean lines, rejects, duplicate lines."""
+    root = tmp_path_factory.mktemp("hostile")
+    events = root / "events"
+    shutil.copytree(HOSTILE / "events", events)
+    warehouse = Warehouse(events, root / "segmart.duckdb", dbt_target_path)
+    warehouse.build()
+
+    def by_file(sql: str) -> dict[str, list[tuple]]:
+        found: dict[str, list[tuple]] = {}
+        for source_file, *rest in warehouse.query(sql):
+            found.setdefault(Path(source_file).name, []).append(tuple(rest))
+        return found
+
+    clean = by_file("select source_file, source_line from staging.stg_events")
+    rejected = by_file(
+        "select source_file, source_line, reject_reason from staging.stg_events_rejected"
+    )
+    duplicates = by_file("select source_file, source_line from staging.stg_events_duplicates")
+    return {
+        name: {
+            "clean": len(clean.get(name, [])),
+            "rejected": dict(sorted(rejected.get(name, []))),
+            "duplicates": sorted(line for (line,) in duplicates.get(name, [])),
+        }
+        for name in EVENT_FILES
+    }
+
+
+@pytest.mark.parametrize("name", EVENT_FILES)
+def test_each_bad_line_is_rejected_with_its_reason(landed, name):
+    expected = EXPECTED["events"][name]
+    assert landed[name] == {
+        "clean": expected.get("clean", 0),
+        "rejected": expected.get("rejected", {}),
+        "duplicates": expected.get("duplicates", []),
+    }
+
+
+@pytest.mark.parametrize("name", EVENT_FILES)
+def test_every_physical_line_is_accounted_for(landed, name):
+    found = landed[name]
+    accounted = found["clean"] + len(found["rejected"]) + len(found["duplicates"])
+    assert accounted == physical_lines(HOSTILE / "events" / name)
+
+
+def test_the_reasons_cover_every_rule(landed):
+    """A reason the rules know that no hostile file exercises is a gap in this suite."""
+    seen = Counter(reason for found in landed.values() for reason in found["rejected"].values())
+    assert set(seen) >= REJECT_REASONS
+
+
+@pytest.mark.parametrize("name", REGISTRY_FILES)
+def test_each_bad_registry_file_fails_validation_naming_it(tmp_path, name):
+    segments = tmp_path / "segments"
+    segments.mkdir()
+    shutil.copy(HOSTILE / "registry" / name, segments / name)
+    result = subprocess.run(
+        [sys.executable, "-m", "segmart.cli", "validate", "--segments", str(segments)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    assert name in output
+    assert EXPECTED["registry"][name] in output
