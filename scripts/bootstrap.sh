@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Create (or refresh) the project virtualenv. Idempotent: reinstalls only when pyproject.toml
 # changes or an extra is asked for that is not installed yet. SEGMART_EXTRAS names the optional
-# dependency groups (default: dev; scripts/test.sh adds cloud, the Snowflake and BigQuery
-# adapters, and spark, pyspark).
+# dependency groups (default: none, what the demo and the UI need; scripts/test.sh asks for dev,
+# the test tools, cloud, the Snowflake and BigQuery adapters, and spark, pyspark). PYTHON picks
+# the interpreter and SEGMART_VENV the virtualenv (default .venv).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${SEGMART_VENV:-$root/.venv}"
 python="${PYTHON:-python3}"
-extras="${SEGMART_EXTRAS:-dev}"
+extras="${SEGMART_EXTRAS:-}"
 
 if [ ! -x "$venv/bin/python" ]; then
   echo "segmart: creating virtualenv in $venv" >&2
@@ -25,11 +26,12 @@ for extra in ${extras//,/ }; do
 done
 if [ "$have" != "$want" ] || [ -n "$missing" ]; then
   all="$(echo "$installed$missing" | sed 's/^,//')"
-  echo "segmart: installing dependencies ($all; about a minute the first time)" >&2
+  spec="$root${all:+[$all]}"
+  echo "segmart: installing dependencies (${all:-no extras}; about a minute the first time)" >&2
   log="$venv/pip-install.log"
   # pip is chatty on this kind of machine; keep its output in a log and show it only on failure.
   if ! { "$venv/bin/python" -m pip install --upgrade pip \
-         && "$venv/bin/python" -m pip install -e "$root[$all]"; } >"$log" 2>&1; then
+         && "$venv/bin/python" -m pip install -e "$spec"; } >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "segmart: dependency install failed; full log in $log" >&2
     exit 1

@@ -20,6 +20,9 @@ from orchestration.schedules import WAREHOUSE_TAG
 from orchestration.translator import dagster_owner
 from segmart.registry import load_registry
 
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
+
 REGISTRY = load_registry()
 
 

@@ -23,6 +23,9 @@ from orchestration.schedules import (
 )
 from segmart.registry import load_registry
 
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
+
 REGISTRY = load_registry()
 
 

@@ -6,6 +6,9 @@ import pytest
 
 from segmart.registry import load_catalog
 
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
+
 
 def test_catalog_reads_the_marts_contract():
     catalog = load_catalog()

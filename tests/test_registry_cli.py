@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from test_registry_support import write_segments
 
 from segmart.cli import main
+
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
 
 
 def test_validate_ok(tmp_path, capsys):

@@ -43,6 +43,9 @@ from segmart.registry import (
     iter_conditions,
 )
 
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
+
 HEADER = {
     "name": "s",
     "title": "S",

@@ -17,6 +17,9 @@ import pytest
 
 from segmart.naming import normalize_event_name
 
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
+
 MACROS = Path(__file__).resolve().parent.parent / "macros"
 MACRO_FILE = MACROS / "sessions" / "normalize.sql"
 ENGINE_MACROS = MACROS / "engine" / "cross_engine.sql"

@@ -12,6 +12,9 @@ import yaml
 
 from segmart.registry.schema import SCHEMA_PATH, schema_text, segment_json_schema
 
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
+
 jsonschema = pytest.importorskip("jsonschema")
 
 SEGMENTS = sorted((Path(__file__).resolve().parent.parent / "segments").glob("*.yml"))

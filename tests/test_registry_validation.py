@@ -27,6 +27,9 @@ from segmart.registry import (
     load_registry,
 )
 
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
+
 PROJECT_SEGMENTS = Path(__file__).resolve().parent.parent / "segments"
 
 STARTER_SEGMENTS = {

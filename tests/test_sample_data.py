@@ -23,6 +23,9 @@ from segmart.sample_data import (
     main,
 )
 
+# The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
+pytestmark = pytest.mark.unit
+
 EVENTS = 20_000
 Run = tuple[Path, GenerationSummary]
 # (file day, position in the file, parsed object)
