@@ -37,6 +37,8 @@ _RAW_REFUSED = re.compile(
 )
 # Text no warehouse stores reliably: NUL (PostgreSQL refuses it, others cut text at it) and
 # halves of UTF-16 surrogate pairs (not characters; the generated UTF-8 files cannot hold them).
+# What YAML 1.1 reads as a line break beyond \n and \r: dump_yaml never writes these raw.
+_YAML_11_BREAKS = re.compile("[\x85\u2028\u2029]")
 _TEXT_REFUSED = re.compile("[\x00\ud800-\udfff]")
 # Integers YAML 1.1 reads in another base (010 is 8, 0x1f, 0b11, 1:30 is 90): refused, so a
 # number means what it looks like.
@@ -118,6 +120,17 @@ def load_yaml(text: str) -> YamlDocument:
         raise YamlSyntaxError(1, f"invalid YAML: {error}") from None
     finally:
         loader.dispose()
+
+
+def dump_yaml(data: Any, **options: Any) -> str:
+    """`data` (plain dicts, lists, scalars) as YAML text that load_yaml and YAML 1.2 tools both
+    read back as `data`. Unicode is written as itself, except in a document holding NEL, U+2028
+    or U+2029: PyYAML writes those raw (and reads a raw NEL back as a space), so there every
+    non-ASCII character is escaped. `options` go to yaml.safe_dump."""
+    text = yaml.safe_dump(data, allow_unicode=True, **options)
+    if _YAML_11_BREAKS.search(text):
+        text = yaml.safe_dump(data, allow_unicode=False, **options)
+    return text
 
 
 def _check_characters(text: str) -> None:
