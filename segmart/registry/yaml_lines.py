@@ -35,10 +35,10 @@ ALIAS_BUDGET = 1000
 _RAW_REFUSED = re.compile(
     "[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
-# Text no warehouse stores reliably: NUL (PostgreSQL refuses it, others cut text at it) and
-# halves of UTF-16 surrogate pairs (not characters; the generated UTF-8 files cannot hold them).
 # What YAML 1.1 reads as a line break beyond \n and \r: dump_yaml never writes these raw.
 _YAML_11_BREAKS = re.compile("[\x85\u2028\u2029]")
+# Text no warehouse stores reliably: NUL (PostgreSQL refuses it in text) and halves of UTF-16
+# surrogate pairs (not characters; the generated UTF-8 files cannot hold them).
 _TEXT_REFUSED = re.compile("[\x00\ud800-\udfff]")
 # Integers YAML 1.1 reads in another base (010 is 8, 0x1f, 0b11, 1:30 is 90): refused, so a
 # number means what it looks like.
