@@ -187,6 +187,27 @@ def test_nul_in_any_text_is_an_error(tmp_path):
     ]
 
 
+def test_keys_that_cannot_be_names_are_reported_at_their_line(tmp_path):
+    files = {
+        "a.yml": segment_yaml("a", "attribute: channel\nequals: Direct") + '"ti\\0tle": x\n',
+        "b.yml": segment_yaml("b", "attribute: channel\nequals: Direct") + "? [x]\n: y\n",
+    }
+    assert problems(write_registry(tmp_path, files)) == [
+        "segments/a.yml:12: segment 'a': a key: text holds U+0000 (NUL), which warehouses cannot "
+        "store in text: remove it",
+        "segments/b.yml:12: segment 'b': a key must be a plain word",
+    ]
+
+
+def test_a_problem_shows_control_characters_of_a_value_escaped(tmp_path):
+    # One problem a line, and a value cannot clear the screen or reorder the text around it.
+    text = segment_yaml("a", "in_segment: b", grain=r'"\e[2Juser\n\u202e"')
+    assert problems(write_registry(tmp_path, {"a.yml": text})) == [
+        "segments/a.yml:7: segment 'a', field 'grain': invalid value '\\x1b[2Juser\\n\\u202e': "
+        "expected one of user, session"
+    ]
+
+
 RAW_REFUSED = {
     "\x00": "a YAML file cannot hold it raw: write it escaped in double quotes, e.g. \\t",
     "\x0b": "a YAML file cannot hold it raw: write it escaped in double quotes, e.g. \\t",
@@ -276,9 +297,8 @@ def test_invalid_dates_and_timestamps(tmp_path):
         "'2026-02-28T10:00:00+25:00': offset must be a timedelta strictly between "
         "-timedelta(hours=24) and timedelta(hours=24), not datetime.timedelta(days=1, "
         "seconds=3600). (quote it if it is text)",
-        "segments/a.yml:14: segment 'a', field 'where.all[3].lt': expected a number, a date, a "
-        "timestamp or a relative time like {days_ago: 7}, got timestamp "
-        "9999-12-31T23:00:00-05:00",
+        "segments/a.yml:14: segment 'a', field 'where.all[3].lt': timestamp "
+        "9999-12-31T23:00:00-05:00 is out of range once converted to UTC",
         "segments/a.yml:15: segment 'a', field 'where.all[4].performed.window.between[0]': "
         "invalid date or timestamp '0000-01-01': year 0 is out of range (quote it if it is text)",
     ]

@@ -193,8 +193,16 @@ class _Loader:
         except YamlSyntaxError as error:
             self.problems.append(Problem(file.display, error.line, path.stem, None, error.message))
             return file
-        for issue in file.document.issues:
-            self.add(file, issue.path, issue.message)
+        for issue in file.document.issues:  # at the issue's own line: a bad key has no path
+            self.problems.append(
+                Problem(
+                    file.display,
+                    issue.line,
+                    file.label,
+                    format_path(issue.path) or None,
+                    issue.message,
+                )
+            )
         data = file.document.data
         if not isinstance(data, dict):
             got = "an empty file" if data is None else describe(data)

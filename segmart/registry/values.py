@@ -513,7 +513,9 @@ def _bound(value: Any) -> Number | Instant | RelativeTime:
         return _relative_time(value)
     if is_number(value):
         return _in_range(value)
-    if isinstance(value, date | str):
+    if isinstance(value, date):  # YAML read it as a date: only its range can be wrong
+        return _instant(value)
+    if isinstance(value, str):
         try:
             return _instant(value)
         except PydanticCustomError:

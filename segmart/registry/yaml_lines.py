@@ -212,8 +212,8 @@ def _build(
             # Keys are names: `on:` or `no:` stay words, not YAML 1.1 booleans.
             key = str(key_node.value)
             refused = _refused_text(key)
-            if refused is not None:
-                document.refuse(line, (*path, key), refused)
+            if refused is not None:  # reported at the mapping: the key itself is unprintable
+                document.issues.append(YamlIssue(line, path, f"a key: {refused}"))
                 continue
             if index >= merged_count:  # merged keys may be overridden; written ones not twice
                 if key in explicit_lines:
