@@ -304,6 +304,19 @@ def test_invalid_dates_and_timestamps(tmp_path):
     ]
 
 
+def test_explicit_tags_on_values_that_are_not_of_their_kind(tmp_path):
+    fields = {"title": "!!bool maybe", "description": "!!timestamp soon", "owner": "!!int abc"}
+    text = segment_yaml("a", "attribute: channel\nequals: Direct", **fields)
+    assert problems(write_registry(tmp_path, {"a.yml": text})) == [
+        "segments/a.yml:2: segment 'a', field 'title': invalid boolean 'maybe': unreadable "
+        "(quote it if it is text)",
+        "segments/a.yml:3: segment 'a', field 'description': invalid date or timestamp 'soon': "
+        "unreadable (quote it if it is text)",
+        "segments/a.yml:4: segment 'a', field 'owner': invalid whole number 'abc': invalid "
+        "literal for int() with base 10: 'abc' (quote it if it is text)",
+    ]
+
+
 def test_integers_are_plain_decimal_and_64_bit(tmp_path):
     where = f"""
     all:

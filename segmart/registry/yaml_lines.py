@@ -40,13 +40,14 @@ _YAML_11_BREAKS = re.compile("[\x85\u2028\u2029]")
 # Text no warehouse stores reliably: NUL (PostgreSQL refuses it in text) and halves of UTF-16
 # surrogate pairs (not characters; the generated UTF-8 files cannot hold them).
 _TEXT_REFUSED = re.compile("[\x00\ud800-\udfff]")
-# Integers YAML 1.1 reads in another base (010 is 8, 0x1f, 0b11, 1:30 is 90): refused, so a
-# number means what it looks like.
-_PLAIN_INTEGER = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+# Integers YAML 1.1 reads in another base (010 is 8, 0x1f, 0b11, 1:30 is 90; PyYAML's int
+# resolver less its decimal form): refused, so a number means what it looks like.
+_OTHER_BASE = re.compile(r"[-+]?(0b[0-1_]+|0[0-7_]+|0x[0-9a-fA-F_]+|[1-9][0-9_]*(:[0-5]?[0-9])+)")
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _KINDS = {
     "tag:yaml.org,2002:timestamp": "date or timestamp",
+    "tag:yaml.org,2002:bool": "boolean",
     _INT_TAG: "whole number",
     _FLOAT_TAG: "number",
 }
@@ -242,7 +243,7 @@ def _build(
 
 def _scalar(loader: yaml.SafeLoader, node: yaml.Node, path: Path, document: YamlDocument) -> Any:
     line = node.start_mark.line + 1
-    if node.tag == _INT_TAG and not _PLAIN_INTEGER.fullmatch(node.value):
+    if node.tag == _INT_TAG and _OTHER_BASE.fullmatch(node.value):
         # An unquoted value PyYAML's resolver read as an integer, in a base other than 10.
         document.refuse(
             line,
@@ -261,10 +262,16 @@ def _scalar(loader: yaml.SafeLoader, node: yaml.Node, path: Path, document: Yaml
         return None
     try:
         value = loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError) as error:  # 2026-02-30, 24:00:00, a 5000-digit integer
+    except yaml.MarkedYAMLError:
+        raise  # an unknown tag: reported with the syntax errors
+    except Exception as error:
+        # PyYAML's constructors fail in many ways. ValueError and OverflowError say what is
+        # wrong (2026-02-30: "day is out of range for month"); others (`!!bool maybe`: KeyError,
+        # `!!timestamp x`: AttributeError) only that the text is not such a value.
         kind = _KINDS.get(node.tag, "value")
-        reason, shown = str(error), node.value
-        if node.tag == _INT_TAG:  # Python's limit on digits: say so without its advice
+        reason = str(error) if isinstance(error, ValueError | OverflowError) else "unreadable"
+        shown = node.value
+        if node.tag == _INT_TAG and len(node.value) > 40:  # Python's limit on digits
             reason, shown = f"{len(node.value)} digits is too many", node.value[:40] + "..."
         document.refuse(line, path, f"invalid {kind} '{shown}': {reason} (quote it if it is text)")
         return None
