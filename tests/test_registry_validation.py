@@ -829,6 +829,31 @@ def test_in_list_without_the_by_column(tmp_path):
     ]
 
 
+def test_in_list_of_an_unreadable_csv(tmp_path):
+    lists = tmp_path / "seeds" / "segment_lists"
+    lists.mkdir(parents=True)
+    (lists / "latin1.csv").write_bytes(b"email\ncaf\xe9@example.com\n")
+    (lists / "nul.csv").write_bytes(b"email\na@example.com\nb\x00@example.com\n")
+    (lists / "wide.csv").write_bytes(b"email," + b"x" * 200_000 + b"\n")
+    directory = write_segments(
+        tmp_path,
+        *(
+            (name, f"in_list: {{list: {name}, by: email}}", "user")
+            for name in ("latin1", "nul", "wide")
+        ),
+    )
+    assert problems(directory) == [
+        "segments/latin1.yml:10: segment 'latin1', field 'where.in_list.list': list 'latin1' "
+        "(seeds/segment_lists/latin1.csv): line 2 is not UTF-8 text (invalid continuation byte)",
+        "segments/nul.yml:10: segment 'nul', field 'where.in_list.list': list 'nul' "
+        "(seeds/segment_lists/nul.csv): line 3 holds U+0000 (NUL), which warehouses cannot store "
+        "in text",
+        "segments/wide.yml:10: segment 'wide', field 'where.in_list.list': list 'wide' "
+        "(seeds/segment_lists/wide.csv): line 1 is not a CSV header (field larger than field "
+        "limit (131072))",
+    ]
+
+
 def test_lists_folder_can_be_given(tmp_path):
     _write_list(tmp_path / "elsewhere", "vip_customers", "email")
     directory = write_segments(
