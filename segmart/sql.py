@@ -7,7 +7,10 @@ read alike by every engine spliced in with chr():
 - `{` (`chr(123)`): generated models are dbt Jinja templates, and a value holding `{{`, `{%` or
   `{#` must stay data, never become template code;
 - line breaks (`chr(10)`, `chr(13)`): generated SQL is re-indented line by line, which would
-  otherwise put spaces inside a multi-line value (and BigQuery allows none inside '...');
+  otherwise put spaces inside a multi-line value (and BigQuery allows none inside '...'). Other
+  line separators (VT, FF, NEL, U+2028, ...) stay in the literal as they are: the layout ends
+  lines at "\n" only (segmart.compiler.sqltext.indent), and `chr()` of a code point above 255
+  differs on Spark;
 - quote and backslash (`chr(39)`, `chr(92)`): standard SQL doubles a quote and keeps a
   backslash, while Spark, BigQuery and Snowflake read backslash escapes and BigQuery has no
   '' escape, so a literal holding neither means the same on every engine.

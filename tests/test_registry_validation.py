@@ -8,6 +8,7 @@ so a check that fires twice, or a problem that hides another, fails too.
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,183 @@ def test_yaml_extension_is_reported_not_ignored(tmp_path):
     directory = write_registry(tmp_path, {"a.yaml": segment_yaml("a", "in_segment: a")})
     assert problems(directory) == [
         "segments/a.yaml:1: segment 'a': segment files end in .yml: rename it to a.yml"
+    ]
+
+
+# --- hostile files: each a problem with its line, never a traceback or a hang ------------------
+
+
+def test_nul_in_any_text_is_an_error(tmp_path):
+    # No warehouse stores NUL in text (PostgreSQL refuses it), and one in a title would break
+    # the catalog of every segment.
+    where = r"""
+    attribute: utm_campaign
+    equals: [spring, "spr\0ing", "\ud800"]
+    """
+    text = segment_yaml("a", where, title=r'"Sale\0"')
+    assert problems(write_registry(tmp_path, {"a.yml": text})) == [
+        "segments/a.yml:2: segment 'a', field 'title': text holds U+0000 (NUL), which warehouses "
+        "cannot store in text: remove it",
+        "segments/a.yml:11: segment 'a', field 'where.equals[1]': text holds U+0000 (NUL), which "
+        "warehouses cannot store in text: remove it",
+        "segments/a.yml:11: segment 'a', field 'where.equals[2]': text holds U+D800, half of a "
+        "UTF-16 surrogate pair, not a character: write the character itself",
+    ]
+
+
+def test_keys_that_cannot_be_names_are_reported_at_their_line(tmp_path):
+    files = {
+        "a.yml": segment_yaml("a", "attribute: channel\nequals: Direct") + '"ti\\0tle": x\n',
+        "b.yml": segment_yaml("b", "attribute: channel\nequals: Direct") + "? [x]\n: y\n",
+    }
+    assert problems(write_registry(tmp_path, files)) == [
+        "segments/a.yml:12: segment 'a': a key: text holds U+0000 (NUL), which warehouses cannot "
+        "store in text: remove it",
+        "segments/b.yml:12: segment 'b': a key must be a plain word",
+    ]
+
+
+def test_a_problem_shows_control_characters_of_a_value_escaped(tmp_path):
+    # One problem a line, and a value cannot clear the screen or reorder the text around it.
+    text = segment_yaml("a", "in_segment: b", grain=r'"\e[2Juser\n\u202e"')
+    assert problems(write_registry(tmp_path, {"a.yml": text})) == [
+        "segments/a.yml:7: segment 'a', field 'grain': invalid value '\\x1b[2Juser\\n\\u202e': "
+        "expected one of user, session"
+    ]
+
+
+RAW_REFUSED = {
+    "\x00": "a YAML file cannot hold it raw: write it escaped in double quotes, e.g. \\t",
+    "\x0b": "a YAML file cannot hold it raw: write it escaped in double quotes, e.g. \\t",
+    "\x7f": "a YAML file cannot hold it raw: write it escaped in double quotes, e.g. \\t",
+    # YAML 1.1 (PyYAML) reads these as line breaks (a quoted NEL becomes a space), YAML 1.2
+    # (editors) as characters: the file would mean two things.
+    "\x85": "YAML reads it as a line break: write it escaped in double quotes (\\N, \\L, \\P)",
+    "\u2028": "YAML reads it as a line break: write it escaped in double quotes (\\N, \\L, \\P)",
+    "\u2029": "YAML reads it as a line break: write it escaped in double quotes (\\N, \\L, \\P)",
+}
+
+
+@pytest.mark.parametrize("raw", RAW_REFUSED)
+def test_raw_characters_yaml_cannot_hold_or_reads_as_line_breaks(tmp_path, raw):
+    text = segment_yaml("a", f"attribute: utm_campaign\nequals: 'x{raw}y'")
+    code = f"U+{ord(raw):04X}"
+    assert problems(write_registry(tmp_path, {"a.yml": text})) == [
+        f"segments/a.yml:11: segment 'a': character {code} at column 13: {RAW_REFUSED[raw]}"
+    ]
+
+
+def test_escaped_line_separators_are_characters_of_the_value(tmp_path):
+    where = r"""
+    attribute: utm_campaign
+    equals: ["a\vb", "a\fb", "a\Nb", "a\Lb", "a\Pb", "a\x1eb", "a\tb", "a\rb"]
+    """
+    registry = load(write_registry(tmp_path, {"a.yml": segment_yaml("a", where)}))
+    assert registry["a"].where.value == tuple(
+        f"a{separator}b"
+        for separator in ("\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\x1e", "\t", "\r")
+    )
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path):
+    # 550 bytes that expand to 9**9 values if aliases are followed.
+    lines = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9)]
+    directory = write_registry(tmp_path, {"a.yml": "\n".join(lines) + "\n"})
+    started = time.monotonic()
+    assert problems(directory) == [
+        "segments/a.yml:4: segment 'a': YAML aliases expand to more than 1000 values beyond those "
+        "written: write the values out"
+    ]
+    assert time.monotonic() - started < 5
+
+
+def test_merge_keys_count_against_the_alias_budget(tmp_path):
+    lines = ["m0: &m0 {" + ", ".join(f"k{i}: v" for i in range(30)) + "}"]
+    lines += [f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}, *m{i - 1}]}}" for i in range(1, 12)]
+    directory = write_registry(tmp_path, {"a.yml": "\n".join(lines) + "\n"})
+    started = time.monotonic()
+    assert problems(directory) == [
+        "segments/a.yml:4: segment 'a': YAML aliases expand to more than 1000 values beyond those "
+        "written: write the values out"
+    ]
+    assert time.monotonic() - started < 5
+
+
+def test_nesting_is_bounded(tmp_path):
+    def nested(depth: int) -> str:
+        return "{not: " * depth + "{attribute: channel, equals: Direct}" + "}" * depth
+
+    assert load(write_segments(tmp_path / "ok", ("a", nested(40))))["a"].where is not None
+    assert problems(write_segments(tmp_path / "deep", ("a", nested(5000)))) == [
+        "segments/a.yml:10: segment 'a': nested deeper than 64 levels"
+    ]
+
+
+def test_invalid_dates_and_timestamps(tmp_path):
+    where = """
+    all:
+      - {attribute: session_start, gt: 2026-02-30}
+      - {attribute: session_start, lt: 2026-02-28 25:00:00}
+      - {attribute: session_start, lt: 2026-02-28T10:00:00+25:00}
+      - {attribute: session_start, lt: 9999-12-31T23:00:00-05:00}
+      - performed: {event: x, window: {between: [0000-01-01, 2026-03-01]}}
+    """
+    text = segment_yaml("a", where, description="2026-02-29")
+    assert problems(write_registry(tmp_path, {"a.yml": text})) == [
+        "segments/a.yml:3: segment 'a', field 'description': invalid date or timestamp "
+        "'2026-02-29': day is out of range for month (quote it if it is text)",
+        "segments/a.yml:11: segment 'a', field 'where.all[0].gt': invalid date or timestamp "
+        "'2026-02-30': day is out of range for month (quote it if it is text)",
+        "segments/a.yml:12: segment 'a', field 'where.all[1].lt': invalid date or timestamp "
+        "'2026-02-28 25:00:00': hour must be in 0..23 (quote it if it is text)",
+        "segments/a.yml:13: segment 'a', field 'where.all[2].lt': invalid date or timestamp "
+        "'2026-02-28T10:00:00+25:00': offset must be a timedelta strictly between "
+        "-timedelta(hours=24) and timedelta(hours=24), not datetime.timedelta(days=1, "
+        "seconds=3600). (quote it if it is text)",
+        "segments/a.yml:14: segment 'a', field 'where.all[3].lt': timestamp "
+        "9999-12-31T23:00:00-05:00 is out of range once converted to UTC",
+        "segments/a.yml:15: segment 'a', field 'where.all[4].performed.window.between[0]': "
+        "invalid date or timestamp '0000-01-01': year 0 is out of range (quote it if it is text)",
+    ]
+
+
+def test_explicit_tags_on_values_that_are_not_of_their_kind(tmp_path):
+    fields = {"title": "!!bool maybe", "description": "!!timestamp soon", "owner": "!!int abc"}
+    text = segment_yaml("a", "attribute: channel\nequals: Direct", **fields)
+    assert problems(write_registry(tmp_path, {"a.yml": text})) == [
+        "segments/a.yml:2: segment 'a', field 'title': invalid boolean 'maybe': unreadable "
+        "(quote it if it is text)",
+        "segments/a.yml:3: segment 'a', field 'description': invalid date or timestamp 'soon': "
+        "unreadable (quote it if it is text)",
+        "segments/a.yml:4: segment 'a', field 'owner': invalid whole number 'abc': invalid "
+        "literal for int() with base 10: 'abc' (quote it if it is text)",
+    ]
+
+
+def test_integers_are_plain_decimal_and_64_bit(tmp_path):
+    where = f"""
+    all:
+      - {{attribute: page_count, gt: 010}}
+      - {{attribute: page_count, gt: 0x1f}}
+      - {{attribute: page_count, gt: 1:30}}
+      - {{attribute: page_count, gt: {"9" * 5000}}}
+      - {{attribute: page_count, gt: -9223372036854775808}}
+      - performed: {{event: x, times: {{at_least: 9_223_372_036_854_775_807}}}}
+    """
+    text = segment_yaml("a", where, min_members="1_000")
+    assert problems(write_registry(tmp_path, {"a.yml": text})) == [
+        "segments/a.yml:12: segment 'a', field 'where.all[0].gt': '010' is a YAML 1.1 number in "
+        "another base: write the number in plain digits, or quote it if it is text",
+        "segments/a.yml:13: segment 'a', field 'where.all[1].gt': '0x1f' is a YAML 1.1 number "
+        "in another base: write the number in plain digits, or quote it if it is text",
+        "segments/a.yml:14: segment 'a', field 'where.all[2].gt': '1:30' is a YAML 1.1 number in "
+        "another base: write the number in plain digits, or quote it if it is text",
+        "segments/a.yml:15: segment 'a', field 'where.all[3].gt': invalid whole number "
+        f"'{'9' * 40}...': 5000 digits is too many (quote it if it is text)",
+        "segments/a.yml:16: segment 'a', field 'where.all[4].gt': whole number "
+        "-9223372036854775808 is out of range: at most 9223372036854775807 either side of 0 "
+        "(64 bits)",
     ]
 
 
@@ -651,6 +829,31 @@ def test_in_list_without_the_by_column(tmp_path):
     assert problems(directory) == [
         "segments/vips.yml:12: segment 'vips', field 'where.in_list.by': list 'vip_customers' "
         "has no column 'email' (columns: user_id, name)"
+    ]
+
+
+def test_in_list_of_an_unreadable_csv(tmp_path):
+    lists = tmp_path / "seeds" / "segment_lists"
+    lists.mkdir(parents=True)
+    (lists / "latin1.csv").write_bytes(b"email\ncaf\xe9@example.com\n")
+    (lists / "nul.csv").write_bytes(b"email\na@example.com\nb\x00@example.com\n")
+    (lists / "wide.csv").write_bytes(b"email," + b"x" * 200_000 + b"\n")
+    directory = write_segments(
+        tmp_path,
+        *(
+            (name, f"in_list: {{list: {name}, by: email}}", "user")
+            for name in ("latin1", "nul", "wide")
+        ),
+    )
+    assert problems(directory) == [
+        "segments/latin1.yml:10: segment 'latin1', field 'where.in_list.list': list 'latin1' "
+        "(seeds/segment_lists/latin1.csv): line 2 is not UTF-8 text (invalid continuation byte)",
+        "segments/nul.yml:10: segment 'nul', field 'where.in_list.list': list 'nul' "
+        "(seeds/segment_lists/nul.csv): line 3 holds U+0000 (NUL), which warehouses cannot store "
+        "in text",
+        "segments/wide.yml:10: segment 'wide', field 'where.in_list.list': list 'wide' "
+        "(seeds/segment_lists/wide.csv): line 1 is not a CSV header (field larger than field "
+        "limit (131072))",
     ]
 
 

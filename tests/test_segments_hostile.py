@@ -1,14 +1,16 @@
 """Hostile registry values stay data (docs/registry.md: "Text values are data, never SQL").
 
 Filter values holding quotes, `;drop table ...; --`, comments, Jinja (`{{ }}`, `{% %}`, `{#`),
-backslashes, unicode and line breaks are compiled, built by dbt on DuckDB, and select exactly the
-rows whose value is that literal string; the build leaves every mart in place. At unit level the
-compiled model is rendered (a stub Jinja environment; no dbt) and parsed with sqlglot: the value
-is one SQL string literal and the query has the same shape as with a harmless value.
+backslashes, unicode, line breaks and the other line separators (VT, FF, NEL, U+2028, ...) are
+compiled, built by dbt on DuckDB, and select exactly the rows whose value is that literal string;
+the build leaves every mart in place. At unit level the compiled model is rendered (a stub Jinja
+environment; no dbt) and parsed with sqlglot: the value is one SQL string literal and the query
+has the same shape as with a harmless value.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -43,12 +45,20 @@ HOSTILE = {
     "double_quote": 'say "hi" -- now',
     "dollar": "$$ $1 %s ? :x",
     "newline": "line1\nline2 'two'",
+    # Characters str.splitlines (and so textwrap) ends a line at, which YAML reads as ordinary
+    # characters once escaped: re-indenting the SQL must not put spaces after them.
+    "vertical_tab": "tab\x0bbed",
+    "form_feed": "page\x0cfeed",
+    "next_line": "next\x85line",
+    "line_separator": "line\u2028separator",
+    "paragraph_separator": "para\u2029graph",
+    "record_separator": "rec\x1esep\x1cfile\x1dgroup",
 }
 DECOY = "~"  # each decoy visitor's values: the hostile value plus this suffix
 NOTE_EVENT = "h_note"
 
 HOSTILE_META = {
-    "title": "{{ log('title') }} it's {% if %}",
+    "title": "{{ log('title') }} it's {% if %}\u2028then\x85end",
     "description": "/* */ {# ';drop table marts.sessions; -- #}",
     "owner": "o'brien@example.com",
     "use_case": '{{ 1/0 }} "quoted" \\',
@@ -208,6 +218,14 @@ def test_hostile_metadata_is_text(project):
         "where segment_name = 'hostile_meta'"
     )
     assert row == {key: HOSTILE_META[key] for key in ("title", "owner", "use_case")}
+
+
+def test_hostile_metadata_reaches_dbt_docs_unchanged(project):
+    # The generated properties YAML (model descriptions for dbt docs and Dagster) reads back as
+    # written, NEL and U+2028 included.
+    manifest = json.loads((project.root / "target" / "manifest.json").read_text())
+    node = manifest["nodes"][f"model.segmart.{model_name('hostile_meta')}"]
+    assert node["description"] == f"{HOSTILE_META['title']}. {HOSTILE_META['description']}"
 
 
 def test_dbt_compiled_sql_holds_the_value_as_one_literal(project):

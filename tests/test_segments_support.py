@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import yaml
 from test_rules_support import message, write_events
 
 from segmart.compiler import generated_files, write_generated
 from segmart.dbt import environment, run_dbt
 from segmart.project_copy import copy_project
 from segmart.registry import Registry, load_registry
+from segmart.registry.yaml_lines import dump_yaml
 from segmart.settings import Settings
 
 AS_OF = datetime(2024, 6, 1)
@@ -133,7 +133,7 @@ def write_segment_files(folder: Path, entries: Iterable[dict]) -> Path:
     """Each entry as <name>.yml in `folder` (created); returns the folder."""
     folder.mkdir(parents=True, exist_ok=True)
     for entry in entries:
-        text = yaml.safe_dump(entry, sort_keys=False, allow_unicode=True)
+        text = dump_yaml(entry, sort_keys=False)
         (folder / f"{entry['name']}.yml").write_text(text, encoding="utf-8")
     return folder
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from segmart.registry.loader import Registry
+from segmart.registry.yaml_lines import dump_yaml
 
 LIBRARY_DOC = Path("docs") / "segments.md"
 
@@ -31,9 +32,7 @@ def library_markdown(registry: Registry, source_label) -> str:
     for s in segments:
         # The conditions as their author wrote them.
         written = yaml.safe_load(Path(registry.files[s.name]).read_text(encoding="utf-8"))
-        definition = yaml.safe_dump(
-            {"where": written["where"]}, sort_keys=False, allow_unicode=True, width=100
-        )
+        definition = dump_yaml({"where": written["where"]}, sort_keys=False, width=100)
         lines += [
             "",
             f"## {s.name}",

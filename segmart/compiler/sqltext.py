@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 INDENT = "    "
 # Column types in generated SQL, named by dbt for the target engine (varchar on DuckDB and
 # PostgreSQL, string on Spark and BigQuery): generated models run unchanged on every engine.
@@ -13,7 +11,13 @@ INTEGER_TYPE = "{{ dbt.type_int() }}"
 
 
 def indent(text: str, levels: int = 1) -> str:
-    return textwrap.indent(text, INDENT * levels)
+    """`text` with each non-blank line indented `levels` times.
+
+    Lines end at "\n" only: textwrap.indent and str.splitlines also end a line at VT, FF, NEL,
+    U+2028 and other separators, which registry values may hold inside a string literal; indenting
+    after them would change the value."""
+    prefix = INDENT * levels
+    return "\n".join(prefix + line if line.strip(" ") else line for line in text.split("\n"))
 
 
 def combine(operator: str, parts: list[str]) -> str:
@@ -26,7 +30,7 @@ def combine(operator: str, parts: list[str]) -> str:
 
 def _has_top_level_logic(part: str) -> bool:
     """Does the expression combine terms with and/or outside any parentheses of its own?"""
-    return any(line.startswith(("and ", "or ")) for line in part.splitlines()[1:])
+    return any(line.startswith(("and ", "or ")) for line in part.split("\n")[1:])
 
 
 def subquery_membership(key: str, query: str, negate: bool = False) -> str:

@@ -8,6 +8,7 @@ context, with the YAML path of the offending key so the problem points at the ri
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,7 +227,14 @@ class _Checker:
                 f"{condition.list}.csv",
             )
             return
-        columns = _csv_header(csv_path)
+        try:
+            columns = _csv_header(csv_path)
+        except ValueError as error:
+            self.issue(
+                (*path, "list"),
+                f"list '{condition.list}' ({self.lists_display}/{condition.list}.csv): {error}",
+            )
+            return
         if condition.by not in columns:
             self.issue(
                 (*path, "by"),
@@ -236,6 +244,20 @@ class _Checker:
 
 
 def _csv_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
+    """The column names of a list CSV (its first row, each stripped). Raise ValueError naming the
+    line when the file cannot load as a seed: not UTF-8, a NUL (PostgreSQL refuses it), or a
+    header row Python's csv module refuses (a field over its size limit)."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValueError(f"line {line} is not UTF-8 text ({error.reason})") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ValueError(f"line {line} holds U+0000 (NUL), which warehouses cannot store in text")
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as error:
+        raise ValueError(f"line 1 is not a CSV header ({error})") from None
     return [name.strip() for name in header]

@@ -193,8 +193,16 @@ class _Loader:
         except YamlSyntaxError as error:
             self.problems.append(Problem(file.display, error.line, path.stem, None, error.message))
             return file
-        for issue in file.document.issues:
-            self.add(file, issue.path, issue.message)
+        for issue in file.document.issues:  # at the issue's own line: a bad key has no path
+            self.problems.append(
+                Problem(
+                    file.display,
+                    issue.line,
+                    file.label,
+                    format_path(issue.path) or None,
+                    issue.message,
+                )
+            )
         data = file.document.data
         if not isinstance(data, dict):
             got = "an empty file" if data is None else describe(data)
@@ -204,7 +212,8 @@ class _Loader:
             segment = Segment.model_validate(data, context={FROM_YAML: True})
         except ValidationError as error:
             for field_path, message in validation_issues(error):
-                self.add(file, field_path, message)
+                if not _about_unreadable(field_path, file.document.unreadable):
+                    self.add(file, field_path, message)
             return file
         if not file.document.issues:
             file.segment = segment
@@ -290,6 +299,16 @@ class _Loader:
             files=MappingProxyType({name: paths[name] for name in order}),
             _dependencies=MappingProxyType(dependencies),
         )
+
+
+def _about_unreadable(path: YamlPath, unreadable: set[YamlPath]) -> bool:
+    """Is a schema problem at `path` about a value YAML could not read (already reported)?
+    That is a problem at, inside or around it: the pair `between: [2026-02-30, ...]` fails as a
+    whole when one of its items is unreadable. The mapping of the whole file (path ()) is never
+    about one value."""
+    return any(
+        other[: len(path)] == path or path[: len(other)] == other for other in unreadable if path
+    )
 
 
 def _is_slug(name: str) -> bool:

@@ -38,7 +38,7 @@ class Problem:
         where = f"segment '{self.segment}'"
         if self.field_path:
             where += f", field '{self.field_path}'"
-        return f"{self.file}:{self.line}: {where}: {self.message}"
+        return _visible(f"{self.file}:{self.line}: {where}: {self.message}")
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line, self.field_path or "", self.message)
@@ -50,6 +50,17 @@ class RegistryError(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=Problem.sort_key))
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+def _visible(text: str) -> str:
+    """`text` with every character str.isprintable refuses (controls, line and paragraph
+    separators, format characters such as bidi overrides) written as its Python escape: a
+    problem echoing a value stays one line, and the value cannot move the terminal's cursor
+    or reorder what it shows."""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 def format_path(path: YamlPath) -> str:

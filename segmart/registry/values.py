@@ -70,10 +70,22 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _finite(value: Number) -> Number:
+# The largest whole number: warehouse integers are 64-bit (bigint, INT64), and past that an
+# integer literal is an error or a different type depending on the engine.
+MAX_WHOLE = 2**63 - 1
+
+
+def _in_range(value: Number) -> Number:
+    """A number every engine holds as written: finite, and a whole number within 64 bits."""
     # YAML reads .inf and .nan as floats; no warehouse comparison with them means anything.
     if isinstance(value, float) and not math.isfinite(value):
         raise custom_error(f"expected a finite number, got {value}")
+    if isinstance(value, int) and abs(value) > MAX_WHOLE:
+        digits = str(abs(value))
+        shown = str(value) if len(digits) <= 24 else f"{str(value)[:20]}... ({len(digits)} digits)"
+        raise custom_error(
+            f"whole number {shown} is out of range: at most {MAX_WHOLE} either side of 0 (64 bits)"
+        )
     return value
 
 
@@ -261,6 +273,7 @@ def _whole(minimum: int) -> Callable[[Any], int]:
     def validate(value: Any) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise _expect("a whole number", value)
+        _in_range(value)
         if value < minimum:
             raise custom_error(f"must be at least {minimum}, got {value}")
         return value
@@ -271,7 +284,7 @@ def _whole(minimum: int) -> Callable[[Any], int]:
 def _number(value: Any) -> Number:
     if not is_number(value):
         raise _expect("a number", value)
-    return _finite(value)
+    return _in_range(value)
 
 
 def _percent(maximum: float | None) -> Callable[[Any], Number]:
@@ -324,17 +337,19 @@ TrueOnly = Annotated[Literal[True], PlainValidator(_true_only), WithJsonSchema({
 
 
 def _instant(value: Any) -> Instant:
-    if isinstance(value, datetime):
-        return utc_naive(value)
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, datetime):
+            return utc_naive(value)
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
             if "T" in value or " " in value.strip():
                 return utc_naive(datetime.fromisoformat(value))
             return date.fromisoformat(value)
-        except ValueError:
-            pass
+    except ValueError:
+        pass
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
+        raise custom_error(f"{describe(value)} is out of range once converted to UTC") from None
     raise custom_error(
         f"expected a date (2026-10-01) or a timestamp (2026-10-01T08:00:00), got {describe(value)}"
     )
@@ -418,6 +433,7 @@ def _relative_time(value: Mapping[Any, Any]) -> RelativeTime:
     ((key, amount),) = value.items()
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise custom_error(f"{key}: expected a whole number, got {describe(amount)}")
+    _in_range(amount)
     if amount < 1:
         raise custom_error(f"{key} must be at least 1, got {amount}")
     return RelativeTime.model_validate({key: amount})
@@ -430,7 +446,7 @@ def _scalar(value: Any) -> Scalar:
     if isinstance(value, bool | str):
         return value
     if is_number(value):
-        return _finite(value)
+        return _in_range(value)
     if isinstance(value, date):
         return _instant(value)
     raise custom_error(
@@ -496,8 +512,10 @@ def _bound(value: Any) -> Number | Instant | RelativeTime:
     if isinstance(value, Mapping):
         return _relative_time(value)
     if is_number(value):
-        return _finite(value)
-    if isinstance(value, date | str):
+        return _in_range(value)
+    if isinstance(value, date):  # YAML read it as a date: only its range can be wrong
+        return _instant(value)
+    if isinstance(value, str):
         try:
             return _instant(value)
         except PydanticCustomError:
@@ -510,7 +528,7 @@ def _bound(value: Any) -> Number | Instant | RelativeTime:
 
 def _range_element(value: Any) -> Number | Instant:
     if is_number(value):
-        return _finite(value)
+        return _in_range(value)
     if isinstance(value, date | str):
         return _instant(value)
     raise custom_error(f"expected numbers, dates or timestamps, got {describe(value)}")
