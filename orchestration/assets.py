@@ -117,12 +117,19 @@ def activation_deliveries(
     report = deliver_all(warehouse.duckdb_path, registry, Path(activation.output_dir))
     for line in report.delivered:
         context.log.info(f"delivered {line}")
-    if report.failed:
+    failures = report.misconfigured + report.failed
+    if failures:
         # What went through is logged and will not be sent again; the rest is retried (by the
-        # retry policy now, and by the next refresh otherwise).
+        # retry policy now, and by the next refresh otherwise), but only when a transient fault
+        # is among the failures: a configuration error fails the same way every time.
         raise Failure(
-            description=f"{len(report.failed)} delivery(ies) failed: " + "; ".join(report.failed),
-            metadata={"delivered": len(report.delivered), "failed": len(report.failed)},
+            description=f"{len(failures)} delivery(ies) failed: " + "; ".join(failures),
+            metadata={
+                "delivered": len(report.delivered),
+                "failed": len(report.failed),
+                "misconfigured": len(report.misconfigured),
+            },
+            allow_retries=bool(report.failed),
         )
     return MaterializeResult(
         metadata={
