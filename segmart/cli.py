@@ -6,12 +6,13 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from segmart.dbt import DbtCommandError, run_dbt
 from segmart.sample_data.cli import add_generator_options, config_from_args
 from segmart.serving import Publication, PublishError, publish, serving_path
-from segmart.settings import EVENTS_ENV, PROJECT_DIR, Settings
+from segmart.settings import EVENTS_ENV, PROJECT_DIR, ConfigurationError, Settings
 from segmart.targets import has_duckdb_file, land_raw_events
 from segmart.warehouse import (
     FIRST_QUERY,
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (DbtCommandError, FileNotFoundError, PublishError) as error:
+    except (ConfigurationError, DbtCommandError, FileNotFoundError, PublishError) as error:
         print(f"segmart: {error}", file=sys.stderr)
         return 1
 
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-publish",
         action="store_true",
         help="do not publish the result to the serving file BI tools read",
+    )
+    build.add_argument(
+        "--allow-empty-events",
+        action="store_true",
+        help="succeed with empty tables when SEGMART_EVENTS holds no event file (else an error; "
+        "as SEGMART_ALLOW_EMPTY_EVENTS=1)",
     )
     build.set_defaults(handler=_build)
 
@@ -155,6 +162,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if args.allow_empty_events:
+        settings = replace(settings, allow_empty_events=True)
     dbt_args = ["build"]
     if args.full_refresh:
         dbt_args.append("--full-refresh")
