@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         help="succeed with empty tables when SEGMART_EVENTS holds no event file (else an error; "
         "as SEGMART_ALLOW_EMPTY_EVENTS=1)",
     )
-    build.set_defaults(handler=_build)
+    build.set_defaults(handler=_build, segments=None)
 
     publish = commands.add_parser(
         "publish", help="copy the warehouse to the read-only serving file BI tools read"
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         "results are",
     )
     add_generator_options(demo, default_events=200_000)
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_demo, segments=None)
 
     summary = commands.add_parser("summary", help="row counts and where the warehouse is")
     summary.set_defaults(handler=_summary)
@@ -164,6 +164,8 @@ def _build(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.allow_empty_events:
         settings = replace(settings, allow_empty_events=True)
+    if not _compile_registry(args):
+        return 1
     dbt_args = ["build"]
     if args.full_refresh:
         dbt_args.append("--full-refresh")
@@ -198,6 +200,8 @@ def _print_publication(publication: Publication) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if not _compile_registry(args):
+        return 1
     if os.environ.get(EVENTS_ENV):
         # The user's own events: read them, never overwrite them with samples.
         print(f"using the events at {settings.events} ({EVENTS_ENV})")
@@ -266,6 +270,20 @@ def _compile(args: argparse.Namespace) -> int:
     changed = write_generated(files)
     print(f"compiled {len(registry)} segments ({len(changed)} files changed)")
     return 0
+
+
+def _compile_registry(args: argparse.Namespace) -> bool:
+    """`segmart compile` before a build, so an edited segments/*.yml is what gets built, never
+    the SQL an earlier compile left; False (the problems printed) when the registry is invalid."""
+    registry = _load_registry(args)
+    if registry is None:
+        return False
+    from segmart.compiler import generated_files, write_generated
+
+    changed = write_generated(generated_files(registry))
+    if changed:
+        print(f"compiled {len(changed)} changed file(s) of the segment registry first")
+    return True
 
 
 def _show(args: argparse.Namespace) -> int:

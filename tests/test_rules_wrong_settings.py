@@ -5,12 +5,18 @@ location", README "Configuration").
   Parquet files) fails the build with the path named, and the warehouse keeps what it held; an
   incremental run that finds no new file is normal; SEGMART_ALLOW_EMPTY_EVENTS=1 (or
   `segmart build --allow-empty-events`) allows an empty build.
+- `segmart build` compiles the segment registry first, so an edited segments/*.yml is what gets
+  built, not the SQL the last `segmart compile` left.
 
 The raw-location tests share one warehouse and run in file order (each starts where the last
 ended)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +25,9 @@ import pytest
 
 from segmart import cli
 from segmart.dbt import DbtCommandError, run_dbt
+from segmart.project_copy import PROJECT_FILES, PROJECT_FOLDERS
 from segmart.sample_data import GeneratorConfig, generate
-from segmart.settings import Settings
+from segmart.settings import PROJECT_DIR, Settings
 
 
 def count(duckdb_path: Path, sql: str) -> int:
@@ -128,3 +135,57 @@ def test_the_allow_empty_variable_takes_1_or_0_only(monkeypatch, capsys):
     assert (
         "SEGMART_ALLOW_EMPTY_EVENTS='yes': set it to 1 (on) or 0 (off)" in capsys.readouterr().err
     )
+
+
+# --- the registry is compiled before a build ------------------------------------------------------
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """The whole project (dbt project, registry, Python packages) in a temporary folder, so a
+    `segmart build` there compiles into the copy, never into the real generated models."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy2(PROJECT_DIR / name, root / name)
+    ignore = shutil.ignore_patterns("__pycache__")
+    for folder in (*PROJECT_FOLDERS, "segments", "segmart", "orchestration"):
+        shutil.copytree(PROJECT_DIR / folder, root / folder, ignore=ignore)
+    return root
+
+
+def segmart_in(project: Path, *args: str, events: Path) -> subprocess.CompletedProcess:
+    """`segmart <args>` run by the project copy's own code (so its PROJECT_DIR is the copy)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(project),
+        "SEGMART_EVENTS": str(events),
+        "SEGMART_DUCKDB": str(project / "warehouse" / "segmart.duckdb"),
+    }
+    env.pop("SEGMART_ALLOW_EMPTY_EVENTS", None)
+    command = [sys.executable, "-m", "segmart.cli", *args]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+
+
+def test_build_compiles_an_edited_segment_before_building_it(project_copy, built):
+    registry_file = project_copy / "segments" / "desktop.yml"
+    registry_file.write_text(registry_file.read_text().replace("equals: desktop", "equals: mobile"))
+
+    done = segmart_in(project_copy, "build", "--no-publish", events=built / "events")
+    assert done.returncode == 0, done.stderr
+    assert "changed file(s) of the segment registry first" in done.stdout
+    generated = project_copy / "models" / "segments" / "generated" / "seg_desktop.sql"
+    assert "= 'mobile'" in generated.read_text()
+    warehouse = project_copy / "warehouse" / "segmart.duckdb"
+    members = count(warehouse, "select count(*) from segments.desktop")
+    mobile = count(warehouse, "select count(*) from marts.sessions where device_type = 'mobile'")
+    assert members == mobile > 0
+
+
+def test_build_refuses_an_invalid_registry_before_dbt_runs(project_copy, built):
+    registry_file = project_copy / "segments" / "desktop.yml"
+    registry_file.write_text(registry_file.read_text().replace("device_type", "device_typ"))
+    done = segmart_in(project_copy, "build", "--no-publish", events=built / "events")
+    assert done.returncode == 1
+    assert "segments/desktop.yml" in done.stdout and "device_typ" in done.stdout
+    assert not (project_copy / "warehouse" / "segmart.duckdb").exists()
