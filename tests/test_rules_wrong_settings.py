@@ -114,6 +114,13 @@ def test_plain_dbt_build_fails_the_same_way(built):
     assert no_events_error(nowhere) in str(error.value)
 
 
+def test_commands_that_write_nothing_render_an_empty_location(built):
+    """`dbt compile` (and sqlfluff's dbt templater, which lints models where no events are at
+    hand) renders the model rather than failing: only a build can empty the warehouse."""
+    settings = Settings(events=str(built / "nowhere"), duckdb_path=built / "compiled.duckdb")
+    assert run_dbt(["compile", "--select", "stg_events_landed"], settings).success
+
+
 def test_an_empty_build_is_allowed_when_asked(built, segmart):
     nowhere = built / "nothing-yet"
     empty = built / "empty.duckdb"
