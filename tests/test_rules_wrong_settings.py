@@ -196,3 +196,12 @@ def test_build_refuses_an_invalid_registry_before_dbt_runs(project_copy, built):
     assert done.returncode == 1
     assert "segments/desktop.yml" in done.stdout and "device_typ" in done.stdout
     assert not (project_copy / "warehouse" / "segmart.duckdb").exists()
+
+
+def test_demo_compiles_the_registry_first_too(project_copy, built):
+    registry_file = project_copy / "segments" / "desktop.yml"
+    registry_file.write_text(registry_file.read_text().replace("device_type", "device_typ"))
+    done = segmart_in(project_copy, "demo", events=built / "events")
+    assert done.returncode == 1
+    assert "segments/desktop.yml" in done.stdout and "device_typ" in done.stdout
+    assert not (project_copy / "warehouse" / "segmart.duckdb").exists()
