@@ -11,7 +11,8 @@ receiver's "200" and the log write.
 
 - webhook: POST JSON `{segment, refreshed_at, recorded_at, part, parts, entered[], exited[]}`
   to the URL in the environment variable `url_env`, with a timeout and retries with exponential
-  backoff on connection errors, timeouts, 408, 429 and 5xx.
+  backoff on connection errors, timeouts, 408, 429 and 5xx. An unset variable, or another 4xx
+  answer, is a configuration error: reported at once, never retried.
 - file: `SEGMART_ACTIVATION_DIR/<segment>/members.<fmt>` (current members, replaced each run)
   and `changes/<recorded_at>.<fmt>` per refresh, written to a temporary name and renamed, so a
   reader never sees half a file.
@@ -91,16 +92,26 @@ class ChangeBatch:
 class DeliveryReport:
     delivered: list[str] = field(default_factory=list)  # "destination segment recorded_at part"
     skipped: int = 0  # parts already in the log
-    failed: list[str] = field(default_factory=list)  # "destination segment: error"
+    # "destination segment: error": transient faults (network, timeouts, 408, 429, 5xx) that a
+    # later attempt may get through
+    failed: list[str] = field(default_factory=list)
+    # "destination segment: error": what no retry can fix (an unset URL variable, a receiver
+    # answering 4xx): the settings must change
+    misconfigured: list[str] = field(default_factory=list)
 
     def merge(self, other: DeliveryReport) -> None:
         self.delivered += other.delivered
         self.skipped += other.skipped
         self.failed += other.failed
+        self.misconfigured += other.misconfigured
 
 
 class DeliveryError(RuntimeError):
-    pass
+    """A POST that did not go through; `retryable` when a later attempt may succeed."""
+
+    def __init__(self, message: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def destination_id(destination: WebhookDestination | FileDestination) -> str:
@@ -261,8 +272,9 @@ def post_json(
                 response.read()
             return attempt
         except (urllib.error.URLError, OSError) as error:  # HTTPError is a URLError
-            if not _retryable(error) or attempt == retry.attempts:
-                raise DeliveryError(f"{type(error).__name__}: {error}") from error
+            retryable = _retryable(error)
+            if not retryable or attempt == retry.attempts:
+                raise DeliveryError(f"{type(error).__name__}: {error}", retryable) from error
             sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
@@ -279,11 +291,14 @@ def deliver_webhook(
     report = DeliveryReport()
     dest = destination_id(destination)
     url = (os.environ if environ is None else environ).get(destination.url_env)
+    if not url:
+        # Reported whether or not changes are waiting: a wrong setting shows on the first run.
+        report.misconfigured.append(
+            f"{dest} {segment}: environment variable {destination.url_env} unset"
+        )
+        return report
     batches = pending_batches(duckdb_path, dest, segment)
     if not batches:
-        return report
-    if not url:
-        report.failed.append(f"{dest} {segment}: environment variable {destination.url_env} unset")
         return report
     with _connect(duckdb_path, read_only=True) as connection:
         done = _delivered_parts(connection, dest, segment)
@@ -307,7 +322,8 @@ def deliver_webhook(
                 attempts = post_json(url, payload, key, retry, sleep)
             except DeliveryError as error:
                 # Later parts and refreshes wait: the receiver gets them in order, next run.
-                report.failed.append(f"{dest} {segment}: {error}")
+                failures = report.failed if error.retryable else report.misconfigured
+                failures.append(f"{dest} {segment}: {error}")
                 return report
             _log_delivery(
                 duckdb_path, dest, batch, index, len(parts), len(entered) + len(exited), attempts

@@ -36,7 +36,7 @@ from orchestration.raw_files import batch_key, list_raw_files
 from orchestration.resources import ActivationResource, WarehouseResource
 from orchestration.translator import SOURCES_GROUP, SegmartTranslator
 from segmart.dbt import environment
-from segmart.settings import Settings
+from segmart.settings import CONFIGURATION_ERROR, ConfigurationError, Settings
 from segmart.targets import has_duckdb_file, land_raw_events
 
 RAW_EVENTS_KEY = AssetKey(["segment", "raw_event_files"])
@@ -117,12 +117,19 @@ def activation_deliveries(
     report = deliver_all(warehouse.duckdb_path, registry, Path(activation.output_dir))
     for line in report.delivered:
         context.log.info(f"delivered {line}")
-    if report.failed:
+    failures = report.misconfigured + report.failed
+    if failures:
         # What went through is logged and will not be sent again; the rest is retried (by the
-        # retry policy now, and by the next refresh otherwise).
+        # retry policy now, and by the next refresh otherwise), but only when a transient fault
+        # is among the failures: a configuration error fails the same way every time.
         raise Failure(
-            description=f"{len(report.failed)} delivery(ies) failed: " + "; ".join(report.failed),
-            metadata={"delivered": len(report.delivered), "failed": len(report.failed)},
+            description=f"{len(failures)} delivery(ies) failed: " + "; ".join(failures),
+            metadata={
+                "delivered": len(report.delivered),
+                "failed": len(report.failed),
+                "misconfigured": len(report.misconfigured),
+            },
+            allow_retries=bool(report.failed),
         )
     return MaterializeResult(
         metadata={
@@ -180,7 +187,10 @@ def run_dbt_build(
     never reach the segments; the run then fails and names the failed checks and skipped assets.
     Row counts are attached once dbt has exited and released the DuckDB file."""
     settings = warehouse.settings
-    landed = land_raw_events(settings)
+    try:
+        landed = land_raw_events(settings)
+    except ConfigurationError as error:
+        raise Failure(description=str(error), allow_retries=False) from error
     if landed:
         context.log.info(landed)
     indirect = os.environ.get(INDIRECT_SELECTION_ENV) or DEFAULT_INDIRECT_SELECTION
@@ -218,6 +228,14 @@ def run_dbt_build(
             _publish(context, settings)
         return
     run_results = _run_results(invocation)
+    misconfigured = [
+        result["message"]
+        for result in run_results
+        if result.get("status") == "error" and CONFIGURATION_ERROR in (result.get("message") or "")
+    ]
+    if misconfigured:
+        # A wrong setting (SEGMART_EVENTS naming nothing): retrying cannot fix it.
+        raise Failure(description="\n".join(misconfigured), allow_retries=False)
     skipped = sorted(
         _asset_name(manifest, result["unique_id"])
         for result in run_results

@@ -82,12 +82,39 @@ def prepare(*, force: bool = False) -> Path:
     return manifest_path()
 
 
-def prepare_on_import() -> None:
-    """Prepare when the definitions load, unless SEGMART_DAGSTER_PREPARE=0 (a deployment that
-    ships a manifest built in CI)."""
+class StaleGeneratedModels(RuntimeError):
+    """The segment models on disk are not what the registry compiles to."""
+
+
+def require_compiled(project_dir: Path = PROJECT_DIR) -> None:
+    """Raise StaleGeneratedModels, naming each stale file and the command to run, when the
+    generated segment models differ from what segments/*.yml compiles to (the check of
+    `segmart compile --check`)."""
+    from segmart.compiler import check_generated, generated_files
+    from segmart.registry import load_registry
+
+    registry = load_registry(project_dir / "segments")
+    problems = check_generated(generated_files(registry), project_dir)
+    if problems:
+        raise StaleGeneratedModels(
+            "the segment models do not match the registry (segments/*.yml), so runs would build "
+            "old definitions:\n"
+            + "\n".join(f"  {problem}" for problem in problems)
+            + "\nrun `segmart compile` and `python -m orchestration prepare`, then deploy the "
+            f"result ({PREPARE_ENV}=0 never writes the project)"
+        )
+
+
+def prepare_on_import(project_dir: Path = PROJECT_DIR) -> None:
+    """Prepare when the definitions load, unless SEGMART_DAGSTER_PREPARE=0: a deployment that
+    ships the project and a manifest built in CI, where the definitions must not rewrite what
+    was shipped (the manifest was parsed from it); there a registry edited without compiling is
+    refused instead of built as its old SQL."""
     if os.environ.get(PREPARE_ENV, "1") != "0":
         prepare()
-    elif not manifest_path().exists():
+        return
+    require_compiled(project_dir)
+    if not manifest_path().exists():
         raise FileNotFoundError(
             f"{manifest_path()} is missing and {PREPARE_ENV}=0: "
             "run `python -m orchestration prepare`"

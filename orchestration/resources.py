@@ -23,6 +23,7 @@ class WarehouseResource(ConfigurableResource):
     duckdb_path: str
     target: str = "duckdb"
     spark_dir: str = str(DEFAULT_SPARK_DIR)
+    allow_empty_events: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
@@ -32,6 +33,7 @@ class WarehouseResource(ConfigurableResource):
             duckdb_path=str(settings.duckdb_path),
             target=settings.target,
             spark_dir=str(settings.spark_dir),
+            allow_empty_events=settings.allow_empty_events,
         )
 
     @property
@@ -41,6 +43,7 @@ class WarehouseResource(ConfigurableResource):
             duckdb_path=Path(self.duckdb_path),
             target=self.target,
             spark_dir=Path(self.spark_dir),
+            allow_empty_events=self.allow_empty_events,
         )
 
     def row_counts(self, relations: dict[str, str]) -> dict[str, int]:

@@ -7,12 +7,13 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from segmart.dbt import DbtCommandError, run_dbt
 from segmart.sample_data.cli import add_generator_options, config_from_args
 from segmart.serving import Publication, PublishError, publish, serving_path
-from segmart.settings import EVENTS_ENV, PROJECT_DIR, Settings
+from segmart.settings import EVENTS_ENV, PROJECT_DIR, ConfigurationError, Settings
 from segmart.targets import has_duckdb_file, land_raw_events
 from segmart.warehouse import (
     FIRST_QUERY,
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (DbtCommandError, FileNotFoundError, PublishError) as error:
+    except (ConfigurationError, DbtCommandError, FileNotFoundError, PublishError) as error:
         print(f"segmart: {error}", file=sys.stderr)
         return 1
 
@@ -55,7 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not publish the result to the serving file BI tools read",
     )
-    build.set_defaults(handler=_build)
+    build.add_argument(
+        "--allow-empty-events",
+        action="store_true",
+        help="succeed with empty tables when SEGMART_EVENTS holds no event file (else an error; "
+        "as SEGMART_ALLOW_EMPTY_EVENTS=1)",
+    )
+    build.set_defaults(handler=_build, segments=None)
 
     publish = commands.add_parser(
         "publish", help="copy the warehouse to the read-only serving file BI tools read"
@@ -68,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         "results are",
     )
     add_generator_options(demo, default_events=200_000)
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_demo, segments=None)
 
     reset_history = commands.add_parser(
         "reset-history",
@@ -165,6 +172,10 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if args.allow_empty_events:
+        settings = replace(settings, allow_empty_events=True)
+    if not _compile_registry(args):
+        return 1
     dbt_args = ["build"]
     if args.full_refresh:
         dbt_args.append("--full-refresh")
@@ -199,6 +210,8 @@ def _print_publication(publication: Publication) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if not _compile_registry(args):
+        return 1
     if os.environ.get(EVENTS_ENV):
         # The user's own events: read them, never overwrite them with samples.
         print(f"using the events at {settings.events} ({EVENTS_ENV})")
@@ -277,6 +290,20 @@ def _compile(args: argparse.Namespace) -> int:
     changed = write_generated(files)
     print(f"compiled {len(registry)} segments ({len(changed)} files changed)")
     return 0
+
+
+def _compile_registry(args: argparse.Namespace) -> bool:
+    """`segmart compile` before a build, so an edited segments/*.yml is what gets built, never
+    the SQL an earlier compile left; False (the problems printed) when the registry is invalid."""
+    registry = _load_registry(args)
+    if registry is None:
+        return False
+    from segmart.compiler import generated_files, write_generated
+
+    changed = write_generated(generated_files(registry))
+    if changed:
+        print(f"compiled {len(changed)} changed file(s) of the segment registry first")
+    return True
 
 
 def _show(args: argparse.Namespace) -> int:

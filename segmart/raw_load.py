@@ -100,6 +100,7 @@ def _reader_sql(json_files: list[str], parquet_files: list[str]) -> str:
 class RawLoad:
     rows: int  # rows appended
     skipped: list[str]  # files at the location that are neither JSON lines nor Parquet
+    files: int = 0  # JSON lines and Parquet files at the location, loaded before or now
 
     def summary(self) -> str:
         text = f"loaded {self.rows:,} new raw rows into PostgreSQL"
@@ -142,8 +143,9 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
                 if kind is None or path not in loaded:
                     by_kind[kind].append(path)
             skipped, json_files, parquet_files = by_kind[None], by_kind["json"], by_kind["parquet"]
+            files = len(found) - len(skipped)
             if not (json_files or parquet_files):
-                return RawLoad(0, skipped)
+                return RawLoad(0, skipped, files)
             with tempfile.TemporaryDirectory(prefix="segmart-raw-") as folder:
                 csv_path = Path(folder) / "raw.csv"
                 con.execute(
@@ -156,4 +158,4 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
                         "from stdin (format csv)",
                         handle,
                     )
-                return RawLoad(cursor.rowcount, skipped)
+                return RawLoad(cursor.rowcount, skipped, files)

@@ -7,6 +7,7 @@ The same variables are read by dbt (`profiles.yml`, `dbt_project.yml`), so a use
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +17,24 @@ EVENTS_ENV = "SEGMART_EVENTS"
 DUCKDB_ENV = "SEGMART_DUCKDB"
 TARGET_ENV = "SEGMART_TARGET"
 SPARK_DIR_ENV = "SEGMART_SPARK_DIR"
+# 1: a build that finds no raw event at all may succeed with empty tables (dbt_project.yml's var
+# segmart_allow_empty_events reads it too); otherwise such a build is an error.
+ALLOW_EMPTY_EVENTS_ENV = "SEGMART_ALLOW_EMPTY_EVENTS"
 
 DEFAULT_EVENTS = PROJECT_DIR / "data" / "events"
 DEFAULT_DUCKDB = PROJECT_DIR / "warehouse" / "segmart.duckdb"
 # The `spark` target's metastore, tables and logs (profiles.yml).
 DEFAULT_SPARK_DIR = PROJECT_DIR / "warehouse" / "spark"
+
+
+# How a configuration error's message starts, in Python and in dbt's macros
+# (macros/ingest/require_raw_events.sql), so a Dagster run can tell one from a transient failure.
+CONFIGURATION_ERROR = "segmart configuration error"
+
+
+class ConfigurationError(ValueError):
+    """A setting is wrong (a variable's value, a location with nothing to read): the message names
+    it. Retrying cannot help, so no caller retries it."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,7 @@ class Settings:
     duckdb_path: Path
     target: str = "duckdb"
     spark_dir: Path = DEFAULT_SPARK_DIR
+    allow_empty_events: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -38,6 +53,7 @@ class Settings:
             duckdb_path=Path(_absolute(env.get(DUCKDB_ENV) or str(DEFAULT_DUCKDB))),
             target=env.get(TARGET_ENV) or "duckdb",
             spark_dir=Path(_absolute(env.get(SPARK_DIR_ENV) or str(DEFAULT_SPARK_DIR))),
+            allow_empty_events=_flag(env, ALLOW_EMPTY_EVENTS_ENV),
         )
 
     def as_env(self) -> dict[str, str]:
@@ -47,7 +63,17 @@ class Settings:
             DUCKDB_ENV: str(self.duckdb_path),
             TARGET_ENV: self.target,
             SPARK_DIR_ENV: str(self.spark_dir),
+            ALLOW_EMPTY_EVENTS_ENV: "1" if self.allow_empty_events else "0",
         }
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """An on/off variable: unset, empty or 0 is off, 1 is on; anything else is a mistake, named
+    rather than read as either."""
+    value = env.get(name, "").strip()
+    if value not in ("", "0", "1"):
+        raise ConfigurationError(f"{name}={value!r}: set it to 1 (on) or 0 (off)")
+    return value == "1"
 
 
 def _absolute(location: str) -> str:

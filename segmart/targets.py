@@ -7,7 +7,13 @@ from __future__ import annotations
 import json
 
 from segmart.dbt import run_dbt
-from segmart.settings import Settings
+from segmart.settings import (
+    ALLOW_EMPTY_EVENTS_ENV,
+    CONFIGURATION_ERROR,
+    EVENTS_ENV,
+    ConfigurationError,
+    Settings,
+)
 
 # Engines that load the files server-side, from their own cloud storage, through the
 # load_raw_events macro (macros/ingest/load_raw_events.sql).
@@ -17,16 +23,30 @@ SERVER_SIDE_LOADING_TARGETS = frozenset({"snowflake", "bigquery"})
 def land_raw_events(settings: Settings) -> str | None:
     """Append the raw files at settings.events not loaded before to raw.segment_events, where
     the target's engine cannot read them itself; returns what was done, for the log, or None
-    when the engine reads the files in dbt (DuckDB, Spark)."""
+    when the engine reads the files in dbt (DuckDB, Spark). Raises ConfigurationError when the
+    location holds no event file at all (dbt raises it for the engines that read files in dbt:
+    macros/ingest/require_raw_events.sql)."""
     if settings.target == "postgres":
         from segmart.raw_load import load_raw_events
 
-        return load_raw_events(settings.events).summary()
+        load = load_raw_events(settings.events)
+        if load.files == 0 and not settings.allow_empty_events:
+            raise ConfigurationError(no_raw_events_message(settings.events))
+        return load.summary()
     if settings.target in SERVER_SIDE_LOADING_TARGETS:
         arguments = json.dumps({"location": settings.events})
         run_dbt(["run-operation", "load_raw_events", "--args", arguments], settings)
         return f"loaded new raw event files at {settings.events} into {settings.target}"
     return None
+
+
+def no_raw_events_message(location: str) -> str:
+    """The error of a location with no event file; the same words as dbt's (require_raw_events)."""
+    return (
+        f"{CONFIGURATION_ERROR}: no raw event file at {EVENTS_ENV}={location} (it does not "
+        f"exist or holds no JSON lines or Parquet file). Set {EVENTS_ENV} to the raw events, or "
+        f'{ALLOW_EMPTY_EVENTS_ENV}=1 to build with none (docs/rules.md "Raw event location")'
+    )
 
 
 def has_duckdb_file(settings: Settings) -> bool:

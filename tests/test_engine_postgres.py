@@ -273,3 +273,43 @@ def test_a_dagster_refresh_on_postgres_lands_the_files_and_publishes_no_duckdb_f
         assert not serving_path(settings, environ={}).exists()
     finally:
         warehouse.drop()
+
+
+def test_a_location_without_event_files_is_an_error_before_dbt_runs(tmp_path):
+    """PostgreSQL's dbt reads raw.segment_events, not the location, so segmart checks what its
+    loader listed: no JSON lines or Parquet file there fails `segmart build` and a Dagster run
+    (at once, without retries), unless SEGMART_ALLOW_EMPTY_EVENTS=1."""
+    from dataclasses import replace
+
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.definitions import build_definitions
+    from segmart.settings import ConfigurationError
+
+    folder = tmp_path / "events"
+    folder.mkdir()
+    (folder / "notes.csv").write_text("not,events\n")
+    warehouse = PostgresWarehouse(folder, tmp_path / "target-postgres")
+    settings = Settings(
+        events=str(folder), duckdb_path=tmp_path / "segmart.duckdb", target="postgres"
+    )
+    try:
+        with environment({"SEGMART_PG_DBNAME": warehouse.dbname}):
+            with pytest.raises(ConfigurationError) as error:
+                land_raw_events(settings)
+            assert f"no raw event file at SEGMART_EVENTS={folder}" in str(error.value)
+            assert land_raw_events(replace(settings, allow_empty_events=True)).startswith(
+                "loaded 0 new raw rows"
+            )
+            result = (
+                build_definitions(settings)
+                .resolve_job_def("refresh_foundation")
+                .execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+            )
+        assert not result.success
+        kinds = [event.event_type for event in result.all_events]
+        assert DagsterEventType.STEP_UP_FOR_RETRY not in kinds
+        (failure,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+        assert f"SEGMART_EVENTS={folder}" in failure.event_specific_data.error.message
+    finally:
+        warehouse.drop()

@@ -42,7 +42,7 @@ from test_engines_support import (
 from test_segments_hostile import HOSTILE
 from test_segments_support import AS_OF_TEXT, as_of_env
 
-from segmart.dbt import environment, run_dbt
+from segmart.dbt import DbtCommandError, environment, run_dbt
 from segmart.settings import PROJECT_DIR, Settings
 from segmart.sql import literal
 
@@ -284,3 +284,21 @@ def test_text_casts_to_a_timestamp_as_on_duckdb(engines, tmp_path):
     [row] = SparkWarehouse.session().sql(compiled(spark)).collect()
     assert [_naive_utc(value) for value in row] == list(expected)
     assert expected[0] == datetime(2024, 5, 20, 10) and expected[-4:] == (None,) * 4
+
+
+def test_a_location_without_event_files_fails_the_build(engines, tmp_path):
+    """A wrong SEGMART_EVENTS fails Spark's build naming it, as on DuckDB (docs/rules.md "Raw
+    event location"): a folder without event files, and a path that does not exist. After the
+    module's builds, in their JVM (one per process)."""
+    folder = tmp_path / "not-events"
+    folder.mkdir()
+    (folder / "notes.csv").write_text("not,events\n")
+    nowhere = tmp_path / "nowhere"
+    errors = {}
+    for location in (folder, nowhere):
+        spark = SparkWarehouse(location, tmp_path / "spark", tmp_path / "target-spark")
+        with pytest.raises(DbtCommandError) as error:
+            spark.build("--select", "stg_events_landed", "--full-refresh")
+        errors[location] = str(error.value)
+    assert f"no raw event file at SEGMART_EVENTS={folder}" in errors[folder]
+    assert str(nowhere) in errors[nowhere]

@@ -183,14 +183,23 @@ def test_only_a_new_refresh_is_sent_after_earlier_ones_were_delivered(warehouse,
 def test_a_client_error_is_not_retried(warehouse, receiver):
     receiver.plan = [400]
     report = send(warehouse, receiver)
-    assert len(receiver.requests) == 1 and "400" in report.failed[0]
+    assert len(receiver.requests) == 1 and "400" in report.misconfigured[0]
+    assert not report.failed  # nothing a retry could fix
+
+
+def test_a_server_error_is_a_transient_failure(warehouse, receiver):
+    receiver.plan = [503, 503, 503]  # every attempt of this run
+    report = send(warehouse, receiver)
+    assert len(receiver.requests) == 3 and "503" in report.failed[0]
+    assert not report.misconfigured
 
 
 def test_the_url_comes_from_the_environment_never_the_registry(warehouse, tmp_path, receiver):
     report = deliver_webhook(
         warehouse, "vip", WebhookDestination(url_env="VIP_HOOK"), {}, FAST, no_sleep
     )
-    assert report.failed == ["webhook:VIP_HOOK vip: environment variable VIP_HOOK unset"]
+    assert report.misconfigured == ["webhook:VIP_HOOK vip: environment variable VIP_HOOK unset"]
+    assert not report.failed
 
     registry = tmp_path / "segments"
     registry.mkdir()
@@ -286,3 +295,33 @@ def test_the_activation_asset_delivers_every_destination_of_the_registry(
 def test_segments_without_destinations_deliver_nothing(warehouse, tmp_path):
     report = deliver_all(warehouse, load_registry(), tmp_path)
     assert report.delivered == [] and not report.failed
+
+
+def activation_run(tmp_path: Path, warehouse: Path):
+    """One materialization of the activation asset for the segment `vip` (webhook + file)."""
+    registry = tmp_path / "segments"
+    registry.mkdir(exist_ok=True)
+    (registry / "vip.yml").write_text(SEGMENT_YAML)
+    resources = {
+        "warehouse": WarehouseResource(events=str(tmp_path), duckdb_path=str(warehouse)),
+        "activation": ActivationResource(
+            segments_dir=str(registry), output_dir=str(tmp_path / "out")
+        ),
+    }
+    return materialize([activation_deliveries], resources=resources, raise_on_error=False)
+
+
+def test_an_unset_url_variable_fails_the_run_at_once_and_is_not_retried(
+    warehouse, tmp_path, monkeypatch
+):
+    """A setting no retry can fix: the step fails on its first attempt, naming the variable
+    (the asset's retry policy would otherwise retry it for minutes). The file destination of the
+    same segment is still delivered."""
+    monkeypatch.delenv("VIP_HOOK", raising=False)
+    result = activation_run(tmp_path, warehouse)
+    assert not result.success
+    kinds = [event.event_type_value for event in result.all_events]
+    assert "STEP_UP_FOR_RETRY" not in kinds and kinds.count("STEP_FAILURE") == 1
+    (failure,) = [event for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+    assert "environment variable VIP_HOOK unset" in failure.event_specific_data.error.message
+    assert (tmp_path / "out" / "vip" / "members.csv").exists()

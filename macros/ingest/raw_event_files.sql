@@ -54,6 +54,7 @@
             ~ " that are neither JSON lines nor Parquet: " ~ skipped[:5] | join(', ')
         ) -%}
     {%- endif -%}
+    {%- do segmart.require_raw_event_files(location, found, loaded_relation) -%}
     {{ return(found) }}
 {%- endmacro %}
 
