@@ -165,3 +165,30 @@ def test_running_out_of_memory_names_the_setting(settings):
     assert "Traceback" not in result.stderr
     assert "DuckDB ran out of memory" in result.stderr
     assert "raise SEGMART_DUCKDB_MEMORY_LIMIT (default 8GB)" in result.stderr
+
+
+def test_a_failed_full_refresh_keeps_every_table_of_the_last_good_build(settings):
+    def tables() -> dict[str, int]:
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
+            names = connection.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_type = 'BASE TABLE'"
+            ).fetchall()
+            return {
+                name: connection.execute(f"select count(*) from {name}").fetchone()[0]
+                for (name,) in names
+            }
+
+    assert segmart("build", "--no-publish", env=settings.as_env()).returncode == 0
+    built = tables()
+    assert built["reference.channel_medium_aliases"] > 0
+    # Enough memory to start, too little to reload the seeds: the full refresh fails midway.
+    result = segmart(
+        "build",
+        "--full-refresh",
+        "--no-publish",
+        env={**settings.as_env(), "SEGMART_DUCKDB_MEMORY_LIMIT": "3MB"},
+    )
+    assert result.returncode == 1
+    assert "DuckDB ran out of memory" in result.stderr
+    assert tables() == built
