@@ -5,6 +5,7 @@ import json
 import os
 import warnings
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ from orchestration.raw_files import batch_key, list_raw_files
 from orchestration.resources import ActivationResource, WarehouseResource
 from orchestration.translator import SOURCES_GROUP, SegmartTranslator
 from segmart.dbt import environment
+from segmart.failures import explain
+from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.settings import CONFIGURATION_ERROR, ConfigurationError, Settings
 from segmart.targets import has_duckdb_file, land_raw_events
 
@@ -114,7 +117,8 @@ def activation_deliveries(
                 allow_retries=False,
             )
         return MaterializeResult(metadata={"delivered": 0})
-    report = deliver_all(warehouse.duckdb_path, registry, Path(activation.output_dir))
+    with warehouse_refresh(warehouse.settings, "Dagster activation"):
+        report = deliver_all(warehouse.duckdb_path, registry, Path(activation.output_dir))
     for line in report.delivered:
         context.log.info(f"delivered {line}")
     failures = report.misconfigured + report.failed
@@ -186,6 +190,16 @@ def run_dbt_build(
     and skips everything downstream of a failed one (error severity), so bad sessions or users
     never reach the segments; the run then fails and names the failed checks and skipped assets.
     Row counts are attached once dbt has exited and released the DuckDB file."""
+    with warehouse_refresh(warehouse.settings, "Dagster dbt build"):
+        yield from _build_and_publish(context, dbt, warehouse, full_refresh)
+
+
+def _build_and_publish(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    full_refresh: bool,
+) -> Iterator[Any]:
     settings = warehouse.settings
     try:
         landed = land_raw_events(settings)
@@ -260,7 +274,24 @@ def run_dbt_build(
         )
     # dbt itself failed (a model error, a locked file): raise its error, which the retry policy
     # retries with backoff.
-    raise invocation.get_error() or Failure(description="dbt build failed")
+    error = invocation.get_error()
+    explained = explain(str(error)) if error else None
+    if explained:  # another process holds the file, memory, disk: say what to do
+        raise Failure(description=explained) from error
+    raise error or Failure(description="dbt build failed")
+
+
+@contextmanager
+def warehouse_refresh(settings: Settings, what: str) -> Iterator[None]:
+    """The warehouse's refresh lock (segmart/refresh_lock.py), shared with the CLI; a refresh
+    running elsewhere fails this step in one line, and the retry policy tries again later."""
+    try:
+        with refresh_lock(settings, what):
+            yield
+    except RefreshLocked as error:
+        raise Failure(description=str(error)) from error
+    except ConfigurationError as error:  # SEGMART_REFRESH_WAIT is not a number of seconds
+        raise Failure(description=str(error), allow_retries=False) from error
 
 
 def _publish(context: AssetExecutionContext, settings: Settings) -> None:

@@ -10,9 +10,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
+
 from segmart.dbt import DbtCommandError, run_dbt
+from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.sample_data.cli import add_generator_options, config_from_args
-from segmart.serving import Publication, PublishError, publish, serving_path
+from segmart.serving import Publication, PublishError, publish, readable_path, serving_path
 from segmart.settings import EVENTS_ENV, PROJECT_DIR, ConfigurationError, Settings
 from segmart.targets import has_duckdb_file, land_raw_events
 from segmart.warehouse import (
@@ -31,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigurationError, DbtCommandError, FileNotFoundError, PublishError) as error:
+    except (
+        ConfigurationError,
+        DbtCommandError,
+        FileNotFoundError,
+        PublishError,
+        RefreshLocked,
+    ) as error:
         print(f"segmart: {error}", file=sys.stderr)
         return 1
 
@@ -174,30 +183,34 @@ def _build(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.allow_empty_events:
         settings = replace(settings, allow_empty_events=True)
-    if not _compile_registry(args):
-        return 1
     dbt_args = ["build"]
     if args.full_refresh:
         dbt_args.append("--full-refresh")
     if args.select:
         dbt_args += ["--select", args.select]
     started = time.perf_counter()
-    landed = land_raw_events(settings)
-    if landed:
-        print(landed)
-    if not has_duckdb_file(settings):
-        run_dbt(dbt_args, settings)
-        print(f"built the {settings.target} target in {time.perf_counter() - started:.1f} s")
-        return 0
-    run_dbt(dbt_args, settings)  # raises when a model or a test fails: nothing is published
-    print(f"built {settings.duckdb_path} in {time.perf_counter() - started:.1f} s")
-    if not args.no_publish:
-        _print_publication(publish(settings))
+    # Compiling writes the models a running refresh may be reading: under the lock too.
+    with refresh_lock(settings):
+        if not _compile_registry(args):
+            return 1
+        landed = land_raw_events(settings)
+        if landed:
+            print(landed)
+        if not has_duckdb_file(settings):
+            run_dbt(dbt_args, settings)
+            print(f"built the {settings.target} target in {time.perf_counter() - started:.1f} s")
+            return 0
+        run_dbt(dbt_args, settings)  # raises when a model or a test fails: nothing is published
+        print(f"built {settings.duckdb_path} in {time.perf_counter() - started:.1f} s")
+        if not args.no_publish:
+            _print_publication(publish(settings))
     return 0
 
 
 def _publish(args: argparse.Namespace) -> int:
-    _print_publication(publish(Settings.from_env()))
+    settings = Settings.from_env()
+    with refresh_lock(settings):
+        _print_publication(publish(settings))
     return 0
 
 
@@ -245,7 +258,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _reset_history(args: argparse.Namespace) -> int:
     arguments = json.dumps({"confirm": args.yes})
     # The macro prints what it deletes (or would delete): dbt shows print() even when quiet.
-    run_dbt(["run-operation", "reset_membership_history", "--args", arguments])
+    settings = Settings.from_env()
+    with refresh_lock(settings):
+        run_dbt(["run-operation", "reset_membership_history", "--args", arguments], settings)
     if not args.yes:
         print("segmart: run `segmart reset-history --yes` to delete it", file=sys.stderr)
         return 1
@@ -253,7 +268,12 @@ def _reset_history(args: argparse.Namespace) -> int:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    print(run_sql(Settings.from_env().duckdb_path, args.query))
+    try:
+        print(run_sql(readable_path(Settings.from_env()), args.query))
+    except duckdb.Error as error:
+        # The query is the user's: its error, on one line, is the whole story.
+        print(f"segmart: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -377,19 +397,20 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _print_summary(settings: Settings) -> None:
-    counts = row_counts(settings.duckdb_path)
+    warehouse = readable_path(settings)
+    counts = row_counts(warehouse)
     width = max(len(name) for name in counts)
-    print(f"\nDuckDB warehouse: {settings.duckdb_path}")
+    print(f"\nDuckDB warehouse: {warehouse}")
     for table, count in counts.items():
         print(f"  {table:<{width}}  {count:>12,} rows")
-    print("\nQuery it (read-only, while no refresh is running):")
+    print("\nQuery it (read-only):")
     print(f'  .venv/bin/segmart sql "{" ".join(FIRST_QUERY.split())}"')
     print("or from any DuckDB client, e.g. Python:")
-    print(f"  duckdb.connect('{settings.duckdb_path}', read_only=True).sql('''...''')")
-    print(f"\n{run_sql(settings.duckdb_path, FIRST_QUERY)}")
+    print(f"  duckdb.connect('{warehouse}', read_only=True).sql('''...''')")
+    print(f"\n{run_sql(warehouse, FIRST_QUERY)}")
     print("Saved segments (one table each: segments.<segment_name>):")
-    print(run_sql(settings.duckdb_path, SEGMENTS_QUERY + " limit 100"))
-    names, rows, _ = fetch(settings.duckdb_path, UNMATCHED_LISTS_QUERY)
+    print(run_sql(warehouse, SEGMENTS_QUERY + " limit 100"))
+    names, rows, _ = fetch(warehouse, UNMATCHED_LISTS_QUERY)
     if rows:
         print("\nImported list rows that match no known user (segments.segment_list_unmatched):")
         print(format_table(names, rows))

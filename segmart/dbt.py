@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from segmart.failures import explain
 from segmart.settings import PROJECT_DIR, Settings
 
 
@@ -65,8 +66,15 @@ def run_dbt(
     if target_path is not None:
         cli_args += ["--target-path", str(target_path)]
     if quiet:
-        cli_args.append("--quiet")
+        # Nothing on the terminal but what macros print(): failures come back as one
+        # DbtCommandError, and dbt's whole output is in its log file.
+        cli_args += ["--log-level", "none"]
     errors: list[str] = []  # dbt's error messages, for results that carry none (operations)
+
+    def show_print(event) -> None:
+        # A macro's print() is meant for the terminal, which --log-level none keeps dbt off.
+        if quiet and event.info.name == "PrintEvent":
+            print(event.info.msg)
 
     def record_error(event) -> None:
         # MainEncounteredError only repeats the exception's summary.
@@ -75,11 +83,12 @@ def run_dbt(
 
     with environment(settings.as_env()):
         try:
-            result = dbtRunner(callbacks=[*callbacks, record_error]).invoke(cli_args)
+            result = dbtRunner(callbacks=[*callbacks, show_print, record_error]).invoke(cli_args)
         finally:
             _release_duckdb_file()
     if not result.success:
-        raise DbtCommandError(_describe_failure(args, result, errors), errors)
+        log = project_dir / "logs" / "dbt.log"
+        raise DbtCommandError(_describe_failure(args, result, errors, log), errors)
     return result
 
 
@@ -101,7 +110,7 @@ def _release_duckdb_file() -> None:
             environment.close()
 
 
-def _describe_failure(args: Sequence[str], result, errors: Sequence[str]) -> str:
+def _describe_failure(args: Sequence[str], result, errors: Sequence[str], log: Path) -> str:
     lines = [f"dbt {' '.join(args)} failed"]
     if result.exception is not None:
         lines.append(str(result.exception))
@@ -116,4 +125,9 @@ def _describe_failure(args: Sequence[str], result, errors: Sequence[str]) -> str
             described = described or bool(node_result.message)
     if not described and result.exception is None:
         lines += errors
+    # A cause the user can act on (another process holds the file, memory, disk) is said in one
+    # line; the whole of dbt's output is in its log.
+    explained = explain("\n".join([*lines, *errors]))
+    if explained:
+        return f"dbt {args[0]} failed: {explained} (details: {log})"
     return "\n".join(lines)

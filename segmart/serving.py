@@ -63,6 +63,14 @@ def serving_path(settings: Settings, environ: Mapping[str, str] | None = None) -
     return directory / settings.duckdb_path.name
 
 
+def readable_path(settings: Settings) -> Path:
+    """What segmart's own readers (`sql`, `summary`, `preview`, `explain`, `diff`) open: the
+    serving file once one is published, so they never hold the build file a refresh needs;
+    else the build file."""
+    served = serving_path(settings)
+    return served if served.exists() else settings.duckdb_path
+
+
 def publish(settings: Settings | None = None, target: Path | None = None) -> Publication:
     """Copy the build file to the serving file, atomically. Call it after a successful refresh
     only, from the process that ran it (it takes the build file's write lock for the copy, so no

@@ -13,6 +13,7 @@ from segmart.inspect.readonly import InspectError, read_only
 from segmart.inspect.render import render
 from segmart.registry import Catalog, Registry, Segment, load_catalog
 from segmart.registry.base import did_you_mean
+from segmart.serving import readable_path
 from segmart.settings import Settings
 
 
@@ -40,5 +41,5 @@ class Inspection:
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with read_only(self.settings.duckdb_path) as connection:
+        with read_only(readable_path(self.settings)) as connection:
             yield connection

@@ -46,8 +46,6 @@ def render(
         f"\n{separator}\n".join(queries),
         "--no-populate-cache",
         "--no-introspect",
-        "--log-level",
-        "none",  # dbt prints the rendered SQL even when quiet; run_dbt collects the errors
     ]
     try:
         result = run_dbt(
