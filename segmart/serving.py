@@ -20,6 +20,7 @@ XFS and btrfs, clone it at once through copy_file_range).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import time
@@ -107,8 +108,14 @@ def publish(settings: Settings | None = None, target: Path | None = None) -> Pub
         try:
             _copy(source, partial)
             os.replace(partial, target)
-        except BaseException:
+        except BaseException as error:
             partial.unlink(missing_ok=True)
+            if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+                raise PublishError(
+                    f"could not publish {source}: the disk holding {target.parent} is full. The "
+                    "serving file keeps the previous refresh; free space there (or point "
+                    f"{SERVING_DIR_ENV} elsewhere) and run `segmart publish`."
+                ) from error
             raise
     _fsync_directory(target.parent)
     return Publication(
