@@ -98,3 +98,26 @@
     || ' bytes): its rows are those of the loaded version; deliver new events in new files,'
     || ' or restore it'
 {%- endmacro %}
+
+{#- Snowflake and BigQuery load files server-side (load_raw_events.sql) without inspecting them:
+    each file the load appended is recorded once, as loaded, with no size, time, hash or line
+    count; a file the load cannot read fails the load with the engine's error. -#}
+{% macro snowflake__new_raw_file_inspections(location, ledger) -%}
+    {{ segmart.uninspected_loaded_files(ledger) }}
+{%- endmacro %}
+
+{% macro bigquery__new_raw_file_inspections(location, ledger) -%}
+    {{ segmart.uninspected_loaded_files(ledger) }}
+{%- endmacro %}
+
+{% macro uninspected_loaded_files(ledger) -%}
+    select distinct
+        raw_events.source_file,
+        cast(null as bigint) as file_size,
+        cast(null as timestamp) as modified_at,
+        cast(null as {{ dbt.type_string() }}) as inspection
+    from {{ segmart.loaded_raw_events_relation() }} as raw_events
+    {%- if ledger is not none %}
+    where raw_events.source_file not in (select seen.source_file from {{ ledger }} as seen)
+    {%- endif %}
+{%- endmacro %}
