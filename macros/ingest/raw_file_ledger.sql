@@ -3,8 +3,9 @@
     file independently of the reader that lands its lines (segmart/raw_inspection.py). -#}
 
 {#- One row per version of a raw event file at the location not recorded in `ledger` (every
-    version when it is none): source_file, file_size, modified_at (UTC), inspection (the JSON text
-    of a FileInspection: content_hash, physical_lines, blank_lines, error). -#}
+    version when it is none): source_file, file_size, modified_at (UTC), and the fields of its
+    FileInspection (segmart/raw_inspection.py): content_hash, physical_lines, blank_lines,
+    read_error. -#}
 {% macro new_raw_file_inspections(location, ledger) -%}
     {{ return(adapter.dispatch('new_raw_file_inspections', 'segmart')(location, ledger)) }}
 {%- endmacro %}
@@ -20,14 +21,23 @@
             cast(null as varchar) as source_file,
             cast(null as bigint) as file_size,
             cast(null as timestamp) as modified_at,
-            cast(null as varchar) as inspection
+            cast(null as varchar) as content_hash,
+            cast(null as bigint) as physical_lines,
+            cast(null as bigint) as blank_lines,
+            cast(null as varchar) as read_error
         where false
     {%- else -%}
+        select
+            source_file,
+            file_size,
+            modified_at,
+            {{ segmart.inspection_fields('inspection') }}
+        from (
         select
             present.source_file,
             present.file_size,
             present.modified_at,
-            segmart_inspect_raw_file(present.source_file) as inspection
+            cast(segmart_inspect_raw_file(present.source_file) as json) as inspection
         from (
             select
                 filename as source_file,
@@ -44,6 +54,7 @@
                 and seen.modified_at = present.modified_at
         )
         {%- endif %}
+        ) as inspected
     {%- endif %}
 {%- endmacro %}
 
@@ -54,7 +65,7 @@
         inspected.source_file,
         inspected.file_size,
         inspected.modified_at,
-        inspected.inspection
+        {{ segmart.inspection_fields('cast(inspected.inspection as jsonb)') }}
     from {{ api.Relation.create(
         database=target.database, schema='raw', identifier='segment_file_inspections'
     ) }} as inspected
@@ -115,9 +126,25 @@
         raw_events.source_file,
         cast(null as bigint) as file_size,
         cast(null as timestamp) as modified_at,
-        cast(null as {{ dbt.type_string() }}) as inspection
+        {{ segmart.no_inspection_fields() }}
     from {{ segmart.loaded_raw_events_relation() }} as raw_events
     {%- if ledger is not none %}
     where raw_events.source_file not in (select seen.source_file from {{ ledger }} as seen)
     {%- endif %}
+{%- endmacro %}
+
+{#- The FileInspection fields of a parsed JSON value (json_text reads it on every engine). -#}
+{% macro inspection_fields(inspection) -%}
+    {{ segmart.json_text(inspection, '$.content_hash') }} as content_hash,
+    cast({{ segmart.json_text(inspection, '$.physical_lines') }} as bigint) as physical_lines,
+    cast({{ segmart.json_text(inspection, '$.blank_lines') }} as bigint) as blank_lines,
+    {{ segmart.json_text(inspection, '$.error') }} as read_error
+{%- endmacro %}
+
+{#- The same fields on engines that do not inspect files: null. -#}
+{% macro no_inspection_fields() -%}
+    cast(null as {{ dbt.type_string() }}) as content_hash,
+    cast(null as bigint) as physical_lines,
+    cast(null as bigint) as blank_lines,
+    cast(null as {{ dbt.type_string() }}) as read_error
 {%- endmacro %}

@@ -128,7 +128,7 @@
         present.source_file,
         present.file_size,
         present.modified_at,
-        cast(null as string) as inspection
+        {{ segmart.no_inspection_fields() }}
     from (
         select distinct
             {{ segmart.spark_source_file('_metadata.file_path') }} as source_file,

@@ -25,10 +25,10 @@ renamed as (
         source_file,
         file_size,
         modified_at,
-        {{ segmart.json_text('inspection', '$.content_hash') }} as content_hash,
-        cast({{ segmart.json_text('inspection', '$.physical_lines') }} as bigint) as physical_lines,
-        cast({{ segmart.json_text('inspection', '$.blank_lines') }} as bigint) as blank_lines,
-        {{ segmart.json_text('inspection', '$.error') }} as read_error
+        content_hash,
+        physical_lines,
+        blank_lines,
+        read_error
     from inspected
 ),
 
