@@ -69,6 +69,7 @@ def warehouse(tmp_path_factory, dbt_target_path):
     (events / "truncated.jsonl.gz").write_bytes(whole)
     write_events(events / "growing.jsonl", [*GROWING, message("grow-late", anonymous_id="x")])
     os.utime(events / "growing.jsonl", (2_000_000_000, 2_000_000_000))
+    os.utime(events / "good.jsonl", (2_000_000_000, 2_000_000_000))  # touched, same bytes
     build(warehouse)
     return warehouse, first
 
@@ -119,6 +120,12 @@ def test_a_quarantined_file_loads_whole_once_a_readable_version_replaces_it(ware
     assert "truncated.jsonl.gz" not in _quarantined(built)
 
 
+def test_a_loaded_file_touched_without_changing_its_bytes_is_not_refused(warehouse):
+    built, _ = warehouse
+    assert "good.jsonl" not in _quarantined(built)
+    assert _landed_by_file(built)["good.jsonl"] == len(GOOD)
+
+
 def test_a_file_that_changed_after_loading_is_refused_and_named(warehouse):
     built, _ = warehouse
     quarantined = _quarantined(built)["growing.jsonl"]
@@ -138,7 +145,7 @@ def test_the_ledger_records_each_version_with_its_lines_and_hash(warehouse):
         by_name.setdefault(_name(built, row["source_file"]), []).append(row)
     assert [r["status"] for r in by_name["truncated.jsonl.gz"]] == ["quarantined", "loaded"]
     assert [r["status"] for r in by_name["growing.jsonl"]] == ["loaded", "changed"]
-    assert [r["status"] for r in by_name["good.jsonl"]] == ["loaded"]
+    assert [r["status"] for r in by_name["good.jsonl"]] == ["loaded", "unchanged"]
     good = by_name["good.jsonl"][0]
     assert (good["physical_lines"], good["blank_lines"]) == (3, 0)
     assert len(good["content_hash"]) == 64
