@@ -133,7 +133,7 @@
         select distinct
             {{ segmart.spark_source_file('_metadata.file_path') }} as source_file,
             _metadata.file_size as file_size,
-            cast(_metadata.file_modification_time as timestamp) as modified_at
+            date_trunc('SECOND', _metadata.file_modification_time) as modified_at
         from {{ segmart.spark_files('binaryFile', location) }}
     ) as present
     where present.source_file in ({{ segmart.sql_string_list(files) if files else "''" }})
