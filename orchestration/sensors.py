@@ -8,11 +8,17 @@ key (a digest of the batch) keeps a retried tick from launching the same batch t
 every file not loaded yet when the run starts, so a batch that grows while its run is queued is
 still read once, and a file the sensor did not report (see `new_files`) is loaded by the next
 scheduled refresh.
+
+A file is reported only once it has settled: nothing written to it (its change time) for
+SEGMART_SENSOR_SETTLE_SECONDS (default 60), so a run does not start on a file still being
+written. A file that changes after it was loaded is refused by the ledger (docs/rules.md).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +39,20 @@ from orchestration.resources import WarehouseResource
 from orchestration.schedules import JobTarget, automation_on
 
 SENSOR_INTERVAL_SECONDS = 60
+SETTLE_ENV = "SEGMART_SENSOR_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 60
+
+
+def settle_seconds(environ: dict[str, str] | None = None) -> float:
+    """How long a file must go unwritten before the sensor reports it (SETTLE_ENV)."""
+    text = (os.environ if environ is None else environ).get(SETTLE_ENV, "")
+    try:
+        seconds = float(text) if text.strip() else DEFAULT_SETTLE_SECONDS
+    except ValueError:
+        raise ValueError(f"{SETTLE_ENV} must be a number of seconds, not {text!r}") from None
+    if seconds < 0:
+        raise ValueError(f"{SETTLE_ENV} must not be negative, not {text!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -57,14 +77,27 @@ class Cursor:
 
 
 def new_files(
-    files: Sequence[RawFile], names: Sequence[str], cursor: Cursor | frozenset[str]
+    files: Sequence[RawFile],
+    names: Sequence[str],
+    cursor: Cursor | frozenset[str],
+    *,
+    now_ns: int | None = None,
+    settle_ns: int = 0,
 ) -> tuple[list[str], Cursor]:
-    """The names of the files that arrived after the cursor, and the cursor after them.
+    """The names of the settled files that arrived after the cursor, and the cursor after them.
 
-    Arrival times only grow (the kernel sets them to the present), so a file not seen yet arrived
-    after every file seen, except on a machine whose clock was set back, or for files restored
-    with their change times (a backup): the next scheduled refresh loads those."""
-    arrivals = [(file.changed_ns, name) for file, name in zip(files, names, strict=True)]
+    A file has settled when its last change (RawFile.changed_ns) is at least settle_ns before
+    now_ns (default: the present); an unsettled file is left for a later tick, and the cursor
+    does not pass it. Arrival times only grow (the kernel sets them to the present), so a file
+    not seen yet arrived after every file seen, except on a machine whose clock was set back, or
+    for files restored with their change times (a backup): the next scheduled refresh loads
+    those."""
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    arrivals = [
+        (file.changed_ns, name)
+        for file, name in zip(files, names, strict=True)
+        if file.changed_ns <= now_ns - settle_ns
+    ]
     if isinstance(cursor, frozenset):  # the earlier cursor: every name it had seen
         new = sorted(name for _, name in arrivals if name not in cursor)
     else:
@@ -95,7 +128,8 @@ def build_raw_files_sensor(job: JobTarget):
         files = list_raw_files(location)
         names = [relative_name(location, file.path) for file in files]
         seen = Cursor.loads(context.cursor)
-        new, cursor = new_files(files, names, seen)
+        settle_ns = int(settle_seconds() * 1_000_000_000)
+        new, cursor = new_files(files, names, seen, settle_ns=settle_ns)
         if not new:
             skip = SkipReason(f"no new event files at {location} ({len(names)} known)")
             # An earlier sensor's cursor is replaced by the mark even when nothing is new.

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from segmart.dbt import DbtCommandError, run_dbt
+from segmart.quarantine import quarantine_warning
 from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.sample_data.cli import add_generator_options, config_from_args
 from segmart.serving import Publication, PublishError, publish, readable_path, serving_path
@@ -197,14 +198,21 @@ def _build(args: argparse.Namespace) -> int:
         if landed:
             print(landed)
         if not has_duckdb_file(settings):
-            run_dbt(dbt_args, settings)
+            _warn_quarantine(run_dbt(dbt_args, settings), settings)
             print(f"built the {settings.target} target in {time.perf_counter() - started:.1f} s")
             return 0
-        run_dbt(dbt_args, settings)  # raises when a model or a test fails: nothing is published
+        # Raises when a model or a test fails: nothing is published.
+        _warn_quarantine(run_dbt(dbt_args, settings), settings)
         print(f"built {settings.duckdb_path} in {time.perf_counter() - started:.1f} s")
         if not args.no_publish:
             _print_publication(publish(settings))
     return 0
+
+
+def _warn_quarantine(dbt_result, settings: Settings) -> None:
+    warning = quarantine_warning(dbt_result, settings)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def _publish(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ and copied in bulk with COPY, one transaction per load: never a row at a time.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ import duckdb
 
 RAW_SCHEMA = "raw"
 RAW_TABLE = "segment_events"
+# Each version of each file the loader has seen, with its inspection (segmart/raw_inspection.py):
+# the ledger model reads it where dbt cannot inspect files itself (raw_file_ledger.sql).
+INSPECTIONS_TABLE = "segment_file_inspections"
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 
 
@@ -136,11 +140,12 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
                     "select file from glob(?) order by file", [raw_event_glob(location)]
                 ).fetchall()
             ]
-            # New files by kind; None: files segmart does not read, loaded or not.
+            readable = _inspect_new_versions(cursor, [p for p in found if raw_event_kind(p)])
+            # New readable files by kind; None: files segmart does not read, loaded or not.
             by_kind: dict[str | None, list[str]] = {"json": [], "parquet": [], None: []}
             for path in found:
                 kind = raw_event_kind(path)
-                if kind is None or path not in loaded:
+                if kind is None or (path not in loaded and path in readable):
                     by_kind[kind].append(path)
             skipped, json_files, parquet_files = by_kind[None], by_kind["json"], by_kind["parquet"]
             files = len(found) - len(skipped)
@@ -159,3 +164,31 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
                         handle,
                     )
                 return RawLoad(cursor.rowcount, skipped, files)
+
+
+def _inspect_new_versions(cursor, paths: list[str]) -> set[str]:
+    """Record an inspection of each file version not inspected before; return the files whose
+    present version can be read. Unreadable ones are not loaded: the ledger quarantines them."""
+    # Imported here: segmart.raw_inspection imports this module (raw_event_kind).
+    from segmart.raw_inspection import file_version, inspect_raw_file
+
+    table = f"{RAW_SCHEMA}.{INSPECTIONS_TABLE}"
+    cursor.execute(
+        f"create table if not exists {table} (source_file text not null,"
+        " file_size bigint not null, modified_at timestamp not null, inspection text not null)"
+    )
+    cursor.execute(f"select source_file, file_size, modified_at, inspection from {table}")
+    seen = {(row[0], row[1], row[2]): row[3] for row in cursor.fetchall()}
+    readable = set()
+    for path in paths:
+        try:
+            version = (path, *file_version(path))
+        except FileNotFoundError:  # removed while listing
+            continue
+        inspection = seen.get(version)
+        if inspection is None:
+            inspection = inspect_raw_file(path).to_json()
+            cursor.execute(f"insert into {table} values (%s, %s, %s, %s)", [*version, inspection])
+        if json.loads(inspection)["error"] is None:
+            readable.add(path)
+    return readable

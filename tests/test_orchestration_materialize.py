@@ -20,6 +20,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, build_sensor_co
 from orchestration.definitions import build_definitions
 from orchestration.project import run_target_path
 from orchestration.resources import WarehouseResource
+from orchestration.sensors import SETTLE_ENV
 from segmart import cli
 from segmart.registry import load_registry
 from segmart.sample_data import GeneratorConfig, generate
@@ -127,7 +128,8 @@ def recorded_materializations(instance: DagsterInstance, run_id: str) -> dict[As
     return found
 
 
-def test_the_sensor_run_loads_a_new_batch_incrementally(warehouse, defs):
+def test_the_sensor_run_loads_a_new_batch_incrementally(warehouse, defs, monkeypatch):
+    monkeypatch.setenv(SETTLE_ENV, "0")  # the new batch is complete when the sensor looks
     sensor = defs.resolve_sensor_def("new_raw_event_files")
     resources = {"warehouse": WarehouseResource.from_settings(warehouse)}
     first = sensor.evaluate_tick(build_sensor_context(cursor=None, resources=resources))

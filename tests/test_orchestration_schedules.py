@@ -13,6 +13,7 @@ import pytest
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
 
 from orchestration.definitions import defs
+from orchestration.raw_files import list_raw_files
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import (
     CADENCE_CRONS,
@@ -21,6 +22,7 @@ from orchestration.schedules import (
     segment_cadences,
     segment_job_name,
 )
+from orchestration.sensors import SETTLE_ENV, Cursor, new_files, settle_seconds
 from segmart.registry import load_registry
 
 # The fast suite (scripts/test_fast.sh): no dbt run, engine, server or browser.
@@ -99,6 +101,13 @@ def test_cadences_are_read_from_the_segment_models_meta():
 
 
 # --- the new-files sensor ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_settle_period(monkeypatch):
+    """The sensor tests below write a file and tick at once: no settle period unless a test sets
+    one."""
+    monkeypatch.setenv(SETTLE_ENV, "0")
 
 
 def _tick(events: Path, cursor: str | None):
@@ -197,3 +206,68 @@ def test_the_sensor_skips_when_the_location_is_empty(tmp_path: Path):
     warehouse = WarehouseResource(events=str(tmp_path / "nothing"), duckdb_path="w.duckdb")
     result = sensor(build_sensor_context(resources={"warehouse": warehouse}))
     assert isinstance(result, SkipReason)
+
+
+SETTLE_NS = 60 * 1_000_000_000
+
+
+def test_a_file_is_reported_only_once_it_has_gone_unwritten_for_the_settle_period(tmp_path):
+    events = tmp_path / "events"
+    _write(events / "a.jsonl")
+    (file,) = list_raw_files(str(events))
+    written = file.changed_ns
+
+    early, cursor = new_files(
+        [file], ["a.jsonl"], Cursor(), now_ns=written + SETTLE_NS - 1, settle_ns=SETTLE_NS
+    )
+    assert early == [] and cursor == Cursor()  # the cursor does not pass an unsettled file
+    settled, cursor = new_files(
+        [file], ["a.jsonl"], Cursor(), now_ns=written + SETTLE_NS, settle_ns=SETTLE_NS
+    )
+    assert settled == ["a.jsonl"] and cursor.arrived_ns == written
+
+
+def test_a_file_still_being_written_waits_while_a_settled_one_is_reported(tmp_path):
+    events = tmp_path / "events"
+    _write(events / "a.jsonl")
+    time.sleep(0.01)
+    _write(events / "b.jsonl")
+    a, b = list_raw_files(str(events))
+    names = ["a.jsonl", "b.jsonl"]
+    first, cursor = new_files(
+        [a, b], names, Cursor(), now_ns=a.changed_ns + SETTLE_NS, settle_ns=SETTLE_NS
+    )
+    assert first == ["a.jsonl"]
+    # b grows, so its change time moves on: it is reported once that has settled, and only then.
+    time.sleep(0.01)
+    with (events / "b.jsonl").open("a") as handle:
+        handle.write('{"type": "page"}\n')
+    a, b = list_raw_files(str(events))
+    assert b.changed_ns > cursor.arrived_ns
+    waiting, same = new_files(
+        [a, b], names, cursor, now_ns=b.changed_ns + SETTLE_NS - 1, settle_ns=SETTLE_NS
+    )
+    assert waiting == [] and same == cursor
+    later, _ = new_files(
+        [a, b], names, cursor, now_ns=b.changed_ns + SETTLE_NS, settle_ns=SETTLE_NS
+    )
+    assert later == ["b.jsonl"]
+
+
+def test_the_sensor_launches_no_run_on_a_file_written_within_the_settle_period(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv(SETTLE_ENV, "3600")
+    events = tmp_path / "events"
+    _write(events / "a.jsonl")
+    tick = _tick(events, None)
+    assert tick.run_requests == [] and tick.skip_message
+
+
+def test_the_settle_period_must_be_a_number_of_seconds():
+    assert settle_seconds({}) == 60
+    assert settle_seconds({SETTLE_ENV: "2.5"}) == 2.5
+    with pytest.raises(ValueError, match=SETTLE_ENV):
+        settle_seconds({SETTLE_ENV: "soon"})
+    with pytest.raises(ValueError, match=SETTLE_ENV):
+        settle_seconds({SETTLE_ENV: "-1"})

@@ -32,15 +32,26 @@
 {%- endmacro %}
 
 {#- {'json': [files], 'parquet': [files]}: files at the location, minus those already recorded in
-    loaded_relation.source_file (when given). Sorted, so reads are reproducible. Files of another
-    kind are skipped with a warning naming them, never silently. -#}
-{% macro raw_event_files(location, loaded_relation=none) -%}
+    loaded_relation.source_file (when given), and only those the ledger lets land (when given:
+    landable_raw_files). Sorted, so reads are reproducible. Files of another kind are skipped
+    with a warning naming them, never silently. -#}
+{% macro raw_event_files(location, loaded_relation=none, ledger=none) -%}
     {%- set found = {'json': [], 'parquet': []} -%}
     {%- if not execute -%}
         {{ return(found) }}
     {%- endif -%}
+    {%- if ledger is not none and load_relation(ledger) is none -%}
+        {#- The lint target renders SQL on an empty in-memory database: nothing to list. -#}
+        {%- if target.name == 'lint' -%}
+            {{ return(found) }}
+        {%- endif -%}
+        {%- do exceptions.raise_compiler_error(
+            "segmart: the raw file ledger " ~ ledger ~ " is not built yet: build it first"
+            ~ " (`dbt build` and `segmart build` do), so raw files are inspected before they land"
+        ) -%}
+    {%- endif -%}
     {%- set skipped = [] -%}
-    {%- for row in run_query(segmart.raw_event_file_listing(location, loaded_relation)) -%}
+    {%- for row in run_query(segmart.raw_event_file_listing(location, loaded_relation, ledger)) -%}
         {%- set kind = segmart.raw_event_kind(row[0]) -%}
         {%- if kind is none -%}
             {%- do skipped.append(row[0]) -%}
@@ -59,25 +70,30 @@
 {%- endmacro %}
 
 {#- A query of one column, the name of each file at the location not recorded in
-    loaded_relation.source_file (every file when it is none), in order. -#}
-{% macro raw_event_file_listing(location, loaded_relation) -%}
-    {{ return(adapter.dispatch('raw_event_file_listing', 'segmart')(location, loaded_relation)) }}
+    loaded_relation.source_file (every file when it is none) and landable by the ledger (when
+    given), in order. -#}
+{% macro raw_event_file_listing(location, loaded_relation, ledger=none) -%}
+    {{ return(adapter.dispatch('raw_event_file_listing', 'segmart')(location, loaded_relation, ledger)) }}
 {%- endmacro %}
 
 {#- Engines that cannot read files never list them: raw.segment_events is filled for them before
     dbt builds (segmart/targets.py: segmart's loader on PostgreSQL, the load_raw_events operation
     on Snowflake and BigQuery). -#}
-{% macro default__raw_event_file_listing(location, loaded_relation) -%}
+{% macro default__raw_event_file_listing(location, loaded_relation, ledger) -%}
     {{ exceptions.raise_compiler_error(
         "segmart: " ~ target.type ~ " does not read raw event files; `segmart build` loads them"
         ~ " into raw.segment_events first (README \"Other engines\")"
     ) }}
 {%- endmacro %}
 
-{% macro duckdb__raw_event_file_listing(location, loaded_relation) -%}
+{% macro duckdb__raw_event_file_listing(location, loaded_relation, ledger) -%}
     select file from glob({{ segmart.sql_string(segmart.raw_event_glob(location)) }})
+    where true
     {%- if loaded_relation is not none %}
-    where file not in (select distinct source_file from {{ loaded_relation }})
+        and file not in (select distinct source_file from {{ loaded_relation }})
+    {%- endif %}
+    {%- if ledger is not none %}
+        and file in ({{ segmart.landable_raw_files(ledger) }})
     {%- endif %}
     order by file
 {%- endmacro %}
@@ -153,10 +169,15 @@
     {{ return(adapter.dispatch('landed_raw_messages', 'segmart')(loaded_relation)) }}
 {%- endmacro %}
 
+{#- The ledger of raw files: only the files it lets land are read. -#}
+{% macro raw_file_ledger() -%}
+    {{ return(ref('stg_raw_file_ledger')) }}
+{%- endmacro %}
+
 {% macro duckdb__landed_raw_messages(loaded_relation) -%}
-    {{ segmart.read_raw_event_files(
-        segmart.raw_event_files(var('segmart_events'), loaded_relation=loaded_relation)
-    ) }}
+    {{ segmart.read_raw_event_files(segmart.raw_event_files(
+        var('segmart_events'), loaded_relation=loaded_relation, ledger=segmart.raw_file_ledger()
+    )) }}
 {%- endmacro %}
 
 {#- The loader's table: raw.segment_events (segmart.raw_load.RAW_TABLE). -#}
@@ -176,5 +197,8 @@
     where raw_events.source_file not in (
         select distinct landed.source_file from {{ loaded_relation }} as landed
     )
+        and raw_events.source_file in ({{ segmart.landable_raw_files(segmart.raw_file_ledger()) }})
+    {%- else %}
+    where raw_events.source_file in ({{ segmart.landable_raw_files(segmart.raw_file_ledger()) }})
     {%- endif %}
 {%- endmacro %}

@@ -27,13 +27,19 @@
 {%- endmacro %}
 
 {#- Listing through the binaryFile format reads no file contents (no query asks for them). -#}
-{% macro spark__raw_event_file_listing(location, loaded_relation) -%}
+{% macro spark__raw_event_file_listing(location, loaded_relation, ledger) -%}
     select distinct {{ segmart.spark_source_file('_metadata.file_path') }} as file
     from {{ segmart.spark_files('binaryFile', location) }}
+    where true
     {%- if loaded_relation is not none %}
-    where {{ segmart.spark_source_file('_metadata.file_path') }} not in (
-        select distinct loaded.source_file from {{ loaded_relation }} as loaded
-    )
+        and {{ segmart.spark_source_file('_metadata.file_path') }} not in (
+            select distinct loaded.source_file from {{ loaded_relation }} as loaded
+        )
+    {%- endif %}
+    {%- if ledger is not none %}
+        and {{ segmart.spark_source_file('_metadata.file_path') }} in (
+            {{ segmart.landable_raw_files(ledger) }}
+        )
     {%- endif %}
     order by file
 {%- endmacro %}
@@ -98,7 +104,9 @@
 
 {% macro spark__landed_raw_messages(loaded_relation) -%}
     {%- set location = var('segmart_events') -%}
-    {%- set files = segmart.raw_event_files(location, loaded_relation=loaded_relation) -%}
+    {%- set files = segmart.raw_event_files(
+        location, loaded_relation=loaded_relation, ledger=segmart.raw_file_ledger()
+    ) -%}
     {%- set readers = [] -%}
     {%- if files['json'] -%}
         {%- do readers.append(segmart.spark_read_json_lines(location, files['json'])) -%}
@@ -107,4 +115,35 @@
         {%- do readers.append(segmart.spark_read_parquet_rows(location, files['parquet'])) -%}
     {%- endif -%}
     {{ segmart.union_raw_readers(readers, location) }}
+{%- endmacro %}
+
+{#- Spark lists each file's size and time from its metadata (no contents read) but does not
+    inspect files: every new file is recorded as loaded, with no content hash or line count, so
+    a file Spark cannot read fails the build with Spark's error, and any later change of a loaded
+    file (even a touch) is refused as changed. -#}
+{% macro spark__new_raw_file_inspections(location, ledger) -%}
+    {%- set listed = segmart.raw_event_files(location) -%}
+    {%- set files = listed['json'] + listed['parquet'] -%}
+    select
+        present.source_file,
+        present.file_size,
+        present.modified_at,
+        {{ segmart.no_inspection_fields() }}
+    from (
+        select distinct
+            {{ segmart.spark_source_file('_metadata.file_path') }} as source_file,
+            _metadata.file_size as file_size,
+            date_trunc('SECOND', _metadata.file_modification_time) as modified_at
+        from {{ segmart.spark_files('binaryFile', location) }}
+    ) as present
+    where present.source_file in ({{ segmart.sql_string_list(files) if files else "''" }})
+    {%- if ledger is not none %}
+        and not exists (
+            select 1
+            from {{ ledger }} as seen
+            where seen.source_file = present.source_file
+                and seen.file_size = present.file_size
+                and seen.modified_at = present.modified_at
+        )
+    {%- endif %}
 {%- endmacro %}

@@ -8,6 +8,7 @@
     )
 }}
 -- depends_on: {{ source('segment', 'raw_event_files') }}
+-- depends_on: {{ ref('stg_raw_file_ledger') }}
 {#- Reading raw rows and JSON access differ per engine: macros/ingest, macros/engine. -#}
 {%- set properties = segmart.message_field('properties', json=true) %}
 
