@@ -88,7 +88,9 @@ def run_dbt(
             _release_duckdb_file()
     if not result.success:
         log = project_dir / "logs" / "dbt.log"
-        raise DbtCommandError(_describe_failure(args, result, errors, log), errors)
+        raise DbtCommandError(
+            _describe_failure(args, result, errors, log, settings.duckdb_path), errors
+        )
     return result
 
 
@@ -110,7 +112,9 @@ def _release_duckdb_file() -> None:
             environment.close()
 
 
-def _describe_failure(args: Sequence[str], result, errors: Sequence[str], log: Path) -> str:
+def _describe_failure(
+    args: Sequence[str], result, errors: Sequence[str], log: Path, warehouse: Path
+) -> str:
     lines = [f"dbt {' '.join(args)} failed"]
     if result.exception is not None:
         lines.append(str(result.exception))
@@ -127,7 +131,7 @@ def _describe_failure(args: Sequence[str], result, errors: Sequence[str], log: P
         lines += errors
     # A cause the user can act on (another process holds the file, memory, disk) is said in one
     # line; the whole of dbt's output is in its log.
-    explained = explain("\n".join([*lines, *errors]))
+    explained = explain("\n".join([*lines, *errors]), warehouse)
     if explained:
         return f"dbt {args[0]} failed: {explained} (details: {log})"
     return "\n".join(lines)

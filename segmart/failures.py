@@ -4,6 +4,7 @@ said in one line that names what to change. The full error stays in logs/dbt.log
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 MEMORY_LIMIT_ENV = "SEGMART_DUCKDB_MEMORY_LIMIT"
 
@@ -17,9 +18,10 @@ _OUT_OF_MEMORY = re.compile(r"Out of Memory Error: (?P<detail>[^\n]*)")
 _DISK_FULL = re.compile(r"No space left on device|could not write all bytes|disk is full", re.I)
 
 
-def explain(error_text: str) -> str | None:
-    """One line saying what to do about the failure described by `error_text`, or None when
-    it is not one of the failures a setting or another process explains."""
+def explain(error_text: str, warehouse: Path | None = None) -> str | None:
+    """One line saying what to do about the failure described by `error_text` (of a build of
+    the DuckDB file `warehouse`, when known), or None when it is not one of the failures a
+    setting or another process explains."""
     if found := _FILE_LOCK.search(error_text):
         return (
             f"{found['file']} is held open by another process (pid {found['pid']}, "
@@ -32,8 +34,10 @@ def explain(error_text: str) -> str | None:
             "(default 8GB), or free disk space for spilling beside the warehouse file"
         )
     if _DISK_FULL.search(error_text):
-        return (
-            "the disk is full: free space where the warehouse file, its spill folder "
-            "(<warehouse>.tmp) and the serving file live, then try again"
+        where = (
+            f"{warehouse.parent} (the warehouse, its spill folder {warehouse.name}.tmp)"
+            if (warehouse)
+            else "the warehouse file and its spill folder <warehouse>.tmp"
         )
+        return f"the disk is full: free space in {where} and try again"
     return None

@@ -23,6 +23,8 @@ from segmart.refresh_lock import RefreshLocked, lock_path, refresh_lock
 from segmart.serving import serving_path
 from segmart.settings import Settings
 
+from conftest import skip_unless_in_ci
+
 SEGMART = Path(sys.executable).with_name("segmart")
 
 
@@ -192,3 +194,39 @@ def test_a_failed_full_refresh_keeps_every_table_of_the_last_good_build(settings
     assert result.returncode == 1
     assert "DuckDB ran out of memory" in result.stderr
     assert tables() == built
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 128 KB file system (tmpfs, mounted as root; CI runs as root)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(mount_point)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        skip_unless_in_ci("the disk-full tests", "cannot mount a small tmpfs (not root?)")
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_a_full_disk_during_a_build_is_one_line(settings, small_disk):
+    on_small_disk = Settings(settings.events, small_disk / "segmart.duckdb")
+    result = segmart("build", "--no-publish", env=on_small_disk.as_env())
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "Traceback" not in result.stderr
+    assert f"dbt build failed: the disk is full: free space in {small_disk} (the warehouse" in (
+        result.stderr
+    )
+
+
+def test_a_full_disk_during_publish_is_one_line_and_keeps_no_partial_copy(settings, small_disk):
+    assert segmart("build", "--no-publish", env=settings.as_env()).returncode == 0
+    result = segmart("publish", env={**settings.as_env(), "SEGMART_SERVING_DIR": str(small_disk)})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"segmart: could not publish {settings.duckdb_path}: the disk holding {small_disk} is "
+        "full. The serving file keeps the previous refresh; free space there (or point "
+        "SEGMART_SERVING_DIR elsewhere) and run `segmart publish`.\n"
+    )
+    assert list(small_disk.iterdir()) == []

@@ -99,7 +99,7 @@ def test_a_first_build_from_a_folder_without_event_files_fails(built, segmart):
         "build",
         "--no-publish",
         "--select",
-        "stg_events_landed",
+        "+stg_events_landed",  # with the raw file ledger it reads
         events=folder,
         warehouse=built / "fresh.duckdb",
     )
@@ -110,7 +110,7 @@ def test_plain_dbt_build_fails_the_same_way(built):
     nowhere = built / "nowhere"
     settings = Settings(events=str(nowhere), duckdb_path=built / "plain.duckdb")
     with pytest.raises(DbtCommandError) as error:
-        run_dbt(["build", "--select", "stg_events_landed"], settings)
+        run_dbt(["build", "--select", "+stg_events_landed"], settings)
     assert no_events_error(nowhere) in str(error.value)
 
 

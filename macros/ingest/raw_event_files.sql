@@ -41,8 +41,9 @@
         {{ return(found) }}
     {%- endif -%}
     {%- if ledger is not none and load_relation(ledger) is none -%}
-        {#- The lint target renders SQL on an empty in-memory database: nothing to list. -#}
-        {%- if target.name == 'lint' -%}
+        {#- Commands that write nothing (compile, show; sqlfluff's lint target, on an empty
+            in-memory database) render the SQL with nothing to list. -#}
+        {%- if target.name == 'lint' or flags.WHICH not in ['build', 'run'] -%}
             {{ return(found) }}
         {%- endif -%}
         {%- do exceptions.raise_compiler_error(
