@@ -10,6 +10,11 @@
 -- depends_on: {{ source('segment', 'raw_event_files') }}
 {#- Reading raw rows and JSON access differ per engine: macros/ingest, macros/engine. -#}
 {%- set properties = segmart.message_field('properties', json=true) %}
+{#- The landing run: 1 for the first, one more than the last for each later run. -#}
+{%- set load_sequence = (
+    '(select coalesce(max(landed._load_sequence), 0) + 1 from ' ~ this ~ ' as landed)'
+    if is_incremental() else '1'
+) %}
 
 with
 
@@ -172,6 +177,9 @@ final as (
         locale,
         library_name,
         library_version,
+        -- Later models select new rows by landing run, whatever the clock says (a clock set
+        -- back would hide every row stamped before it caught up again).
+        {{ load_sequence }} as _load_sequence,
         {{ segmart.current_utc_timestamp() }} as _loaded_at
     from judged
 )
