@@ -112,6 +112,21 @@
     get_json_object(message, '$.{{ path }}')
 {%- endmacro %}
 
+{#- The message stays text here and get_json_object unquotes strings ('{}' the string reads like
+    {} the object): the field is typed from the message parsed as a VARIANT. A message with a
+    duplicate key does not parse so, and its fields have no kind (not rejected for it). -#}
+{% macro spark__message_field_kind(field) -%}
+    {%- set kind = 'schema_of_variant(variant_get(try_parse_json(message), '
+        ~ segmart.sql_string('$.' ~ field) ~ '))' -%}
+    case
+        when {{ kind }} = 'STRING' then 'string'
+        when {{ kind }} = 'BOOLEAN' then 'boolean'
+        when {{ kind }} like 'OBJECT%' then 'object'
+        when {{ kind }} like 'ARRAY%' then 'array'
+        when {{ kind }} != 'VOID' then 'number'
+    end
+{%- endmacro %}
+
 {#- Plain Spark tables (Parquet in a Hive metastore) cannot delete rows, and dbt-spark has no
     delete+insert strategy: rebuild the keyed models in full (README "Other engines"). -#}
 {% macro spark__keyed_refresh_materialization() -%}

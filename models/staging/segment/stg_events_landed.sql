@@ -10,6 +10,8 @@
 -- depends_on: {{ source('segment', 'raw_event_files') }}
 {#- Reading raw rows and JSON access differ per engine: macros/ingest, macros/engine. -#}
 {%- set properties = segmart.message_field('properties', json=true) %}
+{#- Event and receipt times must lie within these (vars earliest/latest_event_time). -#}
+{%- set earliest_time, latest_time = segmart.event_time_limits() %}
 {#- The landing run: 1 for the first, one more than the last for each later run. -#}
 {%- set load_sequence = (
     '(select coalesce(max(landed._load_sequence), 0) + 1 from ' ~ this ~ ' as landed)'
@@ -38,6 +40,14 @@ renamed as (
         source_line,
         raw_message,
         message is null as is_not_json_object,
+        -- JSON kinds of the fields a rule checks ('string', 'number', ...; null when absent).
+        {{ segmart.message_field_kind('messageId') }} as message_id_kind,
+        {{ segmart.message_field_kind('userId') }} as user_id_kind,
+        {{ segmart.message_field_kind('anonymousId') }} as anonymous_id_kind,
+        {{ segmart.message_field_kind('event') }} as event_kind,
+        {{ segmart.message_field_kind('properties') }} as properties_kind,
+        {{ segmart.message_field_kind('traits') }} as traits_kind,
+        {{ segmart.message_field_kind('context') }} as context_kind,
         {{ segmart.clean_text(segmart.message_field('messageId')) }} as message_id,
         lower({{ segmart.clean_text(segmart.message_field('type')) }}) as message_type,
         {{ segmart.clean_text(segmart.message_field('anonymousId')) }} as anonymous_id,
@@ -114,18 +124,29 @@ judged as (
     select
         *,
         -- The first rule a row breaks, in this order (docs/rules.md).
+        -- Ids may be numbers (read as text, as Segment does), never objects, arrays or booleans.
         case
             when is_not_json_object then 'invalid_json'
+            when message_id_kind in ('object', 'array', 'boolean') then 'invalid_message_id'
             when message_id is null then 'missing_message_id'
             when message_type is null
                 or message_type not in ('track', 'page', 'screen', 'identify', 'group', 'alias')
                 then 'unknown_type'
+            when user_id_kind in ('object', 'array', 'boolean') then 'invalid_user_id'
+            when anonymous_id_kind in ('object', 'array', 'boolean') then 'invalid_anonymous_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
+            when event_kind != 'string' then 'invalid_event_name'
             -- Blank, whitespace-only (tabs, newlines too) or nothing left to name it by.
             when message_type = 'track' and {{ segmart.normalize_event_name('event_text') }} is null
                 then 'blank_event_name'
+            when properties_kind != 'object' then 'invalid_properties'
+            when traits_kind != 'object' then 'invalid_traits'
+            when context_kind != 'object' then 'invalid_context'
             when has_unparseable_time then 'unparseable_time'
             when event_at is null then 'missing_time'
+            when event_at < {{ earliest_time }} or event_at > {{ latest_time }}
+                or received_at < {{ earliest_time }} or received_at > {{ latest_time }}
+                then 'time_out_of_range'
             when {{ segmart.seconds_between('received_at', 'event_at') }}
                 > {{ var('max_event_ahead_of_receipt_seconds') }}
                 then 'event_time_after_receipt'
