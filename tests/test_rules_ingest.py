@@ -759,11 +759,18 @@ def test_a_value_of_the_wrong_kind_or_time_is_rejected_with_its_reason(
     assert reason == expected_reason
 
 
-def test_a_rejected_value_keeps_its_raw_line(values_warehouse):
-    [(raw,)] = values_warehouse.query(
-        "select raw_message from staging.stg_events_rejected where source_line = 1"
+def test_an_id_of_the_wrong_kind_is_kept_in_the_raw_line_only(values_warehouse):
+    rows = values_warehouse.query_dicts(
+        "select * from staging.stg_events_rejected where source_line in (1, 4) order by 1, 2"
     )
-    assert json.loads(raw)["messageId"] == {"a": 1}
+    assert [json.loads(row["raw_message"])["messageId"] for row in rows] == [
+        {"a": 1},
+        "val-user-object",
+    ]
+    assert [(row["message_id"], row["user_id"], row["anonymous_id"]) for row in rows] == [
+        (None, None, "anon-values"),
+        ("val-user-object", None, "anon-values"),
+    ]
 
 
 def test_numbers_are_read_as_text_ids_and_look_alike_strings_stay_strings(values_warehouse):

@@ -262,10 +262,10 @@
 {%- endmacro %}
 
 {#- Kept as json (not jsonb) in the tables: the type the marts' contracts declare on every
-    engine. -#}
+    engine. JSON null is SQL null, as on the other engines. -#}
 {% macro postgres__message_field(path, json) -%}
     {%- if json -%}
-        cast(message -> '{{ path }}' as json)
+        cast(nullif(message -> '{{ path }}', 'null'::jsonb) as json)
     {%- else -%}
         (message #>> '{{ '{' ~ path.split('.') | join(',') ~ '}' }}')
     {%- endif -%}

@@ -10,6 +10,8 @@
 -- depends_on: {{ source('segment', 'raw_event_files') }}
 {#- Reading raw rows and JSON access differ per engine: macros/ingest, macros/engine. -#}
 {%- set properties = segmart.message_field('properties', json=true) %}
+{#- Ids may be strings or numbers (read as text, as Segment does), never these kinds. -#}
+{%- set non_id_kinds = "('object', 'array', 'boolean')" %}
 {#- Event and receipt times must lie within these (vars earliest/latest_event_time). -#}
 {%- set earliest_time, latest_time = segmart.event_time_limits() %}
 {#- The landing run: 1 for the first, one more than the last for each later run. -#}
@@ -124,16 +126,15 @@ judged as (
     select
         *,
         -- The first rule a row breaks, in this order (docs/rules.md).
-        -- Ids may be numbers (read as text, as Segment does), never objects, arrays or booleans.
         case
             when is_not_json_object then 'invalid_json'
-            when message_id_kind in ('object', 'array', 'boolean') then 'invalid_message_id'
+            when message_id_kind in {{ non_id_kinds }} then 'invalid_message_id'
             when message_id is null then 'missing_message_id'
             when message_type is null
                 or message_type not in ('track', 'page', 'screen', 'identify', 'group', 'alias')
                 then 'unknown_type'
-            when user_id_kind in ('object', 'array', 'boolean') then 'invalid_user_id'
-            when anonymous_id_kind in ('object', 'array', 'boolean') then 'invalid_anonymous_id'
+            when user_id_kind in {{ non_id_kinds }} then 'invalid_user_id'
+            when anonymous_id_kind in {{ non_id_kinds }} then 'invalid_anonymous_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
             when event_kind != 'string' then 'invalid_event_name'
             -- Blank, whitespace-only (tabs, newlines too) or nothing left to name it by.
@@ -161,10 +162,12 @@ final as (
         -- The raw message is kept only where someone must look at it: on rejected rows.
         case when reject_reason is not null then raw_message end as raw_message,
         reject_reason,
-        message_id,
+        -- An id of another kind is no id (engines write an object's JSON text differently);
+        -- the raw message keeps it.
+        case when message_id_kind in {{ non_id_kinds }} then null else message_id end as message_id,
         message_type,
-        anonymous_id,
-        user_id,
+        case when anonymous_id_kind in {{ non_id_kinds }} then null else anonymous_id end as anonymous_id,
+        case when user_id_kind in {{ non_id_kinds }} then null else user_id end as user_id,
         case
             when message_type = 'track' then {{ segmart.normalize_event_name('event_text') }}
             else message_type
