@@ -177,9 +177,10 @@ def hand_written_events() -> tuple[list[dict | str], list[dict]]:
         # A raw line: None values are dropped from the dicts here.
         json.dumps({**base, "messageId": "ok-json-nulls", "properties": None, "context": None}),
         # Times out of range; a device clock reset to 1970 that the receipt time corrects.
-        {**base, "messageId": "rej-year-1", "timestamp": "0001-01-01T00:00:00Z"},
+        # (Year 1 from 2 January: PySpark cannot collect a timestamp within a day of its start.)
+        {**base, "messageId": "rej-year-1", "timestamp": "0001-01-02T00:00:00Z"},
         {**base, "messageId": "rej-year-9999", "timestamp": "9999-12-31T23:59:59Z"},
-        {**base, "messageId": "rej-received-1", "receivedAt": "0001-01-01T00:00:00Z"},
+        {**base, "messageId": "rej-received-1", "receivedAt": "0001-01-02T00:00:00Z"},
         {k: v for k, v in base.items() if k != "timestamp"}
         | {
             "messageId": "ok-device-1970",

@@ -773,6 +773,13 @@ def test_an_id_of_the_wrong_kind_is_kept_in_the_raw_line_only(values_warehouse):
     ]
 
 
+def test_properties_or_traits_of_the_wrong_kind_are_kept_in_the_raw_line_only(values_warehouse):
+    assert values_warehouse.query(
+        "select message_id, properties, traits from staging.stg_events_landed"
+        " where message_id in ('val-properties-text', 'val-traits-number') order by 1"
+    ) == [("val-properties-text", None, None), ("val-traits-number", None, None)]
+
+
 def test_numbers_are_read_as_text_ids_and_look_alike_strings_stay_strings(values_warehouse):
     rows = rows_by(values_warehouse, "select * from staging.stg_events")
     assert rows["123"]["anonymous_id"] == "anon-values"

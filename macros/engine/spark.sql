@@ -106,8 +106,8 @@
 
 {#- A field by its dotted path: text for a string, number or boolean, JSON text for an object
     or an array, as DuckDB's typed fields give (numbers written alike: 1.50 as 1.5, 1e5 as
-    100000.0). One difference: a JSON field (properties, traits) holding a plain string is that
-    string here, a JSON string on DuckDB. -#}
+    100000.0). A JSON field (properties, traits) holding a plain string would be that string
+    here, a JSON string on DuckDB: such a message is rejected and the field left null. -#}
 {% macro spark__message_field(path, json) -%}
     get_json_object(message, '$.{{ path }}')
 {%- endmacro %}

@@ -12,6 +12,8 @@
 {%- set properties = segmart.message_field('properties', json=true) %}
 {#- Ids may be strings or numbers (read as text, as Segment does), never these kinds. -#}
 {%- set non_id_kinds = "('object', 'array', 'boolean')" %}
+{#- properties, traits and context must be objects (or absent). -#}
+{%- set non_object_kinds = "('string', 'number', 'boolean', 'array')" %}
 {#- Event and receipt times must lie within these (vars earliest/latest_event_time). -#}
 {%- set earliest_time, latest_time = segmart.event_time_limits() %}
 {#- The landing run: 1 for the first, one more than the last for each later run. -#}
@@ -140,9 +142,9 @@ judged as (
             -- Blank, whitespace-only (tabs, newlines too) or nothing left to name it by.
             when message_type = 'track' and {{ segmart.normalize_event_name('event_text') }} is null
                 then 'blank_event_name'
-            when properties_kind != 'object' then 'invalid_properties'
-            when traits_kind != 'object' then 'invalid_traits'
-            when context_kind != 'object' then 'invalid_context'
+            when properties_kind in {{ non_object_kinds }} then 'invalid_properties'
+            when traits_kind in {{ non_object_kinds }} then 'invalid_traits'
+            when context_kind in {{ non_object_kinds }} then 'invalid_context'
             when has_unparseable_time then 'unparseable_time'
             when event_at is null then 'missing_time'
             when event_at < {{ earliest_time }} or event_at > {{ latest_time }}
@@ -177,8 +179,9 @@ final as (
             else page_name
         end as event_name_original,
         page_name,
-        properties,
-        traits,
+        -- Likewise a bag that is no object (Spark would give a JSON string unquoted).
+        case when properties_kind in {{ non_object_kinds }} then null else properties end as properties,
+        case when traits_kind in {{ non_object_kinds }} then null else traits end as traits,
         event_at,
         timestamp_at,
         original_timestamp_at,
