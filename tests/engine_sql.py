@@ -41,7 +41,7 @@ ENGINES = {
             max max_by md5 min min_by nullif position regexp_instr regexp_like regexp_replace
             regexp_substr replace right row_number strip_null_value sum sysdate timestampdiff
             to_json to_varchar trim try_cast try_parse_json try_to_timestamp_ntz
-            try_to_timestamp_tz upper"""
+            try_to_timestamp_tz typeof upper"""
         ),
         types=_names(
             """bigint boolean date double float float8 int integer number string text timestamp

@@ -44,6 +44,7 @@ if not os.environ.get("SEGMART_PG_HOST"):
     )
 
 psycopg2 = pytest.importorskip("psycopg2")
+psycopg2_extras = pytest.importorskip("psycopg2.extras")
 
 # --- warehouses ----------------------------------------------------------------------------------
 
@@ -98,6 +99,10 @@ class PostgresWarehouse:
 
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
         connection = self._connect()
+        # JSON as its text, as DuckDB gives it: decoded, the JSON string "text" would be
+        # indistinguishable from JSON text.
+        psycopg2_extras.register_default_json(connection, loads=lambda text: text)
+        psycopg2_extras.register_default_jsonb(connection, loads=lambda text: text)
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql)

@@ -27,8 +27,8 @@ from segmart.settings import Settings
 from conftest import write_events
 
 LAYERS = ("reference", "staging", "intermediate", "marts", "segments", "analyses")
-# When a row was (re)computed: differs between any two runs by design.
-RUN_TIME_COLUMNS = {"_loaded_at", "_sessionized_at", "recorded_at", "first_seen_at"}
+# When (by clock or landing run) a row was (re)computed: differs between any two runs by design.
+RUN_TIME_COLUMNS = {"_load_sequence", "_loaded_at", "_sessionized_at", "recorded_at", "first_seen_at"}
 # Refresh history: an incremental run rightly records one refresh more than a full refresh.
 HISTORY_TABLES = {
     "segments.segment_membership_changes",
@@ -160,8 +160,34 @@ def hand_written_events() -> tuple[list[dict | str], list[dict]]:
         {k: v for k, v in base.items() if k != "timestamp"} | {"messageId": "rej-notime"},
         {**base, "messageId": "ok-offset", "timestamp": "2024-05-10T10:00:00+02:00"},
         {**base, "messageId": "ok-naive", "timestamp": "2024-05-10 10:00:00"},
-        {**base, "messageId": "ok-number-id", "anonymousId": 12345, "context": "not an object"},
+        {**base, "messageId": "ok-number-id", "anonymousId": 12345, "userId": 67.5},
         {**base, "messageId": "ok-unicode", "event": "Ünïcode Évent ✓", "properties": {"é": 1}},
+        # Values of the wrong kind; look-alike strings, empty objects and JSON nulls are fine.
+        {**base, "messageId": {"a": 1}},
+        {**base, "messageId": True},
+        {**base, "messageId": "rej-user", "userId": ["u"]},
+        {**base, "messageId": "rej-anon", "anonymousId": False},
+        {**base, "messageId": "rej-event-kind", "event": 5},
+        {**base, "messageId": "rej-properties", "properties": "text"},
+        {**base, "messageId": "rej-traits", "type": "identify", "traits": [1]},
+        {**base, "messageId": "rej-context", "context": "not an object"},
+        {**base, "messageId": "rej-context-true", "context": True},
+        {**base, "messageId": "ok-look-alike", "userId": "{}", "event": "true", "context": {}},
+        {**base, "messageId": "ok-unknown-context", "context": {"ip": "10.0.0.1"}},
+        # A raw line: None values are dropped from the dicts here.
+        json.dumps({**base, "messageId": "ok-json-nulls", "properties": None, "context": None}),
+        # Times out of range; a device clock reset to 1970 that the receipt time corrects.
+        # (Year 1 from 2 January: PySpark cannot collect a timestamp within a day of its start.)
+        {**base, "messageId": "rej-year-1", "timestamp": "0001-01-02T00:00:00Z"},
+        {**base, "messageId": "rej-year-9999", "timestamp": "9999-12-31T23:59:59Z"},
+        {**base, "messageId": "rej-received-1", "receivedAt": "0001-01-02T00:00:00Z"},
+        {k: v for k, v in base.items() if k != "timestamp"}
+        | {
+            "messageId": "ok-device-1970",
+            "originalTimestamp": "1970-01-01T00:00:00Z",
+            "sentAt": "1970-01-01T00:00:05Z",
+            "receivedAt": iso(start),
+        },
     ]
     messages = [
         m if isinstance(m, str) else {k: v for k, v in m.items() if v is not None} for m in messages
@@ -200,12 +226,20 @@ def write_fixture(events_dir: Path, *, sample: bool = True) -> list[Path]:
 # Every reject reason (docs/rules.md): the fixture breaks each rule at least once.
 REJECT_REASONS = {
     "invalid_json",
+    "invalid_message_id",
     "missing_message_id",
     "unknown_type",
+    "invalid_user_id",
+    "invalid_anonymous_id",
     "missing_identity",
+    "invalid_event_name",
     "blank_event_name",
+    "invalid_properties",
+    "invalid_traits",
+    "invalid_context",
     "unparseable_time",
     "missing_time",
+    "time_out_of_range",
     "event_time_after_receipt",
 }
 

@@ -20,8 +20,9 @@ from segmart.sample_data import GeneratorConfig, generate
 
 from conftest import Warehouse, write_events
 
-# Bookkeeping columns that say *when* a row was computed, which differs by design.
-RUN_COLUMNS = ("_loaded_at", "_sessionized_at")
+# Bookkeeping columns that say *when* (or in which landing run) a row was computed, which
+# differs by design.
+RUN_COLUMNS = ("_load_sequence", "_loaded_at", "_sessionized_at")
 
 COMPARED_RELATIONS = (
     "staging.stg_events",
@@ -237,3 +238,39 @@ def test_the_visitor_who_lost_the_duplicate_was_re_cut(incremental_and_full):
         "select session_start, event_count from marts.sessions "
         "where visitor_id = 'edge-anon-late-copy'"
     ) == [(datetime(2026, 10, 4, 10, 20), 2)]
+
+
+def test_a_clock_set_back_between_refreshes_still_brings_in_the_new_rows(make_warehouse):
+    """New rows are selected by landing run, not by clock: after the first load's stamps are
+    moved ten years ahead (a clock that ran fast and was then corrected), the next refresh
+    still takes exactly the rows of its new file."""
+    warehouse = make_warehouse("clock-set-back")
+    select = ("--select", "path:models/staging", "path:models/intermediate")
+    write_events(
+        warehouse.events_dir / "day-1.jsonl",
+        [_message("clock-1", "03T09:00:00", anonymousId="clock-anon")],
+    )
+    warehouse.dbt("run", *select)
+    with duckdb.connect(str(warehouse.duckdb_path)) as connection:
+        for relation in (
+            "staging.stg_events_landed",
+            "staging.stg_events",
+            "intermediate.int_events_sessionized",
+        ):
+            connection.execute(f"update {relation} set _loaded_at = _loaded_at + interval 10 year")
+    write_events(
+        warehouse.events_dir / "day-2.jsonl",
+        [
+            _message("clock-2", "03T09:10:00", anonymousId="clock-anon"),
+            _message("clock-3", "04T09:00:00", anonymousId="clock-other"),
+        ],
+    )
+    warehouse.dbt("run", *select)
+
+    assert warehouse.query(
+        "select message_id, _load_sequence from staging.stg_events order by message_id"
+    ) == [("clock-1", 1), ("clock-2", 2), ("clock-3", 2)]
+    assert warehouse.query(
+        "select message_id, visitor_id, session_number from intermediate.int_events_sessionized"
+        " order by message_id"
+    ) == [("clock-1", "clock-anon", 1), ("clock-2", "clock-anon", 1), ("clock-3", "clock-other", 1)]

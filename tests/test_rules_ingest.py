@@ -7,6 +7,7 @@ subfolders) and Parquet; every case is its own message id (and usually its own v
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 import pytest
@@ -18,6 +19,8 @@ from test_rules_support import (
     write_gzip_events,
     write_parquet,
 )
+
+from segmart.dbt import DbtCommandError, run_dbt
 
 MAY_1 = "2024-05-01T08:00:00Z"
 TOP_FILE = "2024-05-01.jsonl"
@@ -669,3 +672,173 @@ def test_a_single_file_is_read_alone(single_file_warehouse):
     assert single_file_warehouse.query(
         "select message_id, event_at, source_line from staging.stg_events"
     ) == [("file-1", datetime(2024, 5, 1, 8, 0, 0), 1)]
+
+
+# --- Values of the wrong kind and times out of range ----------------------------------------------
+
+RECEIVED = "2024-05-01T12:00:00Z"
+
+
+def value_page(message_id, **fields) -> dict:
+    """A clean page message; fields replace or add top-level keys (a None value is sent as null)."""
+    return {**page(message_id, "anon-values", RECEIVED), **fields}
+
+
+# (message, the reason it is rejected: None when it is clean). Line n is VALUE_LINES[n - 1].
+VALUE_LINES: list[tuple[dict, str | None]] = [
+    (value_page({"a": 1}), "invalid_message_id"),
+    (value_page(["x"]), "invalid_message_id"),
+    (value_page(True), "invalid_message_id"),
+    (value_page("val-user-object", userId={"id": 1}), "invalid_user_id"),
+    (value_page("val-user-true", userId=True), "invalid_user_id"),
+    (value_page("val-anon-false", anonymousId=False, userId="u-1"), "invalid_anonymous_id"),
+    (value_page("val-anon-array", anonymousId=["a"]), "invalid_anonymous_id"),
+    (value_page("val-event-number", type="track", event=5), "invalid_event_name"),
+    (value_page("val-event-object", type="track", event={"name": "x"}), "invalid_event_name"),
+    (value_page("val-event-on-page", event=True), "invalid_event_name"),
+    (value_page("val-properties-text", properties="text"), "invalid_properties"),
+    (value_page("val-properties-array", properties=[1, 2]), "invalid_properties"),
+    (value_page("val-traits-number", type="identify", userId="u-2", traits=7), "invalid_traits"),
+    (value_page("val-context-text", context="not an object"), "invalid_context"),
+    (value_page("val-context-array", context=[]), "invalid_context"),
+    (value_page("val-context-true", context=True), "invalid_context"),
+    (value_page("val-year-1", timestamp="0001-01-01T00:00:00Z"), "time_out_of_range"),
+    (
+        value_page(
+            "val-year-9999", timestamp="9999-12-31T23:59:59Z", receivedAt="9999-12-31T23:59:59Z"
+        ),
+        "time_out_of_range",
+    ),
+    (value_page("val-received-year-1", receivedAt="0001-01-01T00:00:00Z"), "time_out_of_range"),
+    (value_page("val-before-2000", timestamp="1999-12-31T23:59:59Z"), "time_out_of_range"),
+    # Clean: what Segment accepts (numbers as ids, strings that look like other kinds), null or
+    # empty objects, a device clock reset to 1970 that the receipt time corrects, the limit itself.
+    (value_page(123), None),
+    (value_page("val-number-user", userId=42.5), None),
+    (value_page("val-looks-like-object", userId="{}", event="true"), None),
+    (value_page("val-nulls", properties=None, traits=None, context=None, userId=None), None),
+    (value_page("val-empty-context", context={}, properties={}), None),
+    (value_page("val-unknown-context", context={"ip": "10.0.0.1"}), None),
+    (
+        {
+            **value_page("val-device-1970", originalTimestamp="1970-01-01T00:00:00Z"),
+            "sentAt": "1970-01-01T00:00:05Z",
+            "timestamp": None,
+        },
+        None,
+    ),
+    (value_page("val-at-earliest", timestamp="2000-01-01T00:00:00Z"), None),
+]
+
+
+def without_none_timestamp(message: dict) -> dict:
+    """A None timestamp means: leave the key out (other None values are sent as JSON null)."""
+    return {k: v for k, v in message.items() if not (k == "timestamp" and v is None)}
+
+
+@pytest.fixture(scope="module")
+def values_warehouse(tmp_path_factory, dbt_target_path):
+    warehouse = new_warehouse(tmp_path_factory, dbt_target_path, "rules-values")
+    write_events(
+        warehouse.events_dir / "values.jsonl",
+        [without_none_timestamp(message) for message, _ in VALUE_LINES],
+    )
+    return build(warehouse, "--select", "path:models/staging")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected_reason"),
+    [(n, reason) for n, (_, reason) in enumerate(VALUE_LINES, start=1)],
+)
+def test_a_value_of_the_wrong_kind_or_time_is_rejected_with_its_reason(
+    values_warehouse, line, expected_reason
+):
+    [(reason,)] = values_warehouse.query(
+        "select reject_reason from staging.stg_events_landed where source_line = ?", [line]
+    )
+    assert reason == expected_reason
+
+
+def test_an_id_of_the_wrong_kind_is_kept_in_the_raw_line_only(values_warehouse):
+    rows = values_warehouse.query_dicts(
+        "select * from staging.stg_events_rejected where source_line in (1, 4) order by 1, 2"
+    )
+    assert [json.loads(row["raw_message"])["messageId"] for row in rows] == [
+        {"a": 1},
+        "val-user-object",
+    ]
+    assert [(row["message_id"], row["user_id"], row["anonymous_id"]) for row in rows] == [
+        (None, None, "anon-values"),
+        ("val-user-object", None, "anon-values"),
+    ]
+
+
+def test_properties_or_traits_of_the_wrong_kind_are_kept_in_the_raw_line_only(values_warehouse):
+    assert values_warehouse.query(
+        "select message_id, properties, traits from staging.stg_events_landed"
+        " where message_id in ('val-properties-text', 'val-traits-number') order by 1"
+    ) == [("val-properties-text", None, None), ("val-traits-number", None, None)]
+
+
+def test_numbers_are_read_as_text_ids_and_look_alike_strings_stay_strings(values_warehouse):
+    rows = rows_by(values_warehouse, "select * from staging.stg_events")
+    assert rows["123"]["anonymous_id"] == "anon-values"
+    assert rows["val-number-user"]["user_id"] == "42.5"
+    assert rows["val-looks-like-object"]["user_id"] == "{}"
+    assert rows["val-device-1970"]["event_at"] == datetime(2024, 5, 1, 11, 59, 55)
+    assert rows["val-at-earliest"]["event_at"] == datetime(2000, 1, 1)
+
+
+def test_raw_rows_still_reconcile_with_the_value_rules(values_warehouse):
+    rejected = sum(1 for _, reason in VALUE_LINES if reason is not None)
+    assert values_warehouse.query(
+        "select (select count(*) from staging.stg_events_landed),"
+        " (select count(*) from staging.stg_events),"
+        " (select count(*) from staging.stg_events_rejected)"
+    ) == [(len(VALUE_LINES), len(VALUE_LINES) - rejected, rejected)]
+
+
+def test_the_event_time_limits_are_settings(tmp_path_factory, dbt_target_path):
+    warehouse = new_warehouse(tmp_path_factory, dbt_target_path, "rules-limits")
+    write_events(
+        warehouse.events_dir / "limits.jsonl",
+        [
+            value_page("limit-early", timestamp="2024-04-30T23:59:59Z"),
+            value_page("limit-inside", timestamp="2024-05-01T10:00:00Z", receivedAt=RECEIVED),
+            value_page(
+                "limit-late-receipt",
+                timestamp="2024-05-01T10:00:00Z",
+                receivedAt="2024-05-01T12:00:01Z",
+            ),
+        ],
+    )
+    limits = {"earliest_event_time": "2024-05-01", "latest_event_time": "2024-05-01T14:00+02:00"}
+    build(warehouse, "--select", "path:models/staging", "--vars", json.dumps(limits))
+    assert dict(
+        warehouse.query("select message_id, reject_reason from staging.stg_events_landed")
+    ) == {
+        "limit-early": "time_out_of_range",
+        # Received at 12:00 UTC, the latest time allowed (14:00+02:00): both limits are in range.
+        "limit-inside": None,
+        "limit-late-receipt": "time_out_of_range",
+    }
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"earliest_event_time": "yesterday"}, "var earliest_event_time must be an ISO-8601"),
+        ({"latest_event_time": "2024-02-30"}, "var latest_event_time must be an ISO-8601"),
+        (
+            {"earliest_event_time": "2030-01-01", "latest_event_time": "2020-01-01"},
+            "must be before latest_event_time",
+        ),
+    ],
+)
+def test_a_wrong_event_time_limit_is_an_error(values_warehouse, limits, message):
+    with pytest.raises(DbtCommandError, match=re.escape(message)):
+        run_dbt(
+            ["compile", "--select", "stg_events_landed", "--vars", json.dumps(limits)],
+            values_warehouse.settings,
+            target_path=values_warehouse.target_path,
+        )

@@ -119,6 +119,11 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- JSON_TYPE names the kinds alike; 'null' for JSON null, SQL null when the key is absent. -#}
+{% macro bigquery__message_field_kind(field) -%}
+    nullif(json_type(json_query(message, {{ segmart.sql_string('$.' ~ field) }})), 'null')
+{%- endmacro %}
+
 {#- dbt-bigquery's dateadd casts to DATETIME; TIMESTAMP_ADD keeps a TIMESTAMP (days, hours). -#}
 {% macro bigquery__time_add(datepart, interval, timestamp) -%}
     timestamp_add(cast({{ timestamp }} as timestamp), interval ({{ interval }}) {{ datepart }})

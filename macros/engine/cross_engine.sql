@@ -202,13 +202,13 @@
     {{ return(adapter.dispatch('parse_message', 'segmart')(raw_message)) }}
 {%- endmacro %}
 
-{#- One parse per line into a typed struct; unknown fields are ignored, missing ones null.
-    Nested CASE, not AND: DuckDB may evaluate both sides of an AND, and json_type fails on bad
-    JSON. -#}
-{% macro duckdb__parse_message(raw_message) -%}
-    {%- set message_shape = {
-        'messageId': 'VARCHAR', 'type': 'VARCHAR', 'anonymousId': 'VARCHAR', 'userId': 'VARCHAR',
-        'event': 'VARCHAR', 'name': 'VARCHAR', 'properties': 'JSON', 'traits': 'JSON',
+{#- The struct each DuckDB line is parsed into: unknown fields are ignored, missing ones null.
+    Fields whose JSON kind a rule checks (message_field_kind) stay JSON, read as text by
+    message_field; context stays a struct, its leaves typed. -#}
+{% macro duckdb_message_shape() -%}
+    {{ return({
+        'messageId': 'JSON', 'type': 'VARCHAR', 'anonymousId': 'JSON', 'userId': 'JSON',
+        'event': 'JSON', 'name': 'VARCHAR', 'properties': 'JSON', 'traits': 'JSON',
         'timestamp': 'VARCHAR', 'originalTimestamp': 'VARCHAR', 'sentAt': 'VARCHAR',
         'receivedAt': 'VARCHAR',
         'context': {
@@ -223,13 +223,20 @@
             'locale': 'VARCHAR',
             'library': {'name': 'VARCHAR', 'version': 'VARCHAR'},
         },
-    } -%}
+    }) }}
+{%- endmacro %}
+
+{#- One parse per line into the typed struct. Nested CASE, not AND: DuckDB may evaluate both
+    sides of an AND, and json_type fails on bad JSON. -#}
+{% macro duckdb__parse_message(raw_message) -%}
     case
         when json_valid({{ raw_message }})
             then
                 case
                     when json_type({{ raw_message }}) = 'OBJECT'
-                        then json_transform({{ raw_message }}, {{ segmart.sql_string(tojson(message_shape)) }})
+                        then json_transform(
+                            {{ raw_message }}, {{ segmart.sql_string(tojson(segmart.duckdb_message_shape())) }}
+                        )
                 end
     end
 {%- endmacro %}
@@ -244,18 +251,86 @@
     {{ return(adapter.dispatch('message_field', 'segmart')(path, json)) }}
 {%- endmacro %}
 
+{#- A field kept as JSON (duckdb_message_shape) is read as json_transform reads a VARCHAR field:
+    a string unquoted, other values as JSON text (1.50 as 1.5, true as true). -#}
 {% macro duckdb__message_field(path, json) -%}
-    message.{{ path }}
+    {%- if not json and segmart.duckdb_message_shape().get(path) == 'JSON' -%}
+        (message.{{ path }} ->> '$')
+    {%- else -%}
+        message.{{ path }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Kept as json (not jsonb) in the tables: the type the marts' contracts declare on every
-    engine. -#}
+    engine. JSON null is SQL null, as on the other engines. -#}
 {% macro postgres__message_field(path, json) -%}
     {%- if json -%}
-        cast(message -> '{{ path }}' as json)
+        cast(nullif(message -> '{{ path }}', 'null'::jsonb) as json)
     {%- else -%}
         (message #>> '{{ '{' ~ path.split('.') | join(',') ~ '}' }}')
     {%- endif -%}
+{%- endmacro %}
+
+{#- The JSON kind of a top-level field of a parsed message (as message_field reads it):
+    'string', 'number', 'boolean', 'object' or 'array'; null when the field is absent or JSON
+    null. Rules reject ids, names and property bags of the wrong kind by it. -#}
+{% macro message_field_kind(field) -%}
+    {{ return(adapter.dispatch('message_field_kind', 'segmart')(field)) }}
+{%- endmacro %}
+
+{#- JSON fields (duckdb_message_shape) are typed from their small parsed value. context is a
+    struct: a value that is not an object gives a struct of nulls, as {} does, so only then is
+    the raw line read again (every key null: rare in real events). -#}
+{% macro duckdb__message_field_kind(field) -%}
+    {%- set shape = segmart.duckdb_message_shape()[field] -%}
+    {%- if shape == 'JSON' -%}
+        {{ segmart.duckdb_json_kind('json_type(message.' ~ field ~ ')') }}
+    {%- elif shape is mapping -%}
+        case
+            when message.{{ field }} is null then null
+            when {{ segmart.duckdb_struct_is_empty('message.' ~ field, shape) }}
+                then {{ segmart.duckdb_json_kind(
+                    'json_type(raw_message, ' ~ segmart.sql_string('$.' ~ field) ~ ')'
+                ) }}
+            else 'object'
+        end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "segmart.message_field_kind: " ~ field ~ " is read as text on DuckDB; keep it JSON"
+            ~ " in duckdb_message_shape to check its kind"
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- DuckDB's json_type names as message_field_kind's kinds (JSON null: null). -#}
+{% macro duckdb_json_kind(json_type) -%}
+    case {{ json_type }}
+        when 'VARCHAR' then 'string'
+        when 'BIGINT' then 'number'
+        when 'UBIGINT' then 'number'
+        when 'DOUBLE' then 'number'
+        when 'BOOLEAN' then 'boolean'
+        when 'OBJECT' then 'object'
+        when 'ARRAY' then 'array'
+    end
+{%- endmacro %}
+
+{#- Is every leaf of the struct (of the given shape) null? -#}
+{% macro duckdb_struct_is_empty(struct, shape) -%}
+    {%- set leaves = [] -%}
+    {%- for key, value in shape.items() -%}
+        {%- if value is mapping -%}
+            {%- do leaves.append(segmart.duckdb_struct_is_empty(struct ~ '.' ~ key, value)) -%}
+        {%- else -%}
+            {%- do leaves.append(struct ~ '.' ~ key ~ ' is null') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    ({{ leaves | join(' and ') }})
+{%- endmacro %}
+
+{#- jsonb_typeof names the kinds alike; 'null' for JSON null. -#}
+{% macro postgres__message_field_kind(field) -%}
+    nullif(jsonb_typeof(message -> {{ segmart.sql_string(field) }}), 'null')
 {%- endmacro %}
 
 {#- Constructs the cloud warehouses needed dispatching too (Snowflake, BigQuery: issue 5). The

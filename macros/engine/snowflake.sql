@@ -163,6 +163,20 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- TYPEOF names a VARIANT's kind (INTEGER and DECIMAL for numbers, NULL_VALUE for JSON null); null
+    when the key is absent. -#}
+{% macro snowflake__message_field_kind(field) -%}
+    case typeof(get(message, {{ segmart.sql_string(field) }}))
+        when 'VARCHAR' then 'string'
+        when 'INTEGER' then 'number'
+        when 'DECIMAL' then 'number'
+        when 'DOUBLE' then 'number'
+        when 'BOOLEAN' then 'boolean'
+        when 'OBJECT' then 'object'
+        when 'ARRAY' then 'array'
+    end
+{%- endmacro %}
+
 {#- DATEDIFF(unit, a, b) is b - a: this adds start - end. -#}
 {% macro snowflake__minus_elapsed(timestamp, start_ts, end_ts) -%}
     dateadd(nanosecond, datediff(nanosecond, {{ end_ts }}, {{ start_ts }}), {{ timestamp }})

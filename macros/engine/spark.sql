@@ -106,10 +106,25 @@
 
 {#- A field by its dotted path: text for a string, number or boolean, JSON text for an object
     or an array, as DuckDB's typed fields give (numbers written alike: 1.50 as 1.5, 1e5 as
-    100000.0). One difference: a JSON field (properties, traits) holding a plain string is that
-    string here, a JSON string on DuckDB. -#}
+    100000.0). A JSON field (properties, traits) holding a plain string would be that string
+    here, a JSON string on DuckDB: such a message is rejected and the field left null. -#}
 {% macro spark__message_field(path, json) -%}
     get_json_object(message, '$.{{ path }}')
+{%- endmacro %}
+
+{#- The message stays text here and get_json_object unquotes strings ('{}' the string reads like
+    {} the object): the field is typed from the message parsed as a VARIANT. A message with a
+    duplicate key does not parse so, and its fields have no kind (not rejected for it). -#}
+{% macro spark__message_field_kind(field) -%}
+    {%- set kind = 'schema_of_variant(variant_get(try_parse_json(message), '
+        ~ segmart.sql_string('$.' ~ field) ~ '))' -%}
+    case
+        when {{ kind }} = 'STRING' then 'string'
+        when {{ kind }} = 'BOOLEAN' then 'boolean'
+        when {{ kind }} like 'OBJECT%' then 'object'
+        when {{ kind }} like 'ARRAY%' then 'array'
+        when {{ kind }} != 'VOID' then 'number'
+    end
 {%- endmacro %}
 
 {#- Plain Spark tables (Parquet in a Hive metastore) cannot delete rows, and dbt-spark has no

@@ -42,7 +42,7 @@ new_events as (
         visitor_id,
         event_at
     from events
-    where _loaded_at > (select max(previous._loaded_at) from {{ this }} as previous)
+    where _load_sequence > (select max(previous._load_sequence) from {{ this }} as previous)
 ),
 
 -- Rows already sessionized that new messages touch: by anonymous id (a login may move them to
@@ -293,6 +293,7 @@ final as (
         events.library_version,
         events.properties,
         events.traits,
+        events._load_sequence,
         events._loaded_at,
         {{ segmart.current_utc_timestamp() }} as _sessionized_at
     from scoped_events as events

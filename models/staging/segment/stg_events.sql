@@ -16,11 +16,12 @@ clean_rows as (
 ),
 
 {% if is_incremental() %}
--- Only messages delivered since the last run, with every copy of them loaded before, so a
--- duplicate that arrives later but was received earlier still replaces the kept copy.
+-- Only messages landed since the last run (by landing run, not by clock), with every copy of
+-- them loaded before, so a duplicate that arrives later but was received earlier still replaces
+-- the kept copy.
 new_message_ids as (
     select distinct message_id from clean_rows
-    where _loaded_at > (select max(_loaded_at) from {{ this }})
+    where _load_sequence > (select max(previous._load_sequence) from {{ this }} as previous)
 ),
 
 {% endif %}
@@ -76,6 +77,7 @@ final as (
         library_version,
         source_file,
         source_line,
+        _load_sequence,
         _loaded_at
     from ranked
     where copy_rank = 1

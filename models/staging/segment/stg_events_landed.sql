@@ -11,6 +11,17 @@
 -- depends_on: {{ ref('stg_raw_file_ledger') }}
 {#- Reading raw rows and JSON access differ per engine: macros/ingest, macros/engine. -#}
 {%- set properties = segmart.message_field('properties', json=true) %}
+{#- Ids may be strings or numbers (read as text, as Segment does), never these kinds. -#}
+{%- set non_id_kinds = "('object', 'array', 'boolean')" %}
+{#- properties, traits and context must be objects (or absent). -#}
+{%- set non_object_kinds = "('string', 'number', 'boolean', 'array')" %}
+{#- Event and receipt times must lie within these (vars earliest/latest_event_time). -#}
+{%- set earliest_time, latest_time = segmart.event_time_limits() %}
+{#- The landing run: 1 for the first, one more than the last for each later run. -#}
+{%- set load_sequence = (
+    '(select coalesce(max(landed._load_sequence), 0) + 1 from ' ~ this ~ ' as landed)'
+    if is_incremental() else '1'
+) %}
 
 with
 
@@ -34,6 +45,14 @@ renamed as (
         source_line,
         raw_message,
         message is null as is_not_json_object,
+        -- JSON kinds of the fields a rule checks ('string', 'number', ...; null when absent).
+        {{ segmart.message_field_kind('messageId') }} as message_id_kind,
+        {{ segmart.message_field_kind('userId') }} as user_id_kind,
+        {{ segmart.message_field_kind('anonymousId') }} as anonymous_id_kind,
+        {{ segmart.message_field_kind('event') }} as event_kind,
+        {{ segmart.message_field_kind('properties') }} as properties_kind,
+        {{ segmart.message_field_kind('traits') }} as traits_kind,
+        {{ segmart.message_field_kind('context') }} as context_kind,
         {{ segmart.clean_text(segmart.message_field('messageId')) }} as message_id,
         lower({{ segmart.clean_text(segmart.message_field('type')) }}) as message_type,
         {{ segmart.clean_text(segmart.message_field('anonymousId')) }} as anonymous_id,
@@ -112,16 +131,26 @@ judged as (
         -- The first rule a row breaks, in this order (docs/rules.md).
         case
             when is_not_json_object then 'invalid_json'
+            when message_id_kind in {{ non_id_kinds }} then 'invalid_message_id'
             when message_id is null then 'missing_message_id'
             when message_type is null
                 or message_type not in ('track', 'page', 'screen', 'identify', 'group', 'alias')
                 then 'unknown_type'
+            when user_id_kind in {{ non_id_kinds }} then 'invalid_user_id'
+            when anonymous_id_kind in {{ non_id_kinds }} then 'invalid_anonymous_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
+            when event_kind != 'string' then 'invalid_event_name'
             -- Blank, whitespace-only (tabs, newlines too) or nothing left to name it by.
             when message_type = 'track' and {{ segmart.normalize_event_name('event_text') }} is null
                 then 'blank_event_name'
+            when properties_kind in {{ non_object_kinds }} then 'invalid_properties'
+            when traits_kind in {{ non_object_kinds }} then 'invalid_traits'
+            when context_kind in {{ non_object_kinds }} then 'invalid_context'
             when has_unparseable_time then 'unparseable_time'
             when event_at is null then 'missing_time'
+            when event_at < {{ earliest_time }} or event_at > {{ latest_time }}
+                or received_at < {{ earliest_time }} or received_at > {{ latest_time }}
+                then 'time_out_of_range'
             when {{ segmart.seconds_between('received_at', 'event_at') }}
                 > {{ var('max_event_ahead_of_receipt_seconds') }}
                 then 'event_time_after_receipt'
@@ -136,10 +165,12 @@ final as (
         -- The raw message is kept only where someone must look at it: on rejected rows.
         case when reject_reason is not null then raw_message end as raw_message,
         reject_reason,
-        message_id,
+        -- An id of another kind is no id (engines write an object's JSON text differently);
+        -- the raw message keeps it.
+        case when message_id_kind in {{ non_id_kinds }} then null else message_id end as message_id,
         message_type,
-        anonymous_id,
-        user_id,
+        case when anonymous_id_kind in {{ non_id_kinds }} then null else anonymous_id end as anonymous_id,
+        case when user_id_kind in {{ non_id_kinds }} then null else user_id end as user_id,
         case
             when message_type = 'track' then {{ segmart.normalize_event_name('event_text') }}
             else message_type
@@ -149,8 +180,9 @@ final as (
             else page_name
         end as event_name_original,
         page_name,
-        properties,
-        traits,
+        -- Likewise a bag that is no object (Spark would give a JSON string unquoted).
+        case when properties_kind in {{ non_object_kinds }} then null else properties end as properties,
+        case when traits_kind in {{ non_object_kinds }} then null else traits end as traits,
         event_at,
         timestamp_at,
         original_timestamp_at,
@@ -173,6 +205,9 @@ final as (
         locale,
         library_name,
         library_version,
+        -- Later models select new rows by landing run, whatever the clock says (a clock set
+        -- back would hide every row stamped before it caught up again).
+        {{ load_sequence }} as _load_sequence,
         {{ segmart.current_utc_timestamp() }} as _loaded_at
     from judged
 )
