@@ -28,7 +28,13 @@ from conftest import write_events
 
 LAYERS = ("reference", "staging", "intermediate", "marts", "segments", "analyses")
 # When (by clock or landing run) a row was (re)computed: differs between any two runs by design.
-RUN_TIME_COLUMNS = {"_load_sequence", "_loaded_at", "_sessionized_at", "recorded_at", "first_seen_at"}
+RUN_TIME_COLUMNS = {
+    "_load_sequence",
+    "_loaded_at",
+    "_sessionized_at",
+    "recorded_at",
+    "first_seen_at",
+}
 # Refresh history: an incremental run rightly records one refresh more than a full refresh.
 HISTORY_TABLES = {
     "segments.segment_membership_changes",
