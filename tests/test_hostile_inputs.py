@@ -2,14 +2,16 @@
 described in its expected.yml), run on every CI run.
 
 All raw files are built together in one real DuckDB warehouse: the build finishes, the good
-files load, every bad line is a reject with its reason (or a set-aside duplicate), and each file's
-physical lines are all accounted for: non-blank lines = clean + rejected + duplicates.
+files load, every bad line is a reject with its reason (or a set-aside duplicate), every file
+that cannot be read is quarantined with its error, and each file's physical lines are all
+accounted for: non-blank lines = clean + rejected + duplicates, or all quarantined.
 Every bad registry file is refused by `segmart validate` with one problem naming the file, line
 and field, and no traceback.
 """
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 import sys
@@ -29,8 +31,12 @@ REGISTRY_FILES = sorted(EXPECTED["registry"])
 
 
 def physical_lines(path: Path) -> int:
-    """Non-blank lines of a JSON-lines file, as bytes (a bad file need not be UTF-8)."""
-    return sum(1 for line in path.read_bytes().splitlines() if line.strip())
+    """Non-blank lines of a JSON-lines file (gzipped or not), as bytes: a bad file need not be
+    UTF-8."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return sum(1 for line in data.splitlines() if line.strip())
 
 
 @pytest.fixture(scope="module")
@@ -53,31 +59,45 @@ def landed(tmp_path_factory, dbt_target_path) -> dict[str, dict]:
         "select source_file, source_line, reject_reason from staging.stg_events_rejected"
     )
     duplicates = by_file("select source_file, source_line from staging.stg_events_duplicates")
+    quarantined = by_file("select source_file, error from staging.stg_raw_files_quarantined")
     return {
         name: {
             "clean": len(clean.get(name, [])),
             "rejected": dict(sorted(rejected.get(name, []))),
             "duplicates": sorted(line for (line,) in duplicates.get(name, [])),
+            "quarantined": [error for (error,) in quarantined.get(name, [])],
         }
         for name in EVENT_FILES
     }
 
 
 @pytest.mark.parametrize("name", EVENT_FILES)
-def test_each_bad_line_is_rejected_with_its_reason(landed, name):
+def test_each_bad_line_is_rejected_and_each_unreadable_file_quarantined(landed, name):
     expected = EXPECTED["events"][name]
-    assert landed[name] == {
+    found = dict(landed[name])
+    errors = found.pop("quarantined")
+    assert found == {
         "clean": expected.get("clean", 0),
         "rejected": expected.get("rejected", {}),
         "duplicates": expected.get("duplicates", []),
     }
+    if "quarantined" in expected:
+        (error,) = errors
+        assert error.startswith(expected["quarantined"])
+    else:
+        assert errors == []
 
 
 @pytest.mark.parametrize("name", EVENT_FILES)
 def test_every_physical_line_is_accounted_for(landed, name):
+    """Lines of a readable file are clean, rejected or duplicates; a quarantined file lands
+    none of its lines (all of them are in quarantine, with the file)."""
     found = landed[name]
     accounted = found["clean"] + len(found["rejected"]) + len(found["duplicates"])
-    assert accounted == physical_lines(HOSTILE / "events" / name)
+    if found["quarantined"]:
+        assert accounted == 0
+    else:
+        assert accounted == physical_lines(HOSTILE / "events" / name)
 
 
 def test_the_reasons_cover_every_rule(landed):
