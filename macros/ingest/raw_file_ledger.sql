@@ -46,13 +46,7 @@
             from read_blob([{{ segmart.sql_string_list(files) }}])
         ) as present
         {%- if ledger is not none %}
-        where not exists (
-            select 1
-            from {{ ledger }} as seen
-            where seen.source_file = present.source_file
-                and seen.file_size = present.file_size
-                and seen.modified_at = present.modified_at
-        )
+        where {{ segmart.file_version_is_new(ledger, 'present') }}
         {%- endif %}
         ) as inspected
     {%- endif %}
@@ -70,14 +64,20 @@
         database=target.database, schema='raw', identifier='segment_file_inspections'
     ) }} as inspected
     {%- if ledger is not none %}
-    where not exists (
+    where {{ segmart.file_version_is_new(ledger, 'inspected') }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- A condition: the file version `alias` (its source_file, file_size and modified_at) is not
+    in the ledger yet, so it is inspected (and, if readable, landed) now. -#}
+{% macro file_version_is_new(ledger, alias) -%}
+    not exists (
         select 1
         from {{ ledger }} as seen
-        where seen.source_file = inspected.source_file
-            and seen.file_size = inspected.file_size
-            and seen.modified_at = inspected.modified_at
+        where seen.source_file = {{ alias }}.source_file
+            and seen.file_size = {{ alias }}.file_size
+            and seen.modified_at = {{ alias }}.modified_at
     )
-    {%- endif %}
 {%- endmacro %}
 
 {#- The newest version of each file in the ledger: its ledger columns (and recency, 1). -#}

@@ -138,12 +138,6 @@
     ) as present
     where present.source_file in ({{ segmart.sql_string_list(files) if files else "''" }})
     {%- if ledger is not none %}
-        and not exists (
-            select 1
-            from {{ ledger }} as seen
-            where seen.source_file = present.source_file
-                and seen.file_size = present.file_size
-                and seen.modified_at = present.modified_at
-        )
+        and {{ segmart.file_version_is_new(ledger, 'present') }}
     {%- endif %}
 {%- endmacro %}
