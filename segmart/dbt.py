@@ -68,7 +68,8 @@ def run_dbt(
     if quiet:
         # Nothing on the terminal but what macros print(): failures come back as one
         # DbtCommandError, and dbt's whole output is in its log file.
-        cli_args += ["--log-level", "none"]
+        # (dbt applies an explicit --log-level to the file too, unless told otherwise.)
+        cli_args += ["--log-level", "none", "--log-level-file", "debug"]
     errors: list[str] = []  # dbt's error messages, for results that carry none (operations)
 
     def show_print(event) -> None:
