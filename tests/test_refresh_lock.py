@@ -167,6 +167,9 @@ def test_running_out_of_memory_names_the_setting(settings):
     assert "Traceback" not in result.stderr
     assert "DuckDB ran out of memory" in result.stderr
     assert "raise SEGMART_DUCKDB_MEMORY_LIMIT (default 8GB)" in result.stderr
+    # The whole story is in the log the message names.
+    log = Path(result.stderr.rsplit("(details: ", 1)[1].rstrip().removesuffix(")"))
+    assert "Out of Memory Error" in log.read_text()
 
 
 def test_a_failed_full_refresh_keeps_every_table_of_the_last_good_build(settings):
