@@ -92,7 +92,9 @@ def test_segmart_demo_materializes_every_asset_through_dagster(
     assert run_id, out
     sessions = query(warehouse, "select count(*) from marts.sessions")[0][0]
     assert sessions > 100
-    assert f"DuckDB warehouse: {warehouse.duckdb_path}" in out
+    # What it points readers at: the serving file the build published (a refresh never waits
+    # for its readers).
+    assert f"DuckDB warehouse: {serving_path(warehouse, environ={})}" in out
     assert re.search(rf"marts\.sessions +{sessions:,} rows", out)
     assert 'segmart sql "select channel' in out and "Saved segments" in out
 
