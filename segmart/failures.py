@@ -34,10 +34,10 @@ def explain(error_text: str, warehouse: Path | None = None) -> str | None:
             "(default 8GB), or free disk space for spilling beside the warehouse file"
         )
     if _DISK_FULL.search(error_text):
-        where = (
-            f"{warehouse.parent} (the warehouse, its spill folder {warehouse.name}.tmp)"
-            if (warehouse)
-            else "the warehouse file and its spill folder <warehouse>.tmp"
+        if warehouse is None:
+            return "the disk is full: free space where the warehouse and its spill folder live"
+        return (
+            f"the disk is full: free space in {warehouse.parent} (the warehouse, its spill "
+            f"folder {warehouse.name}.tmp) and try again"
         )
-        return f"the disk is full: free space in {where} and try again"
     return None
