@@ -265,7 +265,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _reset_history(args: argparse.Namespace) -> int:
     arguments = json.dumps({"confirm": args.yes})
-    # The macro prints what it deletes (or would delete): dbt shows print() even when quiet.
+    # The macro print()s what it deletes (or would delete); run_dbt passes print() through.
     settings = Settings.from_env()
     with refresh_lock(settings):
         run_dbt(["run-operation", "reset_membership_history", "--args", arguments], settings)
