@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from segmart.raw_load import raw_event_kind
+from segmart.raw_inspection import raw_event_kind
 
 
 @dataclass(frozen=True)

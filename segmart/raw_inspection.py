@@ -20,16 +20,20 @@ import os
 import re
 import unicodedata
 import zlib
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
 
-from segmart.raw_load import raw_event_kind
-
 # The longest line the JSON-lines reader accepts (read_csv's max_line_size in
 # macros/ingest/raw_event_files.sql and segmart/raw_load.py).
 MAX_LINE_BYTES = 16 * 1024 * 1024
+
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+
+# The most of a bad line the ledger keeps, as the reject's raw_message.
+BAD_LINE_TEXT_BYTES = 1024
 
 # Lines are cut where DuckDB's line reader cuts them: at CR LF, LF or CR when the file's first
 # break is CR LF, else at every CR and every LF (spark_raw_event_files.sql follows the same rule).
@@ -40,19 +44,43 @@ _SPACE_SEPARATORS = "".join(
 
 
 @dataclass(frozen=True)
+class BadLine:
+    """A line the reader cannot land (a reject with `reason`), and the start of its bytes as
+    text, undecodable bytes written as \\xNN."""
+
+    line: int
+    reason: str  # invalid_utf8 | line_too_long
+    text: str
+
+
+@dataclass(frozen=True)
 class FileInspection:
     """One version of a raw file. physical_lines counts every line (Parquet: every row),
-    blank_lines those the reader skips (empty, or only Unicode space separators); both are None
-    when the file cannot be read. error is None for a readable file, else why it is not."""
+    blank_lines those the reader skips (empty, or only Unicode space separators), bad_lines
+    those it cannot read (rejected one by one); the counts are None when the file cannot be read
+    at all. error is None for a readable file, else why it is not."""
 
     file_size: int
     content_hash: str
     physical_lines: int | None
     blank_lines: int | None
     error: str | None
+    bad_lines: list[BadLine] = field(default_factory=list)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        """The inspection as a JSON object; bad_lines as JSON text of its own (null when there
+        is none), so every engine's ledger holds the same text for it."""
+        fields = asdict(self)
+        fields["bad_lines"] = json.dumps(fields["bad_lines"]) if self.bad_lines else None
+        return json.dumps(fields)
+
+
+def raw_event_kind(path: str) -> str | None:
+    """ "parquet", "json", or None for a file segmart does not read (the raw_event_kind macro)."""
+    lowered = path.lower()
+    if lowered.endswith(".parquet"):
+        return "parquet"
+    return "json" if lowered.endswith(JSON_SUFFIXES) else None
 
 
 def inspect_raw_file(path: str) -> FileInspection:
@@ -81,42 +109,98 @@ def inspect_raw_file(path: str) -> FileInspection:
             return unreadable("truncated gzip: the compressed stream ends before its end marker")
         except (gzip.BadGzipFile, zlib.error) as error:
             return unreadable(f"corrupt gzip: {error}")
-    return _inspect_lines(size, digest, content)
+    lines, blank, bad = _count_lines(content)
+    return FileInspection(size, digest, lines, blank, None, bad)
 
 
-def _inspect_lines(size: int, digest: str, content: bytes) -> FileInspection:
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        number = len(_split_lines(content[: error.start] + b"x"))
-        return FileInspection(
-            size, digest, None, None, f"invalid UTF-8 on line {number}: {error.reason}"
-        )
-    lines = _split_lines(text.removeprefix("\ufeff"))  # a byte order mark is no part of line 1
-    for number, line in enumerate(lines, start=1):
-        # A character is at most 4 bytes: only lines that may be too long are encoded.
-        if len(line) * 4 > MAX_LINE_BYTES and len(line.encode()) > MAX_LINE_BYTES:
-            return FileInspection(
-                size,
-                digest,
-                None,
-                None,
-                f"line {number} is longer than the reader's limit of {MAX_LINE_BYTES} bytes",
-            )
-    blank = sum(1 for line in lines if not line.strip(_SPACE_SEPARATORS))
-    return FileInspection(size, digest, len(lines), blank, None)
+def _count_lines(content: bytes) -> tuple[int, int, list[BadLine]]:
+    """Physical lines, blank lines and bad lines of JSON-lines content. Counted on the bytes as
+    a whole (C speed) unless some line may be blank or bad: only such files are cut into lines."""
+    content = _normalized(content)
+    ends_unterminated = bool(content) and content[-1:] not in (b"\n", b"\r")
+    carriage_returns = content.count(b"\r")
+    lines = content.count(b"\n") + carriage_returns + ends_unterminated
+    # A line that starts with "{" is not blank: when every line does (the usual case), no line
+    # is, and the file need not be cut into lines to know it.
+    may_be_blank = lines > (
+        content.startswith(b"{")
+        + content.count(b"\n{")
+        + (content.count(b"\r{") if carriage_returns else 0)
+    )
+    may_be_bad = _has_long_line(content) or not (content.isascii() or _is_utf8(content))
+    if not (may_be_blank or may_be_bad):
+        return lines, 0, []
+    blank, bad = 0, []
+    for number, text, error in _read_lines(content):
+        if error is not None:
+            bad.append(BadLine(number, error, text))
+        elif text is None:
+            blank += 1
+    return lines, blank, bad
 
 
-def _split_lines(content):
-    """The lines of text (str or bytes) as the reader cuts them (the last may be unterminated)."""
-    crlf, single = (r"\r\n|\r|\n", r"\r|\n")
-    if isinstance(content, bytes):
-        crlf, single = crlf.encode(), single.encode()
-    first = re.search(crlf, content)
-    lines = re.split(crlf if first is not None and len(first.group()) == 2 else single, content)
+def landed_lines(path: str) -> Iterator[tuple[int, str, str | None]]:
+    """(source_line, raw_message, read_error) of each line of a readable JSON-lines file that
+    DuckDB's reader lands, bad lines included: what segmart's PostgreSQL loader copies for a file
+    with bad lines, which DuckDB's reader cannot read whole (segmart/raw_load.py)."""
+    with open(path, "rb") as handle:
+        content = handle.read()
+    if path.lower().endswith(".gz"):
+        content = gzip.decompress(content)
+    for number, text, error in _read_lines(_normalized(content)):
+        if text is not None:
+            yield number, text, error
+
+
+def _normalized(content: bytes) -> bytes:
+    """Content whose lines end at every CR and every LF, as DuckDB's reader cuts them."""
+    content = content.removeprefix(b"\xef\xbb\xbf")  # a byte order mark is no part of line 1
+    first_break = re.search(rb"\r\n|\r|\n", content)
+    if first_break is not None and first_break.group() == b"\r\n":
+        content = content.replace(b"\r\n", b"\n")  # one break; CR and LF alone still break
+    return content
+
+
+def _read_lines(content: bytes) -> Iterator[tuple[int, str | None, str | None]]:
+    """(number, text, read_error) of every line of normalized content: text is None for a blank
+    line; a bad line has its reason and the start of its bytes."""
+    lines = re.split(rb"\r|\n", content)
     if lines and not lines[-1]:  # a final line break ends the last line, it starts none
         lines.pop()
-    return lines
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_BYTES:
+            yield number, _text(line), "line_too_long"
+        elif not _is_utf8(line):
+            yield number, _text(line), "invalid_utf8"
+        else:
+            # The reader's column ends at its delimiter \x01 (raw_event_files.sql).
+            text = line.decode().split("\x01", 1)[0]
+            yield number, (text if text.strip(_SPACE_SEPARATORS) else None), None
+
+
+def _has_long_line(content: bytes) -> bool:
+    """Whether a line is longer than MAX_LINE_BYTES: some window of that many bytes and one more
+    holds no break. Jumps a window at a time, so a file costs a few calls per 16 MB."""
+    start = 0
+    while len(content) - start > MAX_LINE_BYTES:
+        end = start + MAX_LINE_BYTES + 1
+        last_break = max(content.rfind(b"\n", start, end), content.rfind(b"\r", start, end))
+        if last_break < 0:
+            return True
+        start = last_break + 1
+    return False
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _text(line: bytes) -> str:
+    return line[:BAD_LINE_TEXT_BYTES].decode("utf-8", "backslashreplace")
 
 
 def _first_line(text: str) -> str:

@@ -11,6 +11,7 @@ and copied in bulk with COPY, one transaction per load: never a row at a time.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
@@ -19,12 +20,13 @@ from pathlib import Path
 
 import duckdb
 
+from segmart.raw_inspection import file_version, inspect_raw_file, landed_lines, raw_event_kind
+
 RAW_SCHEMA = "raw"
 RAW_TABLE = "segment_events"
 # Each version of each file the loader has seen, with its inspection (segmart/raw_inspection.py):
 # the ledger model reads it where dbt cannot inspect files itself (raw_file_ledger.sql).
 INSPECTIONS_TABLE = "segment_file_inspections"
-JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 
 
 def postgres_dsn(environ: dict[str, str] | None = None) -> str:
@@ -52,13 +54,6 @@ def raw_event_glob(location: str) -> str:
     if raw_event_kind(location) is not None or any(c in location for c in "*?["):
         return location
     return location.rstrip("/") + "/**/*"
-
-
-def raw_event_kind(path: str) -> str | None:
-    lowered = path.lower()
-    if lowered.endswith(".parquet"):
-        return "parquet"
-    return "json" if lowered.endswith(JSON_SUFFIXES) else None
 
 
 def _reader_sql(json_files: list[str], parquet_files: list[str]) -> str:
@@ -127,8 +122,10 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
         cursor.execute(
             f"create table if not exists {table} ("
             " source_file text not null, source_line bigint not null, raw_message text not null,"
-            " loaded_at timestamp not null default (now() at time zone 'UTC'))"
+            " loaded_at timestamp not null default (now() at time zone 'UTC'), read_error text)"
         )
+        # Tables loaded before segmart recorded bad lines have no read_error yet.
+        cursor.execute(f"alter table {table} add column if not exists read_error text")
         # One loader at a time: a second waits rather than loading the same files twice.
         cursor.execute(f"lock table {table} in share row exclusive mode")
         cursor.execute(f"select distinct source_file from {table}")
@@ -140,38 +137,50 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
                     "select file from glob(?) order by file", [raw_event_glob(location)]
                 ).fetchall()
             ]
-            readable = _inspect_new_versions(cursor, [p for p in found if raw_event_kind(p)])
+            inspections = _inspect_new_versions(cursor, [p for p in found if raw_event_kind(p)])
             # New readable files by kind; None: files segmart does not read, loaded or not.
             by_kind: dict[str | None, list[str]] = {"json": [], "parquet": [], None: []}
             for path in found:
                 kind = raw_event_kind(path)
-                if kind is None or (path not in loaded and path in readable):
+                readable = path in inspections and inspections[path]["error"] is None
+                if kind is None or (path not in loaded and readable):
                     by_kind[kind].append(path)
             skipped, json_files, parquet_files = by_kind[None], by_kind["json"], by_kind["parquet"]
             files = len(found) - len(skipped)
-            if not (json_files or parquet_files):
-                return RawLoad(0, skipped, files)
+            # DuckDB's reader cannot read a line the inspection found bad: such files are copied
+            # line by line as the inspection cut them, each bad line a row with its read_error.
+            with_bad_lines = [path for path in json_files if inspections[path]["bad_lines"]]
+            json_files = [path for path in json_files if path not in with_bad_lines]
+            rows = 0
             with tempfile.TemporaryDirectory(prefix="segmart-raw-") as folder:
                 csv_path = Path(folder) / "raw.csv"
-                con.execute(
-                    f"copy ({_reader_sql(json_files, parquet_files)}) to "
-                    f"{_sql_string(str(csv_path))} (format csv, header false)"
-                )
-                with csv_path.open("rb") as handle:
-                    cursor.copy_expert(
-                        f"copy {table} (source_file, source_line, raw_message) "
-                        "from stdin (format csv)",
-                        handle,
+                if json_files or parquet_files:
+                    con.execute(
+                        f"copy ({_reader_sql(json_files, parquet_files)}) to "
+                        f"{_sql_string(str(csv_path))} (format csv, header false)"
                     )
-                return RawLoad(cursor.rowcount, skipped, files)
+                    rows += _copy_csv(cursor, table, csv_path)
+                if with_bad_lines:
+                    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+                        writer = csv.writer(handle)
+                        for path in with_bad_lines:
+                            writer.writerows((path, *line) for line in landed_lines(path))
+                    rows += _copy_csv(cursor, table, csv_path, with_read_error=True)
+            return RawLoad(rows, skipped, files)
 
 
-def _inspect_new_versions(cursor, paths: list[str]) -> set[str]:
-    """Record an inspection of each file version not inspected before; return the files whose
-    present version can be read. Unreadable ones are not loaded: the ledger quarantines them."""
-    # Imported here: segmart.raw_inspection imports this module (raw_event_kind).
-    from segmart.raw_inspection import file_version, inspect_raw_file
+def _copy_csv(cursor, table: str, csv_path: Path, *, with_read_error: bool = False) -> int:
+    """Append the rows of a CSV file (no header) to the raw table; how many."""
+    columns = "source_file, source_line, raw_message" + (", read_error" if with_read_error else "")
+    with csv_path.open("rb") as handle:
+        cursor.copy_expert(f"copy {table} ({columns}) from stdin (format csv)", handle)
+    return cursor.rowcount
 
+
+def _inspect_new_versions(cursor, paths: list[str]) -> dict[str, dict]:
+    """Record an inspection of each file version not inspected before; return the inspection of
+    each file's present version (segmart/raw_inspection.py). Unreadable files are not loaded:
+    the ledger quarantines them."""
     table = f"{RAW_SCHEMA}.{INSPECTIONS_TABLE}"
     cursor.execute(
         f"create table if not exists {table} (source_file text not null,"
@@ -179,7 +188,7 @@ def _inspect_new_versions(cursor, paths: list[str]) -> set[str]:
     )
     cursor.execute(f"select source_file, file_size, modified_at, inspection from {table}")
     seen = {(row[0], row[1], row[2]): row[3] for row in cursor.fetchall()}
-    readable = set()
+    inspections = {}
     for path in paths:
         try:
             version = (path, *file_version(path))
@@ -189,6 +198,6 @@ def _inspect_new_versions(cursor, paths: list[str]) -> set[str]:
         if inspection is None:
             inspection = inspect_raw_file(path).to_json()
             cursor.execute(f"insert into {table} values (%s, %s, %s, %s)", [*version, inspection])
-        if json.loads(inspection)["error"] is None:
-            readable.add(path)
-    return readable
+        # Inspections recorded before bad lines were: a readable file had none.
+        inspections[path] = {"bad_lines": None, **json.loads(inspection)}
+    return inspections

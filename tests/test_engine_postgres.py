@@ -20,6 +20,7 @@ import pytest
 from test_engines_support import (
     BUILD_THREADS,
     HISTORY_TABLES,
+    READ_ERROR_REASONS,
     REJECT_REASONS,
     assert_same_table,
     duckdb_build,
@@ -122,7 +123,7 @@ def engines(tmp_path_factory):
     """(DuckDB tables, the full-build Postgres warehouse, the incrementally built one)."""
     root = tmp_path_factory.mktemp("engines")
     events = root / "events"
-    files = write_fixture(events)
+    files = write_fixture(events, bad_lines=True)
     duck_path = root / "segmart.duckdb"
     duckdb_build(events, duck_path, root / "target-duckdb")
     expected = duckdb_tables(duck_path)
@@ -162,7 +163,7 @@ def test_rejects_and_parsing_edge_cases_agree(engines):
     reasons = {
         row[0] for row in full.query("select reject_reason from staging.stg_events_rejected")[1]
     }
-    assert reasons == REJECT_REASONS
+    assert reasons == REJECT_REASONS | READ_ERROR_REASONS
     _, rows = full.query(
         "select count(*) from staging.stg_events_landed where source_file like '%.parquet'"
     )

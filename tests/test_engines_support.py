@@ -21,6 +21,7 @@ from test_rules_support import iso, write_parquet
 from test_segments_support import AS_OF, AS_OF_TEXT, Events, as_of_env, campaign
 
 from segmart.dbt import run_dbt
+from segmart.raw_inspection import MAX_LINE_BYTES
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import Settings
 
@@ -31,6 +32,7 @@ LAYERS = ("reference", "staging", "intermediate", "marts", "segments", "analyses
 RUN_TIME_COLUMNS = {
     "_load_sequence",
     "_loaded_at",
+    "_sessionized_run",
     "_sessionized_at",
     "recorded_at",
     "first_seen_at",
@@ -205,10 +207,13 @@ def hand_written_events() -> tuple[list[dict | str], list[dict]]:
     return messages, late.messages
 
 
-def write_fixture(events_dir: Path, *, sample: bool = True) -> list[Path]:
-    """Write the fixture files; returns them in arrival order."""
+def write_fixture(events_dir: Path, *, sample: bool = True, bad_lines: bool = False) -> list[Path]:
+    """Write the fixture files; returns them in arrival order. bad_lines adds a file with lines
+    the reader cannot read (READ_ERROR_REASONS), for engines that inspect raw files."""
     first, second = hand_written_events()
     files = [write_events(events_dir / "a-hand.jsonl", first)]
+    if bad_lines:
+        files.append(write_bad_line_file(events_dir / "a-bad-lines.jsonl.gz", first[0]))
     files.append(
         write_parquet(
             events_dir / "b-parquet.parquet",
@@ -227,6 +232,16 @@ def write_fixture(events_dir: Path, *, sample: bool = True) -> list[Path]:
         files += sorted((events_dir / "sample").iterdir())
     files.append(write_events(events_dir / "z-late.jsonl", second))
     return files
+
+
+def write_bad_line_file(path: Path, good: dict | str) -> Path:
+    """A gzipped JSON-lines file: a good line, a line of invalid UTF-8, a blank line, a line
+    longer than the reader's limit, and the good line again (a duplicate of it)."""
+    good_line = (good if isinstance(good, str) else json.dumps(good)).encode()
+    too_long = b'{"messageId": "' + b"x" * MAX_LINE_BYTES + b'"}'
+    lines = [good_line, b'{"messageId": "\xff"}', b"", too_long, good_line]
+    path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n", mtime=0))
+    return path
 
 
 # Every reject reason (docs/rules.md): the fixture breaks each rule at least once.
@@ -248,6 +263,9 @@ REJECT_REASONS = {
     "time_out_of_range",
     "event_time_after_receipt",
 }
+# Reasons for lines the reader cannot read at all (segmart/raw_inspection.py): engines that
+# inspect raw files give them (tests/hostile).
+READ_ERROR_REASONS = {"invalid_utf8", "line_too_long"}
 
 
 # Raw lines the engines must number alike: byte order mark, CR LF and LF line breaks, blank and

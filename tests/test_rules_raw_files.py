@@ -25,11 +25,9 @@ GOOD = [message(f"good-{n}", anonymous_id="anon-good", seconds=n) for n in range
 GROWING = [message(f"grow-{n}", anonymous_id="anon-grow", seconds=n) for n in range(2)]
 LATE = [message(f"late-{n}", anonymous_id="anon-late", seconds=n) for n in range(300)]
 ERRORS = {
-    "bad-utf8.jsonl": "invalid UTF-8 on line 2: invalid start byte",
     "corrupt.jsonl.gz": "corrupt gzip: ",
     "truncated.jsonl.gz": "truncated gzip: the compressed stream ends before its end marker",
     "corrupt.parquet": "unreadable Parquet: ",
-    "long-line.jsonl": f"line 2 is longer than the reader's limit of {MAX_LINE_BYTES} bytes",
 }
 
 
@@ -93,11 +91,27 @@ def _quarantined(warehouse) -> dict[str, dict]:
 def test_the_build_loads_every_good_file_next_to_bad_ones(warehouse):
     _, first = warehouse
     assert first["landed"] == {
+        "bad-utf8.jsonl": 2,
+        "long-line.jsonl": 2,
         "good.jsonl": 3,
         "good.jsonl.gz": 1,
         "good.parquet": 1,
         "growing.jsonl": 2,
     }
+
+
+def test_a_line_the_reader_cannot_read_is_a_reject_of_its_own(warehouse):
+    """The file's other lines load; the bad line keeps its number and shows its bytes."""
+    built, _ = warehouse
+    rows = built.query(
+        "select source_file, source_line, reject_reason, raw_message"
+        " from staging.stg_events_rejected order by source_file"
+    )
+    rejects = {_name(built, path): (line, reason, raw) for path, line, reason, raw in rows}
+    assert rejects["bad-utf8.jsonl"] == (2, "invalid_utf8", '{"messageId": "bad\\xff"}')
+    line, reason, raw = rejects["long-line.jsonl"]
+    assert (line, reason) == (2, "line_too_long")
+    assert raw == '{"messageId": "' + "x" * (1024 - len('{"messageId": "'))
 
 
 def test_each_unreadable_file_is_quarantined_with_its_error_size_and_first_seen(warehouse):

@@ -100,35 +100,19 @@
 {%- endmacro %}
 
 {#- One row per raw line / Parquet row: source_file, source_line (1-based), raw_message (the
-    message as JSON text, exactly as received for JSONL). Invalid JSON is kept, to be rejected. -#}
+    message as JSON text, exactly as received for JSONL) and read_error (null, or the reason a
+    line could not be read: its row is a reject). Invalid JSON is kept, to be rejected. -#}
 {% macro read_raw_event_files(files) -%}
     {%- set readers = [] -%}
-    {%- if files['json'] -%}
-        {%- set json_reader -%}
-            select
-                source_file,
-                scan_position - min(scan_position) over (partition by source_file) + 1 as source_line,
-                raw_message
-            from (
-                select
-                    filename as source_file,
-                    raw_line as raw_message,
-                    row_number() over () as scan_position
-                -- One VARCHAR column per line (delimiter \x01 cannot occur in valid JSON), so a
-                -- line that is not JSON is still read and rejected rather than failing the load.
-                from read_csv(
-                    [{% for f in files['json'] %}{{ segmart.sql_string(f) }}{{ ', ' if not loop.last }}{% endfor %}],
-                    columns = {'raw_line': 'VARCHAR'},
-                    delim = chr(1), quote = '', escape = '', header = false,
-                    auto_detect = false, strict_mode = false, filename = true,
-                    max_line_size = 16777216
-                )
-            ) as json_lines
-            -- Blank lines are no rows. CASE, so only lines that are not JSON get trimmed
-            -- (trimming every line was a third of the load time).
-            where case when json_valid(raw_message) then true else trim(raw_message) <> '' end
-        {%- endset -%}
-        {%- do readers.append(json_reader) -%}
+    {%- set with_bad_lines = segmart.raw_files_with_bad_lines(files['json']) -%}
+    {%- set clean_files = files['json'] | reject('in', with_bad_lines) | list -%}
+    {%- if clean_files -%}
+        {%- do readers.append(segmart.read_json_lines(clean_files)) -%}
+    {%- endif -%}
+    {%- if with_bad_lines -%}
+        {%- do readers.append(segmart.read_json_lines(
+            with_bad_lines, segmart.ledger_bad_lines(with_bad_lines)
+        )) -%}
     {%- endif -%}
     {%- if files['parquet'] -%}
         {%- set parquet_reader -%}
@@ -136,9 +120,10 @@
                 filename as source_file,
                 file_row_number + 1 as source_line,
                 cast(to_json(struct_pack(*columns(* exclude (filename, file_row_number)))) as varchar)
-                    as raw_message
+                    as raw_message,
+                cast(null as varchar) as read_error
             from read_parquet(
-                [{% for f in files['parquet'] %}{{ segmart.sql_string(f) }}{{ ', ' if not loop.last }}{% endfor %}],
+                [{{ segmart.sql_string_list(files['parquet']) }}],
                 union_by_name = true, filename = true, file_row_number = true
             )
         {%- endset -%}
@@ -147,15 +132,108 @@
     {{ segmart.union_raw_readers(readers, var('segmart_events')) }}
 {%- endmacro %}
 
-{#- The rows of every reader (a query of source_file, source_line, raw_message), one after the
-    other; none, with the columns typed, when there is no new file at the location. -#}
+{#- The lines of JSON-lines files. bad_lines (a query of source_file, line, reason, text,
+    good_lines_before, bad_rank; none when the files have no bad line) lists the lines the
+    inspection found unreadable (segmart/raw_inspection.py): the reader skips them, so each line
+    after one is renumbered by the bad lines before it, and each becomes a row of its own with
+    its reason. Files without bad lines are read strictly: a line the inspection passed that
+    the reader cannot read fails the build rather than disappear. -#}
+{% macro read_json_lines(files, bad_lines=none) -%}
+    select
+        read_lines.source_file,
+        read_lines.read_rank {%- if bad_lines is not none %} + coalesce(skipped.bad_rank, 0){% endif %}
+            as source_line,
+        read_lines.raw_message,
+        cast(null as varchar) as read_error
+    from (
+        select
+            source_file,
+            scan_position - min(scan_position) over (partition by source_file) + 1 as read_rank,
+            raw_message
+        from (
+            select
+                filename as source_file,
+                raw_line as raw_message,
+                row_number() over () as scan_position
+            -- One VARCHAR column per line (delimiter \x01 cannot occur in valid JSON), so a line
+            -- that is not JSON is still read and rejected rather than failing the load.
+            from read_csv(
+                [{{ segmart.sql_string_list(files) }}],
+                columns = {'raw_line': 'VARCHAR'},
+                delim = chr(1), quote = '', escape = '', header = false,
+                auto_detect = false, strict_mode = false, filename = true,
+                -- segmart.raw_inspection.MAX_LINE_BYTES
+                max_line_size = 16777216, ignore_errors = {{ (bad_lines is not none) | lower }}
+            )
+        ) as scanned
+    ) as read_lines
+    {%- if bad_lines is not none %}
+    -- The last bad line before each read line: the bad lines before it are its bad_rank.
+    asof left join ({{ bad_lines }}) as skipped
+        on read_lines.source_file = skipped.source_file
+        and read_lines.read_rank > skipped.good_lines_before
+    {%- endif %}
+    -- Blank lines are no rows. CASE, so only lines that are not JSON get trimmed (trimming
+    -- every line was a third of the load time).
+    where case when json_valid(read_lines.raw_message) then true else trim(read_lines.raw_message) <> '' end
+    {%- if bad_lines is not none %}
+    union all
+    select
+        source_file,
+        line as source_line,
+        text as raw_message,
+        reason as read_error
+    from ({{ bad_lines }}) as bad
+    {%- endif %}
+{%- endmacro %}
+
+{#- The JSON-lines files among `files` whose newest ledger version has bad lines. -#}
+{% macro raw_files_with_bad_lines(files) -%}
+    {%- if not files or not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        select newest.source_file
+        from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
+        where newest.bad_lines is not null
+            and newest.source_file in ({{ segmart.sql_string_list(files) }})
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+{#- The bad lines the ledger recorded for `files` (its newest versions), one row each: source_file,
+    line, reason, text, and for read_json_lines good_lines_before (the readable lines before it)
+    and bad_rank (1 for a file's first bad line, 2 for the next, ...). -#}
+{% macro ledger_bad_lines(files) -%}
+    select
+        source_file,
+        bad_line.line,
+        bad_line.reason,
+        bad_line.text,
+        bad_line.line - row_number() over (partition by source_file order by bad_line.line)
+            as good_lines_before,
+        row_number() over (partition by source_file order by bad_line.line) as bad_rank
+    from (
+        select
+            newest.source_file,
+            unnest(from_json(
+                newest.bad_lines, '[{"line": "BIGINT", "reason": "VARCHAR", "text": "VARCHAR"}]'
+            )) as bad_line
+        from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
+        where newest.source_file in ({{ segmart.sql_string_list(files) }})
+    ) as listed
+{%- endmacro %}
+
+{#- The rows of every reader (a query of source_file, source_line, raw_message, read_error), one
+    after the other; none, with the columns typed, when there is no new file at the location. -#}
 {% macro union_raw_readers(readers, location) -%}
     {%- if not readers -%}
         {%- do log("segmart: no new raw event files at " ~ location, info=true) -%}
         select
             cast(null as {{ dbt.type_string() }}) as source_file,
             cast(null as bigint) as source_line,
-            cast(null as {{ dbt.type_string() }}) as raw_message
+            cast(null as {{ dbt.type_string() }}) as raw_message,
+            cast(null as {{ dbt.type_string() }}) as read_error
         where false
     {%- else -%}
         {{ readers | join('\n    union all\n') }}
@@ -163,7 +241,7 @@
 {%- endmacro %}
 
 {#- The raw rows stg_events_landed has not landed yet (all of them when loaded_relation is none):
-    source_file, source_line, raw_message. DuckDB reads the files themselves; engines that cannot
+    source_file, source_line, raw_message, read_error. DuckDB reads the files themselves; engines that cannot
     read files read the table segmart's loader fills (segmart/raw_load.py, README "Other
     engines"), which holds each file's lines exactly as DuckDB reads them. -#}
 {% macro landed_raw_messages(loaded_relation=none) -%}
@@ -192,7 +270,8 @@
     select
         raw_events.source_file,
         raw_events.source_line,
-        raw_events.raw_message
+        raw_events.raw_message,
+        {{ segmart.loaded_read_error('raw_events') }} as read_error
     from {{ segmart.loaded_raw_events_relation() }} as raw_events
     {%- if loaded_relation is not none %}
     where raw_events.source_file not in (
@@ -202,4 +281,18 @@
     {%- else %}
     where raw_events.source_file in ({{ segmart.landable_raw_files(segmart.raw_file_ledger()) }})
     {%- endif %}
+{%- endmacro %}
+
+{#- A loaded raw row's read_error: segmart's PostgreSQL loader records bad lines
+    (segmart/raw_load.py); Snowflake's and BigQuery's server-side loads fail on them instead. -#}
+{% macro loaded_read_error(alias) -%}
+    {{ return(adapter.dispatch('loaded_read_error', 'segmart')(alias)) }}
+{%- endmacro %}
+
+{% macro default__loaded_read_error(alias) -%}
+    cast(null as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro postgres__loaded_read_error(alias) -%}
+    {{ alias }}.read_error
 {%- endmacro %}

@@ -5,7 +5,7 @@
 {#- One row per version of a raw event file at the location not recorded in `ledger` (every
     version when it is none): source_file, file_size, modified_at (UTC), and the fields of its
     FileInspection (segmart/raw_inspection.py): content_hash, physical_lines, blank_lines,
-    read_error. -#}
+    read_error, bad_lines. -#}
 {% macro new_raw_file_inspections(location, ledger) -%}
     {{ return(adapter.dispatch('new_raw_file_inspections', 'segmart')(location, ledger)) }}
 {%- endmacro %}
@@ -24,7 +24,8 @@
             cast(null as varchar) as content_hash,
             cast(null as bigint) as physical_lines,
             cast(null as bigint) as blank_lines,
-            cast(null as varchar) as read_error
+            cast(null as varchar) as read_error,
+            cast(null as varchar) as bad_lines
         where false
     {%- else -%}
         select
@@ -138,7 +139,9 @@
     {{ segmart.json_text(inspection, '$.content_hash') }} as content_hash,
     cast({{ segmart.json_text(inspection, '$.physical_lines') }} as bigint) as physical_lines,
     cast({{ segmart.json_text(inspection, '$.blank_lines') }} as bigint) as blank_lines,
-    {{ segmart.json_text(inspection, '$.error') }} as read_error
+    {{ segmart.json_text(inspection, '$.error') }} as read_error,
+    -- JSON text of the list of BadLine objects; null when there is none.
+    {{ segmart.json_text(inspection, '$.bad_lines') }} as bad_lines
 {%- endmacro %}
 
 {#- The same fields on engines that do not inspect files: null. -#}
@@ -146,5 +149,6 @@
     cast(null as {{ dbt.type_string() }}) as content_hash,
     cast(null as bigint) as physical_lines,
     cast(null as bigint) as blank_lines,
-    cast(null as {{ dbt.type_string() }}) as read_error
+    cast(null as {{ dbt.type_string() }}) as read_error,
+    cast(null as {{ dbt.type_string() }}) as bad_lines
 {%- endmacro %}

@@ -55,7 +55,9 @@
     select
         source_file,
         cast(line_index + 1 as bigint) as source_line,
-        raw_message
+        raw_message,
+        -- Spark reads undecodable bytes as U+FFFD and has no line limit: no line is unreadable.
+        cast(null as string) as read_error
     from (
         select
             source_file,
@@ -94,7 +96,8 @@
     select
         {{ segmart.spark_source_file('_metadata.file_path') }} as source_file,
         _metadata.row_index + 1 as source_line,
-        to_json(struct(*), map('ignoreNullFields', 'false')) as raw_message
+        to_json(struct(*), map('ignoreNullFields', 'false')) as raw_message,
+        cast(null as string) as read_error
     from {{ segmart.spark_files('parquet', location, {
         'mergeSchema': 'true', 'pathGlobFilter': '*.[pP][aA][rR][qQ][uU][eE][tT]',
     }) }}

@@ -34,6 +34,7 @@ parsed as (
         source_file,
         source_line,
         raw_message,
+        read_error,
         -- The message when the line is a JSON object, else null (rejected as invalid_json).
         {{ segmart.parse_message('raw_message') }} as message
     from raw_messages
@@ -44,6 +45,8 @@ renamed as (
         source_file,
         source_line,
         raw_message,
+        -- invalid_utf8 or line_too_long: a line the reader could not read (raw_event_files.sql).
+        read_error,
         message is null as is_not_json_object,
         -- JSON kinds of the fields a rule checks ('string', 'number', ...; null when absent).
         {{ segmart.message_field_kind('messageId') }} as message_id_kind,
@@ -130,6 +133,7 @@ judged as (
         *,
         -- The first rule a row breaks, in this order (docs/rules.md).
         case
+            when read_error is not null then read_error
             when is_not_json_object then 'invalid_json'
             when message_id_kind in {{ non_id_kinds }} then 'invalid_message_id'
             when message_id is null then 'missing_message_id'

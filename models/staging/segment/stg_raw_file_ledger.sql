@@ -1,13 +1,14 @@
 {#- STATE: every version of every raw event file segmart has seen (a path with a size and a
     modification time), what it held and what segmart did with it. A full refresh never rebuilds
     it (full_refresh=false): it is the record of what was loaded, which the files themselves
-    cannot reproduce once they change. docs/rules.md "Raw files". -#}
+    cannot reproduce once they change. docs/rules.md "Raw files". A column a later segmart adds
+    is appended (null for the versions seen before it). -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy=segmart.incremental_strategy('append'),
         full_refresh=false,
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
     )
 }}
 -- depends_on: {{ source('segment', 'raw_event_files') }}
@@ -28,7 +29,8 @@ renamed as (
         content_hash,
         physical_lines,
         blank_lines,
-        read_error
+        read_error,
+        bad_lines
     from inspected
 ),
 
@@ -50,6 +52,7 @@ judged as (
         renamed.content_hash,
         renamed.physical_lines,
         renamed.blank_lines,
+        renamed.bad_lines,
         -- loaded: read now; unchanged: touched, same content as loaded; changed: refused, its
         -- loaded rows stay; quarantined: cannot be read (read again when it changes).
         case
@@ -76,6 +79,7 @@ final as (
         content_hash,
         physical_lines,
         blank_lines,
+        bad_lines,
         status,
         error,
         {{ segmart.current_utc_timestamp() }} as first_seen_at
