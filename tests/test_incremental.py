@@ -22,7 +22,7 @@ from conftest import Warehouse, write_events
 
 # Bookkeeping columns that say *when* (or in which landing run) a row was computed, which
 # differs by design.
-RUN_COLUMNS = ("_load_sequence", "_loaded_at", "_sessionized_at")
+RUN_COLUMNS = ("_load_sequence", "_loaded_at", "_sessionized_run", "_sessionized_at")
 
 COMPARED_RELATIONS = (
     "staging.stg_events",
@@ -190,14 +190,14 @@ def test_incremental_runs_equal_a_full_refresh(request, delivery, relation):
 def test_refreshes_re_cut_visitors_from_a_session_not_from_their_first_event(request, delivery):
     # A returning visitor's earlier sessions are kept as they were (sessionized by an earlier
     # run) while the sessions from the last one before their new events are re-cut: rows of one
-    # visitor carry several _sessionized_at. Re-cutting whole histories would leave one.
+    # visitor carry several _sessionized_run. Re-cutting whole histories would leave one.
     incremental, _ = request.getfixturevalue(delivery)
     [(partly_re_cut,)] = incremental.query("""
         select count(*) from (
             select visitor_id from intermediate.int_events_sessionized
             where session_id is not null
             group by visitor_id
-            having count(distinct _sessionized_at) > 1
+            having count(distinct _sessionized_run) > 1
         )
     """)
     assert partly_re_cut > 0
@@ -274,3 +274,46 @@ def test_a_clock_set_back_between_refreshes_still_brings_in_the_new_rows(make_wa
         "select message_id, visitor_id, session_number from intermediate.int_events_sessionized"
         " order by message_id"
     ) == [("clock-1", "clock-anon", 1), ("clock-2", "clock-anon", 1), ("clock-3", "clock-other", 1)]
+
+
+def test_marts_refresh_by_run_number_whatever_the_clock_or_a_full_refresh_upstream(make_warehouse):
+    """sessions and users take what each int_events_sessionized run re-cut by its run number:
+    with every stamp of the first run moved ten years ahead, the next refresh still reaches the
+    marts; a full refresh of int_events_sessionized alone numbers on, so the marts take all of
+    it again."""
+    warehouse = make_warehouse("clock-set-back-marts")
+    select = ("--select", "path:models/staging", "path:models/intermediate", "path:models/marts")
+    write_events(
+        warehouse.events_dir / "day-1.jsonl",
+        [_message("clock-1", "03T09:00:00", anonymousId="clock-anon")],
+    )
+    warehouse.dbt("seed")  # the marts' reference tables
+    warehouse.dbt("run", *select)
+    with duckdb.connect(str(warehouse.duckdb_path)) as connection:
+        for relation in ("intermediate.int_events_sessionized", "marts.sessions", "marts.users"):
+            connection.execute(
+                f"update {relation} set _sessionized_at = _sessionized_at + interval 10 year"
+            )
+    write_events(
+        warehouse.events_dir / "day-2.jsonl",
+        [
+            _message("clock-2", "03T09:10:00", anonymousId="clock-anon"),
+            _message("clock-3", "04T09:00:00", anonymousId="clock-other"),
+        ],
+    )
+    warehouse.dbt("run", *select)
+    assert warehouse.query(
+        "select visitor_id, event_count, _sessionized_run from marts.sessions order by visitor_id"
+    ) == [("clock-anon", 2, 2), ("clock-other", 1, 2)]
+    assert warehouse.query("select visitor_id from marts.users order by visitor_id") == [
+        ("clock-anon",),
+        ("clock-other",),
+    ]
+
+    warehouse.dbt("run", "--full-refresh", "--select", "int_events_sessionized")
+    assert warehouse.query(
+        "select distinct _sessionized_run from intermediate.int_events_sessionized"
+    ) == [(3,)]
+    warehouse.dbt("run", "--select", "sessions", "users")
+    assert warehouse.query("select distinct _sessionized_run from marts.sessions") == [(3,)]
+    assert warehouse.query("select distinct _sessionized_run from marts.users") == [(3,)]

@@ -295,6 +295,8 @@ final as (
         events.traits,
         events._load_sequence,
         events._loaded_at,
+        -- The run that (re)computed the row: marts refresh what runs after their last one re-cut.
+        cast({{ segmart.next_run_number('_sessionized_run') }} as bigint) as _sessionized_run,
         {{ segmart.current_utc_timestamp() }} as _sessionized_at
     from scoped_events as events
     left join sessionized on events.message_id = sessionized.message_id

@@ -64,6 +64,7 @@ aggregated as (
                     then {{ segmart.try_cast(segmart.json_text('properties', '$.revenue'), 'double') }}
             end
         ), 0) as revenue,
+        max(_sessionized_run) as _sessionized_run,
         max(_sessionized_at) as _sessionized_at
     from session_events
     group by session_id, visitor_id
@@ -154,6 +155,7 @@ final as (
         {{ segmart.seconds_between('session_start', 'session_end') }}
         >= {{ var('suspected_bot_session_hours') }} * 3600
         or event_count >= {{ var('suspected_bot_event_count') }} as is_suspected_bot,
+        _sessionized_run,
         _sessionized_at
     from channelled
 )

@@ -54,6 +54,7 @@ event_facts as (
             end
         ), 0) as lifetime_revenue,
         count(case when event_name = 'order_completed' then 1 end) as lifetime_orders,
+        max(_sessionized_run) as _sessionized_run,
         max(_sessionized_at) as _sessionized_at
     from visitor_events
     group by visitor_id
@@ -86,6 +87,7 @@ final as (
         event_facts.lifetime_revenue,
         session_facts.first_channel,
         session_facts.first_country,
+        event_facts._sessionized_run,
         event_facts._sessionized_at
     from event_facts
     left join session_facts on event_facts.visitor_id = session_facts.visitor_id
