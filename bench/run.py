@@ -1,8 +1,11 @@
 """Benchmarks for the warehouse foundation, reported as ratios against baselines measured in
 the same run (never as absolute timing asserts).
 
-1. Full build (dbt run --full-refresh of every model) on N generated events, against one
-   hand-written DuckDB sessionization query over the same files.
+1. Full build (dbt seed + dbt run --full-refresh of the foundation) on N generated events,
+   against two hand-written DuckDB queries over the same files: the foundation's core work with
+   one parse per line (baseline_foundation.sql, the target's baseline) and the older, weaker
+   sessionization-only query (baseline_sessionization.sql, kept for history). Each runs in a
+   fresh process that reports its own peak RSS.
 2. Incremental refresh of one new day over D days of history, against a full rebuild of all
    D + 1 days.
 3. Every starter segment plus 100 generated ones materialized on the full build's warehouse,
@@ -15,12 +18,16 @@ Writes bench/results/<UTC time>.json and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,10 +81,18 @@ def bench_size(events: int, days: int, work_dir: Path) -> dict:
     history, new_day = files[:days], files[days]
     all_days = link_files([*history, new_day], work_dir / "all-days")
 
-    baseline_seconds = time_baseline([*history, new_day], work_dir / "baseline.duckdb")
+    measured_files = [*history, new_day]
+    baseline_seconds, _ = measured(
+        time_baseline, measured_files, work_dir / "baseline.duckdb", "baseline_sessionization.sql"
+    )
+    foundation_seconds, foundation_rss = measured(
+        time_baseline, measured_files, work_dir / "foundation.duckdb", "baseline_foundation.sql"
+    )
 
     full = Settings(events=str(all_days), duckdb_path=work_dir / "full.duckdb")
-    full_seconds, model_seconds = time_dbt_run(full, full_refresh=True, target=work_dir / "t1")
+    (full_seconds, model_seconds), full_rss = measured(
+        functools.partial(time_dbt_run, full, full_refresh=True, target=work_dir / "t1")
+    )
     with duckdb.connect(str(full.duckdb_path), read_only=True) as connection:
         count = "select count(*) from {}"
         raw_rows = connection.execute(count.format("staging.stg_events_landed")).fetchone()[0]
@@ -98,8 +113,12 @@ def bench_size(events: int, days: int, work_dir: Path) -> dict:
         "sessions": sessions,
         "generate_seconds": round(summary.seconds, 2),
         "baseline_query_seconds": round(baseline_seconds, 2),
+        "foundation_baseline_seconds": round(foundation_seconds, 2),
+        "foundation_baseline_peak_rss_mb": round(foundation_rss),
         "full_build_seconds": round(full_seconds, 2),
+        "full_build_peak_rss_mb": round(full_rss),
         "full_build_vs_baseline": round(full_seconds / baseline_seconds, 2),
+        "full_build_vs_foundation_baseline": round(full_seconds / foundation_seconds, 2),
         "full_build_events_per_second": round(raw_rows / full_seconds),
         "new_day_rows": count_lines(new_day),
         "incremental_new_day_seconds": round(incremental_seconds, 2),
@@ -124,9 +143,21 @@ def link_files(files: list[Path], folder: Path) -> Path:
     return folder
 
 
-def time_baseline(files: list[Path], duckdb_path: Path) -> float:
+def measured(function, *args):
+    """function(*args) run in a fresh process: (its result, that process's peak RSS in MB)."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(_with_peak_rss, function, *args).result()
+
+
+def _with_peak_rss(function, *args):
+    result = function(*args)
+    return result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def time_baseline(files: list[Path], duckdb_path: Path, query_file: str) -> float:
     file_list = "[" + ", ".join(f"'{path}'" for path in files) + "]"
-    sql = (BENCH_DIR / "baseline_sessionization.sql").read_text().format(files=file_list)
+    sql = (BENCH_DIR / query_file).read_text().format(files=file_list)
     with duckdb.connect(str(duckdb_path), config={"threads": THREADS}) as connection:
         started = time.perf_counter()
         connection.execute(sql)
@@ -147,16 +178,19 @@ def time_dbt_run(settings: Settings, *, full_refresh: bool, target: Path) -> tup
 
 def render(results: dict) -> str:
     lines = [
-        "| raw rows | sessions | baseline query s | segmart full build s | ratio | events/s "
-        "| incremental new day s | vs full rebuild |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| raw rows | sessions | foundation baseline s (peak MB) | segmart full build s "
+        "(peak MB) | ratio | old baseline s | ratio | events/s | incremental new day s "
+        "| vs full rebuild |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in results["runs"]:
         lines.append(
-            f"| {run['raw_rows']:,} | {run['sessions']:,} | {run['baseline_query_seconds']} "
-            f"| {run['full_build_seconds']} | {run['full_build_vs_baseline']}x "
-            f"| {run['full_build_events_per_second']:,} | {run['incremental_new_day_seconds']} "
-            f"| {run['incremental_vs_full']}x |"
+            f"| {run['raw_rows']:,} | {run['sessions']:,} "
+            f"| {run['foundation_baseline_seconds']} ({run['foundation_baseline_peak_rss_mb']:,}) "
+            f"| {run['full_build_seconds']} ({run['full_build_peak_rss_mb']:,}) "
+            f"| {run['full_build_vs_foundation_baseline']}x | {run['baseline_query_seconds']} "
+            f"| {run['full_build_vs_baseline']}x | {run['full_build_events_per_second']:,} "
+            f"| {run['incremental_new_day_seconds']} | {run['incremental_vs_full']}x |"
         )
     lines += [
         "",
