@@ -205,3 +205,25 @@ def test_demo_compiles_the_registry_first_too(project_copy, built):
     assert done.returncode == 1
     assert "segments/desktop.yml" in done.stdout and "device_typ" in done.stdout
     assert not (project_copy / "warehouse" / "segmart.duckdb").exists()
+
+
+def test_a_server_side_load_that_finds_nothing_names_the_location(tmp_path, dbt_target_path):
+    """Snowflake and BigQuery load raw files server-side (load_raw_events): a load that leaves
+    raw.segment_events without a row is the configuration error naming the location. The check
+    is engine-neutral SQL, run here on a real DuckDB raw table (the cloud engines cannot be
+    reached from CI)."""
+    warehouse = tmp_path / "segmart.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create schema raw")
+        connection.execute("create table raw.segment_events (source_file varchar)")
+    settings = Settings(events=str(tmp_path / "events"), duckdb_path=warehouse)
+    check = ["run-operation", "require_loaded_raw_events", "--args", '{location: "@stage/x/"}']
+    with pytest.raises(DbtCommandError) as error:
+        run_dbt(check, settings, target_path=dbt_target_path)
+    assert "no raw event file at SEGMART_EVENTS=@stage/x/ (it does not exist" in str(error.value)
+
+    allowed = Settings(events=settings.events, duckdb_path=warehouse, allow_empty_events=True)
+    run_dbt(check, allowed, target_path=dbt_target_path)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("insert into raw.segment_events values ('@stage/x/a.jsonl')")
+    run_dbt(check, settings, target_path=dbt_target_path)

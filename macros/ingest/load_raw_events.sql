@@ -11,7 +11,23 @@
     {%- for statement in segmart.raw_events_load_statements(location) -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
+    {%- do segmart.require_loaded_raw_events(location) -%}
     {%- do log("segmart: loaded new raw event files at " ~ location, info=true) -%}
+{%- endmacro %}
+
+{#- After a server-side load, a raw table without a row means the location held no event file (a
+    wrong stage path or bucket): the configuration error naming it, unless an empty build is
+    allowed (require_raw_events.sql). -#}
+{% macro require_loaded_raw_events(location) -%}
+    {%- if segmart.empty_raw_events_allowed() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set any_row = run_query(
+        'select 1 from ' ~ segmart.loaded_raw_events_relation() ~ ' limit 1'
+    ) -%}
+    {%- if any_row.rows | length == 0 -%}
+        {%- do segmart.raise_no_raw_events(location) -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The statements that append every file at location not loaded before to raw.segment_events

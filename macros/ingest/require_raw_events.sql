@@ -12,10 +12,12 @@
     nothing (compile, show, sqlfluff's dbt templater, which lints with no events at hand) may
     render an empty location. -#}
 {% macro raw_events_required() -%}
-    {{ return(
-        flags.WHICH in ['build', 'run']
-        and (var('segmart_allow_empty_events') | string | trim) != '1'
-    ) }}
+    {{ return(flags.WHICH in ['build', 'run'] and not segmart.empty_raw_events_allowed()) }}
+{%- endmacro %}
+
+{#- Whether an empty build is allowed: SEGMART_ALLOW_EMPTY_EVENTS=1. -#}
+{% macro empty_raw_events_allowed() -%}
+    {{ return((var('segmart_allow_empty_events') | string | trim) == '1') }}
 {%- endmacro %}
 
 {#- Raise the configuration error naming the location. The message starts with
