@@ -226,17 +226,21 @@
     }) }}
 {%- endmacro %}
 
-{#- One parse per line into the typed struct. Nested CASE, not AND: DuckDB may evaluate both
-    sides of an AND, and json_type fails on bad JSON. -#}
+{#- One parse per line into the typed struct, after json_valid's. Nested CASE, not AND: DuckDB
+    may evaluate both sides of an AND, and json_type fails on bad JSON. Valid JSON starting with
+    { is an object; only other lines (leading spaces, arrays, strings) are typed by json_type. -#}
 {% macro duckdb__parse_message(raw_message) -%}
+    {%- set transformed -%}
+        json_transform(
+            {{ raw_message }}, {{ segmart.sql_string(tojson(segmart.duckdb_message_shape())) }}
+        )
+    {%- endset -%}
     case
         when json_valid({{ raw_message }})
             then
                 case
-                    when json_type({{ raw_message }}) = 'OBJECT'
-                        then json_transform(
-                            {{ raw_message }}, {{ segmart.sql_string(tojson(segmart.duckdb_message_shape())) }}
-                        )
+                    when starts_with({{ raw_message }}, '{') then {{ transformed }}
+                    when json_type({{ raw_message }}) = 'OBJECT' then {{ transformed }}
                 end
     end
 {%- endmacro %}
