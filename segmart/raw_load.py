@@ -20,7 +20,13 @@ from pathlib import Path
 
 import duckdb
 
-from segmart.raw_inspection import file_version, inspect_raw_file, landed_lines, raw_event_kind
+from segmart.raw_inspection import (
+    MAX_LINE_BYTES,
+    file_version,
+    inspect_raw_file,
+    landed_lines,
+    raw_event_kind,
+)
 
 RAW_SCHEMA = "raw"
 RAW_TABLE = "segment_events"
@@ -57,29 +63,27 @@ def raw_event_glob(location: str) -> str:
 
 
 def _reader_sql(json_files: list[str], parquet_files: list[str]) -> str:
-    """The read_raw_event_files macro's SQL, for DuckDB in Python."""
+    """The read_raw_event_files macro's SQL, for DuckDB in Python (files without bad lines)."""
     readers = []
     if json_files:
-        listed = ", ".join(_sql_string(f) for f in json_files)
-        readers.append(f"""
-            select
-                source_file,
-                scan_position - min(scan_position) over (partition by source_file) + 1
-                    as source_line,
-                raw_message
-            from (
-                select filename as source_file, raw_line as raw_message,
-                    row_number() over () as scan_position
-                from read_csv(
-                    [{listed}],
-                    columns = {{'raw_line': 'VARCHAR'}},
-                    delim = chr(1), quote = '', escape = '', header = false,
-                    auto_detect = false, strict_mode = false, filename = true,
-                    max_line_size = 16777216
-                )
-            ) as json_lines
-            where case when json_valid(raw_message) then true else trim(raw_message) <> '' end
-        """)
+        # One scan per file, numbered in its order; 250 per union, under DuckDB's expression
+        # depth (read_json_lines in macros/ingest/raw_event_files.sql).
+        scans = [
+            f"select {_sql_string(path)} as source_file, row_number() over () as source_line,"
+            f" raw_line as raw_message from read_csv({_sql_string(path)},"
+            " columns = {'raw_line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',"
+            " header = false, auto_detect = false, strict_mode = false,"
+            f" max_line_size = {MAX_LINE_BYTES})"
+            for path in json_files
+        ]
+        batches = [
+            "select * from (" + "\nunion all\n".join(scans[i : i + 250]) + ")"
+            for i in range(0, len(scans), 250)
+        ]
+        readers.append(
+            "select * from (" + "\nunion all\n".join(batches) + ") as json_lines"
+            " where starts_with(raw_message, '{') or trim(raw_message) <> ''"
+        )
     if parquet_files:
         listed = ", ".join(_sql_string(f) for f in parquet_files)
         readers.append(f"""

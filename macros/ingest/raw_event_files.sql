@@ -139,13 +139,10 @@
     its reason. Files without bad lines are read strictly: a line the inspection passed that
     the reader cannot read fails the build rather than disappear. -#}
 {% macro read_json_lines(files, bad_lines=none) -%}
-    select
-        read_lines.source_file,
-        read_lines.read_rank {%- if bad_lines is not none %} + coalesce(skipped.bad_rank, 0){% endif %}
-            as source_line,
-        read_lines.raw_message,
-        cast(null as varchar) as read_error
-    from (
+    select * from (
+    -- Materialized: numbering a scan keeps it on one thread (row_number in scan order), so the
+    -- lines are collected before the parsing that follows runs on every thread.
+    with numbered_lines as materialized (
         {%- for batch in files | batch(250) %}
         select * from (
             {%- for file in batch %}
@@ -165,7 +162,15 @@
         union all
         {%- endif %}
         {%- endfor %}
-    ) as read_lines
+    )
+
+    select
+        read_lines.source_file,
+        read_lines.read_rank {%- if bad_lines is not none %} + coalesce(skipped.bad_rank, 0){% endif %}
+            as source_line,
+        read_lines.raw_message,
+        cast(null as varchar) as read_error
+    from numbered_lines as read_lines
     {%- if bad_lines is not none %}
     -- The last bad line before each read line: the bad lines before it are its bad_rank.
     asof left join ({{ bad_lines }}) as skipped
@@ -184,6 +189,7 @@
         reason as read_error
     from ({{ bad_lines }}) as bad
     {%- endif %}
+    ) as json_lines
 {%- endmacro %}
 
 {#- The lines of one JSON-lines file (gzipped or not) as rows of one VARCHAR column raw_line, with
