@@ -19,6 +19,7 @@ ONE_RUN = """
 import resource, sys, time, duckdb
 sql = open(sys.argv[1]).read()
 with duckdb.connect(sys.argv[2], config={"threads": 2, "memory_limit": "8GB"}) as con:
+    con.execute("set enable_progress_bar = false")
     started = time.perf_counter()
     con.execute("create table measured as " + sql)
 seconds = time.perf_counter() - started
