@@ -36,7 +36,7 @@ ENGINES = {
     "snowflake": Engine(
         dialect="snowflake",
         functions=_names(
-            """array_agg avg cast chr coalesce convert_timezone count date_trunc dateadd
+            """abs array_agg avg cast chr coalesce convert_timezone count date_trunc dateadd
             datediff dayofweekiso floor get is_object lag last_value lead left listagg lower
             max max_by md5 min min_by nullif position regexp_instr regexp_like regexp_replace
             regexp_substr replace right row_number strip_null_value sum sysdate timestampdiff
@@ -55,7 +55,7 @@ ENGINES = {
     "bigquery": Engine(
         dialect="bigquery",
         functions=_names(
-            """array_agg avg cast chr coalesce count current_timestamp date_trunc datetime_diff
+            """abs array_agg avg cast chr coalesce count current_timestamp date_trunc datetime_diff
             floor json_query json_type json_value lag last_value lead left lower max md5 min
             nullif parse_json regexp_contains regexp_extract regexp_replace replace right round
             row_number safe_cast safe_offset string_agg strpos sum timestamp timestamp_add

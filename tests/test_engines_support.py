@@ -189,6 +189,15 @@ def hand_written_events() -> tuple[list[dict | str], list[dict]]:
         {**base, "messageId": "rej-year-1", "timestamp": "0001-01-02T00:00:00Z"},
         {**base, "messageId": "rej-year-9999", "timestamp": "9999-12-31T23:59:59Z"},
         {**base, "messageId": "rej-received-1", "receivedAt": "0001-01-02T00:00:00Z"},
+        # A device clock that jumped ten thousand years between the event and its sending: not a
+        # delay to correct by (on PostgreSQL the subtraction failed the whole build).
+        {k: v for k, v in base.items() if k != "timestamp"}
+        | {
+            "messageId": "rej-device-jump",
+            "originalTimestamp": "0001-01-02T00:00:00Z",
+            "sentAt": "9999-12-31T00:00:00Z",
+            "receivedAt": iso(start),
+        },
         {k: v for k, v in base.items() if k != "timestamp"}
         | {
             "messageId": "ok-device-1970",

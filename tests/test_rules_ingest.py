@@ -711,6 +711,16 @@ VALUE_LINES: list[tuple[dict, str | None]] = [
     ),
     (value_page("val-received-year-1", receivedAt="0001-01-01T00:00:00Z"), "time_out_of_range"),
     (value_page("val-before-2000", timestamp="1999-12-31T23:59:59Z"), "time_out_of_range"),
+    # A device clock that jumped between the event and its sending is not corrected by it: the
+    # device time stands (and is out of range).
+    (
+        {
+            **value_page("val-device-jump", originalTimestamp="0001-01-02T00:00:00Z"),
+            "sentAt": "9999-12-31T00:00:00Z",
+            "timestamp": None,
+        },
+        "time_out_of_range",
+    ),
     # Clean: what Segment accepts (numbers as ids, strings that look like other kinds), null or
     # empty objects, a device clock reset to 1970 that the receipt time corrects, the limit itself.
     (value_page(123), None),

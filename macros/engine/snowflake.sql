@@ -37,10 +37,11 @@
     end
 {%- endmacro %}
 
-{#- Nanoseconds between two timestamps are elapsed time (TIMESTAMPDIFF counts unit boundaries,
-    which at the engine's precision are the elapsed units). -#}
+{#- Microseconds between two timestamps are elapsed time (TIMESTAMPDIFF counts unit boundaries,
+    which at the precision segmart keeps are the elapsed units). Not nanoseconds: their count
+    overflows past 292 years, and a device clock can be off by more. -#}
 {% macro snowflake__seconds_between(start_ts, end_ts) -%}
-    (cast(timestampdiff(nanosecond, {{ start_ts }}, {{ end_ts }}) as double) / 1000000000)
+    (cast(timestampdiff(microsecond, {{ start_ts }}, {{ end_ts }}) as double) / 1000000)
 {%- endmacro %}
 
 {#- The VARIANT at a dotted path ('a.b'), SQL null when absent or JSON null. One GET per key:

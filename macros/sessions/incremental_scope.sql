@@ -12,9 +12,11 @@
 {#- The number of this run of the model: one more than the highest in its table, a full refresh
     included, so a run never numbers lower than one before it; 1 when there is no such table or
     column yet. Read while the model's SQL is rendered, before any materialization replaces the
-    table (Spark drops it before it creates the new one). -#}
+    table (Spark drops it before it creates the new one); only by commands that write (an offline
+    compile has no connection to read it with). -#}
 {% macro next_run_number(column) -%}
-    {%- set existing = load_relation(this) if execute and this is not none else none -%}
+    {%- set writes = execute and flags.WHICH in ['build', 'run'] and this is not none -%}
+    {%- set existing = load_relation(this) if writes else none -%}
     {%- if existing is not none
         and column in adapter.get_columns_in_relation(existing) | map(attribute='name') | list -%}
         {%- set highest = run_query(

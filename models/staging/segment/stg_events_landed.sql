@@ -115,9 +115,17 @@ event_timed as (
         *,
         -- Event time: the library's timestamp; else correct the device clock by the delay the
         -- server saw (receivedAt - (sentAt - originalTimestamp)); else the device or server time.
+        -- Corrected only from a receipt time in range and a delay of at most
+        -- max_send_delay_seconds: a longer one is a clock that jumped, and subtracting it can
+        -- leave an engine's timestamp range (PostgreSQL fails the query, not the row).
         coalesce(
             timestamp_at,
-            {{ segmart.minus_elapsed('received_at', 'original_timestamp_at', 'sent_at') }},
+            case
+                when received_at between {{ earliest_time }} and {{ latest_time }}
+                    and abs({{ segmart.seconds_between('original_timestamp_at', 'sent_at') }})
+                    <= {{ var('max_send_delay_seconds') }}
+                    then {{ segmart.minus_elapsed('received_at', 'original_timestamp_at', 'sent_at') }}
+            end,
             original_timestamp_at,
             received_at
         ) as event_at,
