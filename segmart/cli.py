@@ -197,13 +197,13 @@ def _build(args: argparse.Namespace) -> int:
         landed = land_raw_events(settings)
         if landed:
             print(landed)
-        if not has_duckdb_file(settings):
-            _warn_quarantine(run_dbt(dbt_args, settings), settings)
-            print(f"built the {settings.target} target in {time.perf_counter() - started:.1f} s")
-            return 0
         # Raises when a model or a test fails: nothing is published.
         _warn_quarantine(run_dbt(dbt_args, settings), settings)
-        print(f"built {settings.duckdb_path} in {time.perf_counter() - started:.1f} s")
+        seconds = time.perf_counter() - started
+        if not has_duckdb_file(settings):
+            print(f"built the {settings.target} target in {seconds:.1f} s")
+            return 0
+        print(f"built {settings.duckdb_path} in {seconds:.1f} s")
         if not args.no_publish:
             _print_publication(publish(settings))
     return 0
