@@ -449,6 +449,7 @@ def test_every_activity_event_belongs_to_exactly_one_session(warehouse):
 def test_a_user_row_has_activity_span_latest_traits_and_acquisition(users):
     row = dict(users["u-ann"])
     row.pop("_sessionized_at")
+    row.pop("_sessionized_run")
     latest_traits = json.loads(row.pop("latest_traits"))
     assert row == {
         "visitor_id": "u-ann",
