@@ -264,10 +264,17 @@ def test_the_lineage_graph_filtered_by_owner_shows_that_owners_segments(
     webserver, launched_run, page, tmp_path_factory
 ):
     _open(page, webserver, f"/locations/{LOCATION}/asset-groups/segments")
-    page.locator(".CodeMirror").first.click()  # "Search and filter assets"
+    # Type only once the page has settled (the community pop-up, dismissed by the handler, comes
+    # up while it loads) and check the filter box holds the text: keys pressed while the page
+    # still loaded were lost now and then.
+    page.wait_for_load_state("networkidle")
+    search = page.locator(".CodeMirror").first  # "Search and filter assets"
+    search.click()
     page.keyboard.type(f'owner:"{SEGMENT.owner}"')
+    search.get_by_text(SEGMENT.owner).first.wait_for()
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile("lineage~owner"))  # the filter is applied (and bookmarkable)
+    # The filter is applied (and bookmarkable): the app changes the URL without a page load.
+    page.wait_for_url(re.compile("lineage~owner"), wait_until="commit")
 
     graph = page.locator("body")
     for name in OWNED:
