@@ -22,13 +22,28 @@
 
 with
 
+-- Sessionization reads only these narrow columns; the wide ones are joined once, at the end, for
+-- the rows it (re)cut (a wide copy of every event held in memory took most of the model's time
+-- and memory at 10M events).
 events as (
     select
-        stg_events.*,
+        stg_events.message_id,
+        stg_events.message_type,
+        stg_events.anonymous_id,
+        stg_events.event_at,
+        stg_events._load_sequence,
         coalesce(stg_events.user_id, identity_map.user_id) as resolved_user_id,
         coalesce(
             stg_events.user_id, identity_map.user_id, stg_events.anonymous_id
-        ) as visitor_id
+        ) as visitor_id,
+        -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
+        -- coalesced to '' (concat_ws would skip nulls; BigQuery has no concat_ws).
+        nullif(
+            coalesce(lower({{ segmart.clean_text('stg_events.utm_source') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('stg_events.utm_medium') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('stg_events.utm_campaign') }}), ''),
+            '||'
+        ) as campaign_key
     from {{ ref('stg_events') }} as stg_events
     left join {{ ref('int_identity_map') }} as identity_map
         on stg_events.anonymous_id = identity_map.anonymous_id
@@ -175,17 +190,7 @@ scoped_events as (
 ),
 
 activity as (
-    select
-        *,
-        -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
-        -- coalesced to '' (concat_ws would skip nulls; BigQuery has no concat_ws).
-        nullif(
-            coalesce(lower({{ segmart.clean_text('utm_source') }}), '')
-            || '|' || coalesce(lower({{ segmart.clean_text('utm_medium') }}), '')
-            || '|' || coalesce(lower({{ segmart.clean_text('utm_campaign') }}), ''),
-            '||'
-        ) as campaign_key
-    from scoped_events
+    select * from scoped_events
     where message_type in ('page', 'screen', 'track')
 ),
 
@@ -264,8 +269,8 @@ final as (
         events.message_type,
         events.event_name,
         events.event_name_original,
-        events.visitor_id,
-        events.resolved_user_id as user_id,
+        scoped_events.visitor_id,
+        scoped_events.resolved_user_id as user_id,
         events.anonymous_id,
         sessionized.session_id,
         sessionized.session_number,
@@ -298,8 +303,9 @@ final as (
         -- The run that (re)computed the row: marts refresh what runs after their last one re-cut.
         cast({{ segmart.next_run_number('_sessionized_run') }} as bigint) as _sessionized_run,
         {{ segmart.current_utc_timestamp() }} as _sessionized_at
-    from scoped_events as events
-    left join sessionized on events.message_id = sessionized.message_id
+    from scoped_events
+    inner join {{ ref('stg_events') }} as events on scoped_events.message_id = events.message_id
+    left join sessionized on scoped_events.message_id = sessionized.message_id
 )
 
 select * from final
