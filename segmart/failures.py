@@ -31,7 +31,7 @@ def explain(error_text: str, warehouse: Path | None = None) -> str | None:
     if found := _OUT_OF_MEMORY.search(error_text):
         return (
             f"DuckDB ran out of memory ({found['detail'].strip()}): raise {MEMORY_LIMIT_ENV} "
-            "(default 8GB), or free disk space for spilling beside the warehouse file"
+            "(docs/operations.md), or free disk space for spilling beside the warehouse file"
         )
     if _DISK_FULL.search(error_text):
         if warehouse is None:

@@ -166,7 +166,7 @@ def test_running_out_of_memory_names_the_setting(settings):
     assert (result.returncode, result.stdout) == (1, "")  # dbt's own output is in its log
     assert "Traceback" not in result.stderr
     assert "DuckDB ran out of memory" in result.stderr
-    assert "raise SEGMART_DUCKDB_MEMORY_LIMIT (default 8GB)" in result.stderr
+    assert "raise SEGMART_DUCKDB_MEMORY_LIMIT (docs/operations.md)" in result.stderr
     # The whole story is in the log the message names.
     log = Path(result.stderr.rsplit("(details: ", 1)[1].rstrip().removesuffix(")"))
     assert "Out of Memory Error" in log.read_text()

@@ -10,8 +10,17 @@
 
 with
 
+-- Deduplicated on narrow columns, then the wide columns of each kept copy are read once, by a
+-- join: a window over the wide rows (or a wide CTE read twice) held them all in memory and ran
+-- out of it at 10M events under a 4GB limit.
 clean_rows as (
-    select * from {{ ref('stg_events_landed') }}
+    select
+        message_id,
+        received_at,
+        source_file,
+        source_line,
+        _load_sequence
+    from {{ ref('stg_events_landed') }}
     where reject_reason is null
 ),
 
@@ -32,14 +41,32 @@ candidates as (
     {%- endif %}
 ),
 
-ranked as (
+-- The earliest received copy of each message. A raw file is read once (the ledger refuses a
+-- changed one), so its path and line name one landed row.
+kept_copies as (
     select
-        *,
-        row_number() over (
-            partition by message_id
-            order by received_at asc nulls last, source_file asc, source_line asc
-        ) as copy_rank
-    from candidates
+        ranked.source_file,
+        ranked.source_line
+    from (
+        select
+            source_file,
+            source_line,
+            row_number() over (
+                partition by message_id
+                order by received_at asc nulls last, source_file asc, source_line asc
+            ) as copy_rank
+        from candidates
+    ) as ranked
+    where ranked.copy_rank = 1
+),
+
+kept as (
+    select landed.*
+    from {{ ref('stg_events_landed') }} as landed
+    inner join kept_copies
+        on
+            landed.source_file = kept_copies.source_file
+            and landed.source_line = kept_copies.source_line
 ),
 
 final as (
@@ -79,8 +106,7 @@ final as (
         source_line,
         _load_sequence,
         _loaded_at
-    from ranked
-    where copy_rank = 1
+    from kept
 )
 
 select * from final
