@@ -23,8 +23,8 @@
 with
 
 -- Sessionization reads only these narrow columns; the wide ones are joined once, at the end, for
--- the rows it (re)cut (a wide copy of every event held in memory took most of the model's time
--- and memory at 10M events).
+-- the rows it (re)cuts. Carrying them through held a wide copy of every event in memory (peak
+-- 2.0 GB against 1.45 GB at 1M events).
 events as (
     select
         stg_events.message_id,
@@ -36,14 +36,9 @@ events as (
         coalesce(
             stg_events.user_id, identity_map.user_id, stg_events.anonymous_id
         ) as visitor_id,
-        -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
-        -- coalesced to '' (concat_ws would skip nulls; BigQuery has no concat_ws).
-        nullif(
-            coalesce(lower({{ segmart.clean_text('stg_events.utm_source') }}), '')
-            || '|' || coalesce(lower({{ segmart.clean_text('stg_events.utm_medium') }}), '')
-            || '|' || coalesce(lower({{ segmart.clean_text('stg_events.utm_campaign') }}), ''),
-            '||'
-        ) as campaign_key
+        stg_events.utm_source,
+        stg_events.utm_medium,
+        stg_events.utm_campaign
     from {{ ref('stg_events') }} as stg_events
     left join {{ ref('int_identity_map') }} as identity_map
         on stg_events.anonymous_id = identity_map.anonymous_id
@@ -190,7 +185,18 @@ scoped_events as (
 ),
 
 activity as (
-    select * from scoped_events
+    select
+        *,
+        -- Computed for the rows (re)cut only, not in `events` for all of history (12.5 s -> 9.4 s).
+        -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
+        -- coalesced to '' (concat_ws would skip nulls; BigQuery has no concat_ws).
+        nullif(
+            coalesce(lower({{ segmart.clean_text('utm_source') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('utm_medium') }}), '')
+            || '|' || coalesce(lower({{ segmart.clean_text('utm_campaign') }}), ''),
+            '||'
+        ) as campaign_key
+    from scoped_events
     where message_type in ('page', 'screen', 'track')
 ),
 
@@ -263,6 +269,16 @@ sessionized as (
     from numbered
 ),
 
+-- The wide columns of the rows (re)cut. When incremental, filtered by IN before the join: a plain
+-- join let DuckDB build its hash table on all of stg_events (23.1 s against 12.5 s for a new day
+-- over 10M events).
+recut_events as (
+    select * from {{ ref('stg_events') }}
+    {%- if is_incremental() %}
+    where message_id in (select scoped_events.message_id from scoped_events)
+    {%- endif %}
+),
+
 final as (
     select
         events.message_id,
@@ -304,7 +320,7 @@ final as (
         cast({{ segmart.next_run_number('_sessionized_run') }} as bigint) as _sessionized_run,
         {{ segmart.current_utc_timestamp() }} as _sessionized_at
     from scoped_events
-    inner join {{ ref('stg_events') }} as events on scoped_events.message_id = events.message_id
+    inner join recut_events as events on scoped_events.message_id = events.message_id
     left join sessionized on scoped_events.message_id = sessionized.message_id
 )
 
