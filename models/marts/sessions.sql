@@ -12,14 +12,12 @@
 
 with
 
-recut_sessions as (
-    select distinct session_id from {{ ref('int_events_sessionized') }}
-    where {{ segmart.resessionized_since_last_run() }}
-),
-
+-- The events of every session re-cut since the last run. int_events_sessionized re-cuts from a
+-- session's first event on, so each re-cut session has all its events in the runs since (an IN
+-- over the session ids read every event of history, wide columns included).
 session_events as (
     select * from {{ ref('int_events_sessionized') }}
-    where session_id in (select recut_sessions.session_id from recut_sessions)
+    where session_id is not null and {{ segmart.resessionized_since_last_run() }}
 ),
 
 aggregated as (
