@@ -119,7 +119,8 @@ def _count_lines(content: bytes) -> tuple[int, int, list[BadLine]]:
     a whole (C speed) unless some line may be blank or bad: only such files are cut into lines."""
     content = _normalized(content)
     ends_unterminated = bool(content) and content[-1:] not in (b"\n", b"\r")
-    carriage_returns = content.count(b"\r")
+    # Most files hold no CR: finding that out costs a tenth of counting them.
+    carriage_returns = content.count(b"\r") if b"\r" in content else 0
     lines = content.count(b"\n") + carriage_returns + ends_unterminated
     # A line that starts with "{" is not blank: when every line does (the usual case), no line
     # is, and the file need not be cut into lines to know it.
