@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from run import link_files
+
 from segmart.dbt import run_dbt
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.serving import serving_path
@@ -75,9 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     files = sorted(summary.files)
     events_dir = work_dir / "events"
     shutil.rmtree(events_dir, ignore_errors=True)
-    events_dir.mkdir()
-    for path in files[: args.days]:
-        os.link(path, events_dir / path.name)
+    link_files(files[: args.days], events_dir)
     warehouse = work_dir / "warehouse.duckdb"
     snapshot = work_dir / "history.duckdb"
     settings = Settings(events=str(events_dir), duckdb_path=warehouse)
@@ -85,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     run_dbt(["build", "--full-refresh", *FOUNDATION], settings, target_path=work_dir / "target")
     shutil.copy(warehouse, snapshot)  # 30 days built: where every round starts
     new_day = files[args.days]
-    os.link(new_day, events_dir / new_day.name)
+    link_files([new_day], events_dir)
 
+    dagster_home = work_dir / "dagster-home"
+    dagster_home.mkdir(exist_ok=True)
     rows = []
     for kind in ("incremental", "full"):
         for round_number in range(1, args.rounds + 1):
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 warehouse.with_name(warehouse.name + ".wal").unlink(missing_ok=True)
                 shutil.copy(snapshot, warehouse)
                 shutil.rmtree(serving_path(settings).parent, ignore_errors=True)
-                seconds, phases = _timed(side, kind, settings)
+                seconds, phases = _timed(side, kind, settings, dagster_home)
                 rows.append(
                     {"kind": kind, "round": round_number, "side": side, "seconds": seconds} | phases
                 )
@@ -104,14 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _timed(side: str, kind: str, settings: Settings) -> tuple[float, dict]:
+def _timed(side: str, kind: str, settings: Settings, dagster_home: Path) -> tuple[float, dict]:
     env = {**os.environ, **settings.as_env(), "PYTHONPATH": str(PROJECT_DIR)}
     if side == "dbt":
         command = [str(VENV_BIN / "dbt"), "build", *FOUNDATION, "--quiet"]
         if kind == "full":
             command.append("--full-refresh")
     else:
-        env["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="segmart-dagster-home-")
+        env["DAGSTER_HOME"] = str(dagster_home)  # the run is ephemeral: nothing is kept there
         command = [sys.executable, "-c", DAGSTER_RUN, kind]
     started = time.perf_counter()
     result = subprocess.run(
