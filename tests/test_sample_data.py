@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gzip
 import json
 import re
 from pathlib import Path
@@ -119,6 +120,19 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(
     assert run("again", seed=42) == first
     other = run("other", seed=7)
     assert any(first.get(name) != data for name, data in other.items())
+
+
+def test_gzip_files_hold_the_plain_files_lines(tmp_path: Path) -> None:
+    def run(output_format: str) -> GenerationSummary:
+        config = GeneratorConfig(events=4_000, seed=3, days=5, output_format=output_format)
+        return generate(tmp_path / output_format, config)
+
+    plain, compressed = run("jsonl"), run("jsonl.gz")
+    assert [path.name + ".gz" for path in plain.files] == [path.name for path in compressed.files]
+    assert compressed.faults == plain.faults and compressed.faults["invalid_json"] > 0
+    for plain_file, compressed_file in zip(plain.files, compressed.files, strict=True):
+        assert gzip.decompress(compressed_file.read_bytes()) == plain_file.read_bytes()
+    assert compressed.bytes_written < plain.bytes_written / 4
 
 
 def test_one_file_per_arrival_day(jsonl_run: Run, lines: duckdb.DuckDBPyConnection) -> None:

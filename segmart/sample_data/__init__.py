@@ -6,9 +6,10 @@ number derived from ``hash(seed, row key, salt)`` (never ``random()``), so the s
 byte-identical files whatever the thread count. Three tables are built (visitors, sessions, and a
 narrow events table holding what each row needs to be rendered: its role in the session, times,
 fault); then one ``COPY ... TO`` per *arrival day* (UTC date of ``receivedAt``) renders that
-day's rows, ``ORDER BY`` a unique key, into ``events-YYYY-MM-DD.jsonl`` (or ``.parquet``), two
-files at a time. JSON text is assembled with ``concat()`` from fragments rendered once per visitor
-and per session, which is what makes 10M events fit in about a minute on two cores.
+day's rows, ``ORDER BY`` a unique key, into ``events-YYYY-MM-DD.jsonl`` (or ``.jsonl.gz``,
+``.parquet``), two files at a time. JSON text is assembled with ``concat()`` from fragments
+rendered once per visitor and per session, which is what makes 10M events fit in about a minute
+on two cores.
 
 What the data looks like (docs/event-contract.md is the input contract):
 

@@ -14,6 +14,7 @@ import duckdb
 from segmart.sample_data.config import (
     DUPLICATE_FAULTS,
     FAULT_SHARES,
+    OUTPUT_FORMATS,
     GenerationSummary,
     GeneratorConfig,
 )
@@ -55,8 +56,9 @@ def generate(out_dir: Path, config: GeneratorConfig | None = None) -> Generation
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in [*out_dir.glob("events-*.jsonl"), *out_dir.glob("events-*.parquet")]:
-        old.unlink()
+    for old in out_dir.glob("events-*"):
+        if old.name.endswith(tuple(f".{extension}" for extension in OUTPUT_FORMATS)):
+            old.unlink()
 
     with tempfile.TemporaryDirectory(prefix="segmart-sample-") as spill, duckdb.connect() as con:
         con.execute(f"set temp_directory = {literal(spill)}")

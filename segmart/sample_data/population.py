@@ -524,7 +524,7 @@ def _fault_targets(config: GeneratorConfig) -> dict[str, int]:
     """How many events each fault kind should hit (at least one each when faults are on)."""
     targets = {}
     for kind, share in FAULT_SHARES.items():
-        if config.fault_rate == 0 or (kind == "invalid_json" and config.output_format != "jsonl"):
+        if config.fault_rate == 0 or (kind == "invalid_json" and not config.json_lines):
             targets[kind] = 0
         else:
             targets[kind] = max(1, round(config.events * config.fault_rate * share))

@@ -396,7 +396,8 @@ def copy_day_sql(config: GeneratorConfig, day: dt.date, path: Path) -> str:
     """One COPY statement writing the rows that arrived on ``day``, in a fixed order."""
     if config.output_format == "parquet":
         return _parquet_copy_sql(day, path)
-    return _jsonl_copy_sql(day, path)
+    compression = "gzip" if config.output_format == "jsonl.gz" else "none"
+    return _jsonl_copy_sql(day, path, compression)
 
 
 def _parquet_copy_sql(day: dt.date, path: Path) -> str:
@@ -439,7 +440,7 @@ copy (
 """
 
 
-def _jsonl_copy_sql(day: dt.date, path: Path) -> str:
+def _jsonl_copy_sql(day: dt.date, path: Path, compression: str) -> str:
     line = [
         "'{'",
         *json_members(HEADER),
@@ -481,5 +482,7 @@ copy (
         )
     )
     order by write_ms, e, copy_no
-) to {literal(str(path))} (format csv, header false, quote '', escape '')
+) to {literal(str(path))} (
+    format csv, header false, quote '', escape '', compression {compression}
+)
 """
