@@ -7,12 +7,14 @@ make line cutting hard (breaks, byte order marks, Unicode spaces, invalid UTF-8 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
 
 import duckdb
 import pytest
 
+from segmart import raw_inspection
 from segmart.raw_inspection import MAX_LINE_BYTES, inspect_raw_file, landed_lines
 
 pytestmark = pytest.mark.unit
@@ -56,27 +58,41 @@ def duckdb_reading(path) -> tuple[int, int, list[int]]:
     return rows + len(bad), blank, bad
 
 
-def test_lines_blank_lines_and_bad_lines_are_those_duckdb_reads(tmp_path):
+def test_lines_blank_lines_and_bad_lines_are_those_duckdb_reads(tmp_path, monkeypatch):
+    """Whatever the block size: files are read a block at a time, and a line or a CR LF split
+    between two blocks must count as it does in one."""
     generator = random.Random(7)
     for case in range(300):
         content = b"".join(generator.choices(PIECES, k=generator.randint(0, 14)))
         path = tmp_path / f"case-{case}.jsonl"
         path.write_bytes(content)
-        inspection = inspect_raw_file(str(path))
-        seen = (
-            inspection.physical_lines,
-            inspection.blank_lines,
-            [bad.line for bad in inspection.bad_lines],
-        )
-        assert seen == duckdb_reading(path), content
+        expected = duckdb_reading(path)
+        landed = list(landed_lines(str(path)))
+        for block_bytes in (1, 2, 3, 7):
+            monkeypatch.setattr(raw_inspection, "BLOCK_BYTES", block_bytes)
+            inspection = inspect_raw_file(str(path))
+            seen = (
+                inspection.physical_lines,
+                inspection.blank_lines,
+                [bad.line for bad in inspection.bad_lines],
+            )
+            assert seen == expected, (content, block_bytes)
+            assert list(landed_lines(str(path))) == landed, (content, block_bytes)
+            monkeypatch.undo()
 
 
-def test_a_bad_line_is_recorded_with_its_reason_and_its_bytes_shown(tmp_path):
+@pytest.mark.parametrize("block_bytes", [raw_inspection.BLOCK_BYTES, 1024 * 1024])
+def test_a_bad_line_is_recorded_with_its_reason_and_its_bytes_shown(
+    tmp_path, monkeypatch, block_bytes
+):
+    monkeypatch.setattr(raw_inspection, "BLOCK_BYTES", block_bytes)
     path = tmp_path / "bad.jsonl.gz"
     too_long = b'{"a": "' + b"x" * MAX_LINE_BYTES + b'"}'
     path.write_bytes(gzip.compress(b'{"a": 1}\n{"a": "\xff"}\n\n' + too_long + b"\n{}\n"))
     inspection = inspect_raw_file(str(path))
     assert (inspection.physical_lines, inspection.blank_lines, inspection.error) == (5, 1, None)
+    assert inspection.file_size == path.stat().st_size
+    assert inspection.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
     (utf8, long) = inspection.bad_lines
     assert (utf8.line, utf8.reason, utf8.text) == (2, "invalid_utf8", '{"a": "\\xff"}')
     assert (long.line, long.reason, len(long.text)) == (4, "line_too_long", 1024)
@@ -96,3 +112,27 @@ def test_a_file_without_bad_lines_records_none(tmp_path):
     inspection = inspect_raw_file(str(path))
     assert (inspection.physical_lines, inspection.blank_lines, inspection.bad_lines) == (2, 0, [])
     assert json.loads(inspection.to_json())["bad_lines"] is None
+
+
+@pytest.mark.parametrize(
+    ("cut", "error"),
+    [
+        (
+            lambda data: data[:-20],
+            "truncated gzip: the compressed stream ends before its end marker",
+        ),
+        (lambda data: data[:200] + b"\x00" * 50 + data[250:], "corrupt gzip: "),
+    ],
+)
+def test_a_broken_gzip_file_is_unreadable_and_hashed_whole(tmp_path, monkeypatch, cut, error):
+    """The error can come after the first blocks: the file's size and hash still cover every
+    byte, as the ledger keys versions by them."""
+    monkeypatch.setattr(raw_inspection, "BLOCK_BYTES", 64)
+    lines = b"".join(b'{"n": %d, "pad": "%s"}\n' % (n, b"x" * (n % 50)) for n in range(2000))
+    path = tmp_path / "broken.jsonl.gz"
+    path.write_bytes(cut(gzip.compress(lines, mtime=0)))
+    inspection = inspect_raw_file(str(path))
+    assert inspection.error.startswith(error)
+    assert (inspection.physical_lines, inspection.blank_lines) == (None, None)
+    assert inspection.file_size == path.stat().st_size
+    assert inspection.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
