@@ -36,7 +36,7 @@ import duckdb
 
 from segmart.registry.models import FileDestination, Segment, WebhookDestination
 from segmart.settings import PROJECT_DIR
-from segmart.sql import literal
+from segmart.sql import duckdb_string, literal
 
 ACTIVATION_DIR_ENV = "SEGMART_ACTIVATION_DIR"
 DEFAULT_ACTIVATION_DIR = PROJECT_DIR / "warehouse" / "activation"
@@ -346,12 +346,8 @@ def _copy_atomically(connection, query: str, target: Path, file_format: str) -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     options = "(format parquet)" if file_format == "parquet" else "(format csv, header true)"
-    connection.execute(f"copy ({query}) to '{_sql_path(temporary)}' {options}")
+    connection.execute(f"copy ({query}) to {duckdb_string(str(temporary))} {options}")
     os.replace(temporary, target)
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def deliver_files(

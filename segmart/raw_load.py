@@ -27,6 +27,7 @@ from segmart.raw_inspection import (
     landed_lines,
     raw_event_kind,
 )
+from segmart.sql import duckdb_string
 
 RAW_SCHEMA = "raw"
 RAW_TABLE = "segment_events"
@@ -49,10 +50,6 @@ def postgres_dsn(environ: dict[str, str] | None = None) -> str:
     return " ".join(f"{key}={value}" for key, value in parts.items())
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def raw_event_glob(location: str) -> str:
     """The twin of the raw_event_glob macro: the location itself for a file or glob, else
     everything below the folder."""
@@ -69,8 +66,8 @@ def _reader_sql(json_files: list[str], parquet_files: list[str]) -> str:
         # One scan per file, numbered in its order; 250 per union, under DuckDB's expression
         # depth (read_json_lines in macros/ingest/raw_event_files.sql).
         scans = [
-            f"select {_sql_string(path)} as source_file, row_number() over () as source_line,"
-            f" raw_line as raw_message from read_csv({_sql_string(path)},"
+            f"select {duckdb_string(path)} as source_file, row_number() over () as source_line,"
+            f" raw_line as raw_message from read_csv({duckdb_string(path)},"
             " columns = {'raw_line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',"
             " header = false, auto_detect = false, strict_mode = false,"
             f" max_line_size = {MAX_LINE_BYTES})"
@@ -85,7 +82,7 @@ def _reader_sql(json_files: list[str], parquet_files: list[str]) -> str:
             " where starts_with(raw_message, '{') or trim(raw_message) <> ''"
         )
     if parquet_files:
-        listed = ", ".join(_sql_string(f) for f in parquet_files)
+        listed = ", ".join(duckdb_string(f) for f in parquet_files)
         readers.append(f"""
             select
                 filename as source_file,
@@ -161,7 +158,7 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
                 if json_files or parquet_files:
                     con.execute(
                         f"copy ({_reader_sql(json_files, parquet_files)}) to "
-                        f"{_sql_string(str(csv_path))} (format csv, header false)"
+                        f"{duckdb_string(str(csv_path))} (format csv, header false)"
                     )
                     rows += _copy_csv(cursor, table, csv_path)
                 if with_bad_lines:

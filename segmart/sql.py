@@ -17,6 +17,10 @@ read alike by every engine spliced in with chr():
 
 Nothing else is ever interpolated, so no value can change a query's structure
 (tests/test_segments_hostile.py).
+
+SQL that segmart runs on DuckDB itself (the sample generator, the PostgreSQL loader's reader,
+file activation) quotes its strings with `duckdb_string()` instead: some of its places take a
+literal and no expression (`COPY ... TO 'file'`), and it is never a template.
 """
 
 from __future__ import annotations
@@ -49,6 +53,11 @@ def literal(value: object) -> str:
 
 _SPLICED = {"{": "chr(123)", "\n": "chr(10)", "\r": "chr(13)", "'": "chr(39)", "\\": "chr(92)"}
 _SPLICE = re.compile(r"([{\n\r'\\])")
+
+
+def duckdb_string(text: str) -> str:
+    """'text' with each quote doubled: a DuckDB string literal (see the module docstring)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def string_literal(text: str) -> str:

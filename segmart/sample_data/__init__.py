@@ -59,7 +59,7 @@ CLI::
     python -m segmart.sample_data --events 100000 --seed 42 --days 30 --start 2026-10-01 \\
         --format jsonl --out data/events
 
-Modules: config (what to generate, constants), sql_blocks (literals, seeded random macros,
+Modules: config (what to generate, constants), sql_blocks (lists, seeded random macros,
 vocabularies), population (stage 1 tables), json_fragments + records (stage 2 rendering),
 generator (the driver), cli.
 """

@@ -20,7 +20,8 @@ from segmart.sample_data.config import (
 )
 from segmart.sample_data.population import events_sql, sessions_sql, visitors_sql
 from segmart.sample_data.records import copy_day_sql
-from segmart.sample_data.sql_blocks import literal, macros_sql
+from segmart.sample_data.sql_blocks import macros_sql
+from segmart.sql import duckdb_string
 
 # The in-memory database holding the generator's tables.
 _DATABASE = "sample_data"
@@ -61,7 +62,7 @@ def generate(out_dir: Path, config: GeneratorConfig | None = None) -> Generation
             old.unlink()
 
     with tempfile.TemporaryDirectory(prefix="segmart-sample-") as spill, duckdb.connect() as con:
-        con.execute(f"set temp_directory = {literal(spill)}")
+        con.execute(f"set temp_directory = {duckdb_string(spill)}")
         con.execute("set preserve_insertion_order = true")
         con.execute("set TimeZone = 'UTC'")
         # compressed in-memory tables: several times smaller at a small cost in build time
@@ -88,7 +89,7 @@ def generate(out_dir: Path, config: GeneratorConfig | None = None) -> Generation
         if rows_written != expected:
             raise RuntimeError(f"wrote {rows_written} rows, expected {expected}")
         faults = dict.fromkeys(FAULT_SHARES, 0)
-        duplicates = ", ".join(literal(kind) for kind in DUPLICATE_FAULTS)
+        duplicates = ", ".join(duckdb_string(kind) for kind in DUPLICATE_FAULTS)
         for kind, count in con.execute(f"""
             select fault, count(*)
             from events

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from segmart.sample_data.sql_blocks import literal
+from segmart.sql import duckdb_string
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,19 @@ def json_parts(key: Key, first: bool = False) -> list[str]:
             lead = lead.members[0]
         present = f"({lead.sql}) is not null"
         return [
-            f"case when {present} then {literal(label + '{')} end",
+            f"case when {present} then {duckdb_string(label + '{')} end",
             *json_members(key.members),
             f"case when {present} then '}}' end",
         ]
     present = f"({key.sql}) is not null"
     if key.kind == "text":
         return [
-            f"case when {present} then {literal(label + chr(34))} end",
+            f"case when {present} then {duckdb_string(label + chr(34))} end",
             key.sql,
             f"case when {present} then '{chr(34)}' end",
         ]
     value = {"number": f"({key.sql})::varchar", "list": f"to_json({key.sql})::varchar"}
-    return [f"case when {present} then {literal(label)} end", value.get(key.kind, key.sql)]
+    return [f"case when {present} then {duckdb_string(label)} end", value.get(key.kind, key.sql)]
 
 
 def json_members(keys: Sequence[Key]) -> list[str]:

@@ -20,11 +20,11 @@ from segmart.sample_data.sql_blocks import (
     DOC_PAGES,
     campaign_columns,
     channel_mix,
-    literal,
     returning_channel_mix,
     sql_list,
     weighted,
 )
+from segmart.sql import duckdb_string
 
 
 def visitors_sql(n_visitors: int, config: GeneratorConfig) -> str:
@@ -545,7 +545,7 @@ def _fault_case(config: GeneratorConfig) -> str:
 
 def events_sql(config: GeneratorConfig) -> str:
     n = config.events
-    duplicates = ", ".join(literal(kind) for kind in DUPLICATE_FAULTS)
+    duplicates = ", ".join(duckdb_string(kind) for kind in DUPLICATE_FAULTS)
     return f"""
 create or replace table events as
 with slots as (

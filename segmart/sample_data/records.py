@@ -30,11 +30,11 @@ from segmart.sample_data.sql_blocks import (
     FIRST_NAMES,
     INDUSTRIES,
     LAST_NAMES,
-    literal,
     page_path,
     sql_list,
     weighted,
 )
+from segmart.sql import duckdb_string
 
 # context members that only depend on the visitor: their JSON is rendered once per visitor
 VISITOR_CONTEXT = (
@@ -436,7 +436,7 @@ copy (
         )
         order by write_ms, e, copy_no
     )
-) to {literal(str(path))} (format parquet, compression zstd)
+) to {duckdb_string(str(path))} (format parquet, compression zstd)
 """
 
 
@@ -482,7 +482,7 @@ copy (
         )
     )
     order by write_ms, e, copy_no
-) to {literal(str(path))} (
+) to {duckdb_string(str(path))} (
     format csv, header false, quote '', escape '', compression {compression}
 )
 """

@@ -1,17 +1,15 @@
-"""SQL building blocks: quoted literals, weighted choices, the seeded random macros, and the
+"""SQL building blocks: lists of literals, weighted choices, the seeded random macros, and the
 vocabularies (pages, countries, companies, channels and their UTM tagging) draws pick from."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+from segmart.sql import duckdb_string
 
 
 def sql_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(literal(v) for v in values) + "]"
+    return "[" + ", ".join(duckdb_string(v) for v in values) + "]"
 
 
 def weighted(u: str, choices: Sequence[tuple[str, float]]) -> str:
@@ -20,8 +18,8 @@ def weighted(u: str, choices: Sequence[tuple[str, float]]) -> str:
     whens, cumulative = [], 0.0
     for value, weight in choices[:-1]:
         cumulative += weight / total
-        whens.append(f"when {u} < {cumulative:.6f} then {literal(value)}")
-    return f"case {' '.join(whens)} else {literal(choices[-1][0])} end"
+        whens.append(f"when {u} < {cumulative:.6f} then {duckdb_string(value)}")
+    return f"case {' '.join(whens)} else {duckdb_string(choices[-1][0])} end"
 
 
 BLOG_SLUGS = (
