@@ -55,13 +55,8 @@ aggregated as (
         count(case when event_name = 'js_error' then 1 end) as js_error_count,
         count(case when event_name = 'quick_back' then 1 end) as quick_back_count,
         count(case when event_name = 'excessive_scroll' then 1 end) as excessive_scroll_count,
-        count(case when event_name = 'order_completed' then 1 end) as order_count,
-        coalesce(sum(
-            case
-                when event_name = 'order_completed'
-                    then {{ segmart.try_cast(segmart.json_text('properties', '$.revenue'), 'double') }}
-            end
-        ), 0) as revenue,
+        count(case when {{ segmart.is_order() }} then 1 end) as order_count,
+        coalesce(sum({{ segmart.order_revenue() }}), 0) as revenue,
         max(_sessionized_run) as _sessionized_run,
         max(_sessionized_at) as _sessionized_at
     from session_events

@@ -47,13 +47,8 @@ event_facts as (
         {{ segmart.value_at_max(
             'traits', latest_first, where="message_type = 'identify'", data_type='json',
         ) }} as latest_traits,
-        coalesce(sum(
-            case
-                when event_name = 'order_completed'
-                    then {{ segmart.try_cast(segmart.json_text('properties', '$.revenue'), 'double') }}
-            end
-        ), 0) as lifetime_revenue,
-        count(case when event_name = 'order_completed' then 1 end) as lifetime_orders,
+        coalesce(sum({{ segmart.order_revenue() }}), 0) as lifetime_revenue,
+        count(case when {{ segmart.is_order() }} then 1 end) as lifetime_orders,
         max(_sessionized_run) as _sessionized_run,
         max(_sessionized_at) as _sessionized_at
     from visitor_events
