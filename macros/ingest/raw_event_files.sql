@@ -225,22 +225,26 @@
     and bad_rank (1 for a file's first bad line, 2 for the next, ...). -#}
 {% macro ledger_bad_lines(files) -%}
     select
-        source_file,
-        bad_line.line,
-        bad_line.reason,
-        bad_line.text,
-        bad_line.line - row_number() over (partition by source_file order by bad_line.line)
-            as good_lines_before,
-        row_number() over (partition by source_file order by bad_line.line) as bad_rank
+        *,
+        line - bad_rank as good_lines_before
     from (
         select
-            newest.source_file,
-            unnest(from_json(
-                newest.bad_lines, '[{"line": "BIGINT", "reason": "VARCHAR", "text": "VARCHAR"}]'
-            )) as bad_line
-        from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
-        where newest.source_file in ({{ segmart.sql_string_list(files) }})
-    ) as listed
+            source_file,
+            bad_line.line,
+            bad_line.reason,
+            bad_line.text,
+            row_number() over (partition by source_file order by bad_line.line) as bad_rank
+        from (
+            select
+                newest.source_file,
+                unnest(from_json(
+                    newest.bad_lines,
+                    '[{"line": "BIGINT", "reason": "VARCHAR", "text": "VARCHAR"}]'
+                )) as bad_line
+            from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
+            where newest.source_file in ({{ segmart.sql_string_list(files) }})
+        ) as listed
+    ) as ranked
 {%- endmacro %}
 
 {#- The rows of every reader (a query of source_file, source_line, raw_message, read_error), one
