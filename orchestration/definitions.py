@@ -42,7 +42,7 @@ def build_definitions(
         },
         # Every job's steps run one after the other (the dbt step, then activation), so a step
         # process of their own (the default multiprocess executor) buys nothing and costs each
-        # run about 5 s of starting a process and loading these definitions again (measured).
+        # run a process start and a second load of these definitions (docs/benchmarks.md).
         executor=in_process_executor,
     )
 

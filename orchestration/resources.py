@@ -82,7 +82,7 @@ class SegmartDbtCliResource(DbtCliResource):
     """dagster-dbt's dbt CLI resource, minus one `dbt --version` per run.
 
     dagster-dbt asks the dbt executable for its version before every run's first dbt command: a
-    subprocess that imports dbt, about 3 s here (measured). segmart's executable is the dbt of
+    subprocess that imports dbt (seconds: docs/benchmarks.md). segmart's executable is the dbt of
     this environment (orchestration.project.dbt_executable), pinned in pyproject.toml, so the
     installed package answers; another executable (`dbt` from PATH) is still asked."""
 

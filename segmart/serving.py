@@ -8,14 +8,13 @@ blocks a refresh, and it sees the state of one finished refresh, never half of o
 opened before a publish keeps reading the copy it opened (the old file lives on until its last
 reader closes it); the next connection opens the new one.
 
-Why a copy of the whole file: measured at 1M events (a 500 MB warehouse, 2 cores), copying the
-file and renaming it took about 1 s, while building the BI schemas (marts, segments, analyses,
-reference) into a fresh file with ATTACH + CREATE TABLE AS took 16 s, and exporting them to
-Parquet behind views in a small DuckDB file 10 s. A copy also keeps every view working (dbt-duckdb
-views name their catalog, which is the file name, hence the same file name in another folder).
-Its costs: twice the warehouse on disk (three times while a reader still holds an old copy), and
-the copy grows linearly with the warehouse (about 1 GB/s here; filesystems with reflinks, such as
-XFS and btrfs, clone it at once through copy_file_range).
+Why a copy of the whole file: it is faster than building the BI schemas (marts, segments,
+analyses, reference) into a fresh file with ATTACH + CREATE TABLE AS, or exporting them to
+Parquet behind views (docs/benchmarks.md, "Measured design choices"), and it keeps every view
+working (dbt-duckdb views name their catalog, which is the file name, hence the same file name in
+another folder). Its costs: twice the warehouse on disk (three times while a reader still holds
+an old copy), and a copy that grows linearly with the warehouse (filesystems with reflinks, such
+as XFS and btrfs, clone it at once through copy_file_range).
 """
 
 from __future__ import annotations

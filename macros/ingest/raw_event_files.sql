@@ -178,7 +178,7 @@
         and read_lines.read_rank > skipped.good_lines_before
     {%- endif %}
     -- Blank lines are no rows (null, or only spaces). A line starting with { is not blank, so
-    -- only the others are trimmed (trimming every line was a third of the load time).
+    -- only the others are trimmed (trimming every line is costly: docs/benchmarks.md).
     where starts_with(read_lines.raw_message, '{') or trim(read_lines.raw_message) <> ''
     {%- if bad_lines is not none %}
     union all

@@ -187,7 +187,8 @@ scoped_events as (
 activity as (
     select
         *,
-        -- Computed for the rows (re)cut only, not in `events` for all of history (12.5 s -> 9.4 s).
+        -- Computed for the rows (re)cut only, not in `events` for all of history
+        -- (docs/benchmarks.md, "Measured design choices").
         -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
         -- coalesced to '' (concat_ws would skip nulls; BigQuery has no concat_ws).
         nullif(
@@ -270,8 +271,8 @@ sessionized as (
 ),
 
 -- The wide columns of the rows (re)cut. When incremental, filtered by IN before the join: a plain
--- join let DuckDB build its hash table on all of stg_events (23.1 s against 12.5 s for a new day
--- over 10M events).
+-- join let DuckDB build its hash table on all of stg_events (docs/benchmarks.md, "Measured design
+-- choices").
 recut_events as (
     select * from {{ ref('stg_events') }}
     {%- if is_incremental() %}

@@ -5,7 +5,7 @@ Segment SQL is dbt Jinja, so dbt renders it: `dbt compile --inline`, with --no-p
 while another process holds the DuckDB write lock, and fails on that lock without the two flags).
 `dbt show` would run the query through dbt-duckdb, which opens the file read-write; instead
 segmart runs the rendered SQL on its own read-only connection. All of a command's queries go
-through one dbt invocation (about 4 s, most of it dbt starting and checking its parse).
+through one dbt invocation (seconds, most of it dbt starting and checking its parse).
 """
 
 from __future__ import annotations
