@@ -201,3 +201,30 @@ def test_segmart_build_warns_naming_each_quarantined_file(warehouse, monkeypatch
     assert f"warning: {len(expected)} raw event file(s) quarantined, not loaded" in err
     for name, error in expected.items():
         assert f"  {built.events_dir / name}: {error}" in err, name
+
+
+def test_lines_streamed_through_one_thread_land_as_collected_ones(
+    tmp_path_factory, dbt_target_path
+):
+    """Above var segmart_parallel_parse_max_lines a batch's lines are not collected before
+    parsing (docs/operations.md): the same files land the same rows either way, bad and blank
+    lines included."""
+    landed = {}
+    for name, extra in (
+        ("collected", ()),
+        ("streamed", ("--vars", "{segmart_parallel_parse_max_lines: 0}")),
+    ):
+        warehouse = new_warehouse(tmp_path_factory, dbt_target_path, f"parse-{name}")
+        events = warehouse.events_dir
+        write_events(events / "a.jsonl", [*GOOD, message("a-late", anonymous_id="anon-a")])
+        write_gzip_events(events / "b.jsonl.gz", LATE[:50])
+        (events / "c.jsonl").write_bytes(
+            json.dumps(GOOD[0]).encode() + b'\n\n{"messageId": "bad\xff"}\n' + b"not json\n"
+        )
+        warehouse.dbt("run", "--select", "stg_raw_file_ledger", "stg_events_landed", *extra)
+        landed[name] = warehouse.query(
+            "select * exclude (_loaded_at, source_file), parse_filename(source_file)"
+            " from staging.stg_events_landed order by all"
+        )
+    assert len(landed["collected"]) == len(GOOD) + 1 + 50 + 3
+    assert landed["streamed"] == landed["collected"]

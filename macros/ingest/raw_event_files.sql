@@ -140,9 +140,11 @@
     the reader cannot read fails the build rather than disappear. -#}
 {% macro read_json_lines(files, bad_lines=none) -%}
     select * from (
-    -- Materialized: numbering a scan keeps it on one thread (row_number in scan order), so the
-    -- lines are collected before the parsing that follows runs on every thread.
-    with numbered_lines as materialized (
+    -- Numbering a scan keeps it on one thread (row_number in scan order). Materialized, the
+    -- lines are collected first and the parsing that follows runs on every thread, but their
+    -- text is held (spilled to temporary disk past the memory limit); so only a batch of at most
+    -- var segmart_parallel_parse_max_lines lines is (docs/operations.md).
+    with numbered_lines as {{ '' if segmart.parse_in_parallel(files) else 'not ' }}materialized (
         {%- for batch in files | batch(250) %}
         select * from (
             {%- for file in batch %}
@@ -204,6 +206,23 @@
                 auto_detect = false, strict_mode = false,
                 max_line_size = 16777216, ignore_errors = {{ skip_bad_lines | lower }}
             )
+{%- endmacro %}
+
+{#- Whether the lines of `files` are few enough to be collected and parsed on every thread: the
+    ledger's physical lines of their newest versions, at most var segmart_parallel_parse_max_lines.
+    Larger batches (a first build of a large backlog) stream through one thread instead, so the
+    temporary disk a build needs does not grow with the batch. -#}
+{% macro parse_in_parallel(files) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set query -%}
+        select coalesce(sum(newest.physical_lines), 0)
+        from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
+        where newest.source_file in ({{ segmart.sql_string_list(files) }})
+    {%- endset -%}
+    {%- set lines = run_query(query).columns[0].values()[0] -%}
+    {{ return(lines <= var('segmart_parallel_parse_max_lines') | int) }}
 {%- endmacro %}
 
 {#- The JSON-lines files among `files` whose newest ledger version has bad lines. -#}
