@@ -13,15 +13,25 @@ with
 -- Deduplicated on narrow columns, then the wide columns of each kept copy are read once, by a
 -- join: a window over the wide rows (or a wide CTE read twice) held them all in memory and ran
 -- out of it at 10M events under a 4GB limit.
+-- Files numbered in path order: the dedupe carries this small key, not each row's path (at 100M
+-- events the paths alone ran its window out of memory: docs/benchmarks.md).
+file_numbers as (
+    select
+        source_file,
+        row_number() over (order by source_file) as file_number
+    from (select distinct landed.source_file from {{ ref('stg_events_landed') }} as landed) as files
+),
+
 clean_rows as (
     select
-        message_id,
-        received_at,
-        source_file,
-        source_line,
-        _load_sequence
-    from {{ ref('stg_events_landed') }}
-    where reject_reason is null
+        landed.message_id,
+        landed.received_at,
+        file_numbers.file_number,
+        landed.source_line,
+        landed._load_sequence
+    from {{ ref('stg_events_landed') }} as landed
+    inner join file_numbers on landed.source_file = file_numbers.source_file
+    where landed.reject_reason is null
 ),
 
 {% if is_incremental() %}
@@ -42,18 +52,18 @@ candidates as (
 ),
 
 -- The earliest received copy of each message. A raw file is read once (the ledger refuses a
--- changed one), so its path and line name one landed row.
+-- changed one), so its path (here its number) and line name one landed row.
 kept_copies as (
     select
-        ranked.source_file,
+        ranked.file_number,
         ranked.source_line
     from (
         select
-            source_file,
+            file_number,
             source_line,
             row_number() over (
                 partition by message_id
-                order by received_at asc nulls last, source_file asc, source_line asc
+                order by received_at asc nulls last, file_number asc, source_line asc
             ) as copy_rank
         from candidates
     ) as ranked
@@ -63,9 +73,10 @@ kept_copies as (
 kept as (
     select landed.*
     from {{ ref('stg_events_landed') }} as landed
+    inner join file_numbers on landed.source_file = file_numbers.source_file
     inner join kept_copies
         on
-            landed.source_file = kept_copies.source_file
+            file_numbers.file_number = kept_copies.file_number
             and landed.source_line = kept_copies.source_line
 ),
 
