@@ -106,12 +106,13 @@
     {%- set readers = [] -%}
     {%- set with_bad_lines = segmart.raw_files_with_bad_lines(files['json']) -%}
     {%- set clean_files = files['json'] | reject('in', with_bad_lines) | list -%}
+    {%- set parallel = segmart.parse_in_parallel(files['json']) -%}
     {%- if clean_files -%}
-        {%- do readers.append(segmart.read_json_lines(clean_files)) -%}
+        {%- do readers.append(segmart.read_json_lines(clean_files, parallel=parallel)) -%}
     {%- endif -%}
     {%- if with_bad_lines -%}
         {%- do readers.append(segmart.read_json_lines(
-            with_bad_lines, segmart.ledger_bad_lines(with_bad_lines)
+            with_bad_lines, segmart.ledger_bad_lines(with_bad_lines), parallel=parallel
         )) -%}
     {%- endif -%}
     {%- if files['parquet'] -%}
@@ -137,14 +138,15 @@
     inspection found unreadable (segmart/raw_inspection.py): the reader skips them, so each line
     after one is renumbered by the bad lines before it, and each becomes a row of its own with
     its reason. Files without bad lines are read strictly: a line the inspection passed that
-    the reader cannot read fails the build rather than disappear. -#}
-{% macro read_json_lines(files, bad_lines=none) -%}
+    the reader cannot read fails the build rather than disappear. parallel: parse_in_parallel of
+    the batch. -#}
+{% macro read_json_lines(files, bad_lines=none, parallel=true) -%}
     select * from (
     -- Numbering a scan keeps it on one thread (row_number in scan order). Materialized, the
     -- lines are collected first and the parsing that follows runs on every thread, but their
     -- text is held (spilled to temporary disk past the memory limit); so only a batch of at most
     -- var segmart_parallel_parse_max_lines lines is (docs/operations.md).
-    with numbered_lines as {{ '' if segmart.parse_in_parallel(files) else 'not ' }}materialized (
+    with numbered_lines as {{ '' if parallel else 'not ' }}materialized (
         {%- for batch in files | batch(250) %}
         select * from (
             {%- for file in batch %}
@@ -208,18 +210,18 @@
             )
 {%- endmacro %}
 
-{#- Whether the lines of `files` are few enough to be collected and parsed on every thread: the
-    ledger's physical lines of their newest versions, at most var segmart_parallel_parse_max_lines.
-    Larger batches (a first build of a large backlog) stream through one thread instead, so the
-    temporary disk a build needs does not grow with the batch. -#}
+{#- Whether the lines of the JSON-lines `files` are few enough to be collected and parsed on every
+    thread: the ledger's physical lines of their newest versions, at most var
+    segmart_parallel_parse_max_lines. Larger batches (a first build of a large backlog) stream
+    through one thread instead, so the temporary disk a build needs does not grow with the
+    batch. -#}
 {% macro parse_in_parallel(files) -%}
-    {%- if not execute -%}
+    {%- if not files or not execute -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set query -%}
-        select coalesce(sum(newest.physical_lines), 0)
-        from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
-        where newest.source_file in ({{ segmart.sql_string_list(files) }})
+        select coalesce(sum(physical_lines), 0)
+        from ({{ segmart.newest_ledger_rows(files) }}) as newest
     {%- endset -%}
     {%- set lines = run_query(query).columns[0].values()[0] -%}
     {{ return(lines <= var('segmart_parallel_parse_max_lines') | int) }}
@@ -231,10 +233,9 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set query -%}
-        select newest.source_file
-        from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
-        where newest.bad_lines is not null
-            and newest.source_file in ({{ segmart.sql_string_list(files) }})
+        select source_file
+        from ({{ segmart.newest_ledger_rows(files) }}) as newest
+        where bad_lines is not null
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
 {%- endmacro %}
@@ -260,10 +261,16 @@
                     newest.bad_lines,
                     '[{"line": "BIGINT", "reason": "VARCHAR", "text": "VARCHAR"}]'
                 )) as bad_line
-            from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
-            where newest.source_file in ({{ segmart.sql_string_list(files) }})
+            from ({{ segmart.newest_ledger_rows(files) }}) as newest
         ) as listed
     ) as ranked
+{%- endmacro %}
+
+{#- The newest ledger row of each of `files`. -#}
+{% macro newest_ledger_rows(files) -%}
+    select *
+    from ({{ segmart.newest_raw_file_versions(segmart.raw_file_ledger()) }}) as newest
+    where newest.source_file in ({{ segmart.sql_string_list(files) }})
 {%- endmacro %}
 
 {#- The rows of every reader (a query of source_file, source_line, raw_message, read_error), one
