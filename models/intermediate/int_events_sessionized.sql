@@ -19,12 +19,15 @@
 }}
 {#- A visitor's events in order. Written out in each window: Snowflake has no WINDOW clause. -#}
 {%- set visitor_timeline = 'partition by visitor_id order by event_at, message_id' %}
+{#- Who an event belongs to: the user it was sent for or, by its anonymous id, the user that id
+    logged in as; else the anonymous visitor. -#}
+{%- set user_id = 'coalesce(stg_events.user_id, identity_map.user_id)' %}
+{%- set visitor_id = 'coalesce(stg_events.user_id, identity_map.user_id, stg_events.anonymous_id)' %}
 
 with
 
 -- Sessionization reads only these narrow columns; the wide ones are joined once, at the end, for
--- the rows it (re)cuts. Carrying them through held a wide copy of every event in memory (peak
--- 2.0 GB against 1.45 GB at 1M events).
+-- the rows it (re)cuts (docs/benchmarks.md, "Measured design choices").
 events as (
     select
         stg_events.message_id,
@@ -32,10 +35,7 @@ events as (
         stg_events.anonymous_id,
         stg_events.event_at,
         stg_events._load_sequence,
-        coalesce(stg_events.user_id, identity_map.user_id) as resolved_user_id,
-        coalesce(
-            stg_events.user_id, identity_map.user_id, stg_events.anonymous_id
-        ) as visitor_id,
+        {{ visitor_id }} as visitor_id,
         stg_events.utm_source,
         stg_events.utm_medium,
         stg_events.utm_campaign
@@ -163,7 +163,13 @@ visitors_to_recut as (
 {% endif %}
 scoped_events as (
     select
-        events.*,
+        events.message_id,
+        events.message_type,
+        events.visitor_id,
+        events.event_at,
+        events.utm_source,
+        events.utm_medium,
+        events.utm_campaign,
         {%- if is_incremental() %}
             visitors_to_recut.session_number_offset,
             visitors_to_recut.event_number_offset
@@ -186,7 +192,11 @@ scoped_events as (
 
 activity as (
     select
-        *,
+        message_id,
+        visitor_id,
+        event_at,
+        session_number_offset,
+        event_number_offset,
         -- Computed for the rows (re)cut only, not in `events` for all of history
         -- (docs/benchmarks.md, "Measured design choices").
         -- Empty fields keep their place ('google||spring' is not '|google|spring'): each is
@@ -270,13 +280,20 @@ sessionized as (
     from numbered
 ),
 
--- The wide columns of the rows (re)cut. When incremental, filtered by IN before the join: a plain
--- join let DuckDB build its hash table on all of stg_events (docs/benchmarks.md, "Measured design
--- choices").
+-- The wide columns of the rows (re)cut, and their visitor again from the identity map: joining
+-- back the visitor from scoped_events was a second join of every event on its message id. When
+-- incremental, filtered by IN before the join: a plain join let DuckDB build its hash table on
+-- all of stg_events (docs/benchmarks.md, "Measured design choices").
 recut_events as (
-    select * from {{ ref('stg_events') }}
+    select
+        stg_events.*,
+        {{ user_id }} as resolved_user_id,
+        {{ visitor_id }} as visitor_id
+    from {{ ref('stg_events') }} as stg_events
+    left join {{ ref('int_identity_map') }} as identity_map
+        on stg_events.anonymous_id = identity_map.anonymous_id
     {%- if is_incremental() %}
-    where message_id in (select scoped_events.message_id from scoped_events)
+    where stg_events.message_id in (select scoped_events.message_id from scoped_events)
     {%- endif %}
 ),
 
@@ -286,8 +303,8 @@ final as (
         events.message_type,
         events.event_name,
         events.event_name_original,
-        scoped_events.visitor_id,
-        scoped_events.resolved_user_id as user_id,
+        events.visitor_id,
+        events.resolved_user_id as user_id,
         events.anonymous_id,
         sessionized.session_id,
         sessionized.session_number,
@@ -320,9 +337,8 @@ final as (
         -- The run that (re)computed the row: marts refresh what runs after their last one re-cut.
         cast({{ segmart.next_run_number('_sessionized_run') }} as bigint) as _sessionized_run,
         {{ segmart.current_utc_timestamp() }} as _sessionized_at
-    from scoped_events
-    inner join recut_events as events on scoped_events.message_id = events.message_id
-    left join sessionized on scoped_events.message_id = sessionized.message_id
+    from recut_events as events
+    left join sessionized on events.message_id = sessionized.message_id
 )
 
 select * from final
