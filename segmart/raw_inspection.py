@@ -27,11 +27,11 @@ from typing import BinaryIO
 
 import duckdb
 
+from segmart.settings import project_var
+
 # The longest line the JSON-lines reader accepts (read_csv's max_line_size in
 # macros/ingest/raw_event_files.sql and segmart/raw_load.py).
-MAX_LINE_BYTES = 16 * 1024 * 1024
-
-JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+MAX_LINE_BYTES: int = project_var("segmart_max_line_bytes")
 
 # Content is read this many bytes at a time (after decompression): more than MAX_LINE_BYTES, so
 # a line of any length the reader accepts takes at most two blocks.
@@ -81,11 +81,13 @@ class FileInspection:
 
 
 def raw_event_kind(path: str) -> str | None:
-    """ "parquet", "json", or None for a file segmart does not read (the raw_event_kind macro)."""
+    """ "parquet", "json", or None for a file segmart does not read (the raw_event_kind macro):
+    by how its name ends, in any case (dbt_project.yml's segmart_raw_file_suffixes)."""
     lowered = path.lower()
-    if lowered.endswith(".parquet"):
-        return "parquet"
-    return "json" if lowered.endswith(JSON_SUFFIXES) else None
+    for kind, suffixes in project_var("segmart_raw_file_suffixes").items():
+        if lowered.endswith(tuple(suffixes)):
+            return kind
+    return None
 
 
 def inspect_raw_file(path: str) -> FileInspection:

@@ -6,10 +6,14 @@ The same variables are read by dbt (`profiles.yml`, `dbt_project.yml`), so a use
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,6 +29,14 @@ DEFAULT_EVENTS = PROJECT_DIR / "data" / "events"
 DEFAULT_DUCKDB = PROJECT_DIR / "warehouse" / "segmart.duckdb"
 # The `spark` target's metastore, tables and logs (profiles.yml).
 DEFAULT_SPARK_DIR = PROJECT_DIR / "warehouse" / "spark"
+
+
+@functools.cache
+def project_var(name: str) -> Any:
+    """A var as dbt_project.yml writes it: the rules dbt's macros and segmart's Python both follow
+    (the raw files read, the longest line) are written there once."""
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project["vars"][name]
 
 
 # How a configuration error's message starts, in Python and in dbt's macros

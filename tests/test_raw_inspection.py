@@ -115,6 +115,24 @@ def test_a_file_without_bad_lines_records_none(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("day.jsonl", "json"),
+        ("DAY.NDJSON.GZ", "json"),
+        ("day.json", "json"),
+        ("day.Parquet", "parquet"),
+        ("day.csv", None),
+        ("day.json.bz2", None),
+        ("parquet", None),
+    ],
+)
+def test_a_file_kind_is_how_its_name_ends_in_any_case(name, kind):
+    # The suffixes are dbt_project.yml's, which the raw_event_kind macro reads too
+    # (tests/test_rules_ingest.py: a .csv beside JSON lines is skipped by dbt).
+    assert raw_inspection.raw_event_kind(f"/events/{name}") == kind
+
+
+@pytest.mark.parametrize(
     ("cut", "error"),
     [
         (

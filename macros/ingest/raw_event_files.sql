@@ -16,17 +16,13 @@
     {{ return(location.rstrip('/') ~ '/**/*') }}
 {%- endmacro %}
 
-{#- 'parquet', 'json', or none for a file segmart does not read. -#}
+{#- 'parquet', 'json', or none for a file segmart does not read (var segmart_raw_file_suffixes). -#}
 {% macro raw_event_kind(path) -%}
-    {%- set json_suffixes = ['.jsonl', '.ndjson', '.json', '.jsonl.gz', '.ndjson.gz', '.json.gz'] -%}
     {%- set lowered = path | lower -%}
-    {%- if lowered.endswith('.parquet') -%}
-        {{ return('parquet') }}
-    {%- endif -%}
-    {%- for suffix in json_suffixes -%}
-        {%- if lowered.endswith(suffix) -%}
-            {{ return('json') }}
-        {%- endif -%}
+    {%- for kind, suffixes in var('segmart_raw_file_suffixes').items() -%}
+        {%- for suffix in suffixes if lowered.endswith(suffix) -%}
+            {{ return(kind) }}
+        {%- endfor -%}
     {%- endfor -%}
     {{ return(none) }}
 {%- endmacro %}
@@ -199,14 +195,14 @@
 {#- The lines of one JSON-lines file (gzipped or not) as rows of one VARCHAR column raw_line, with
     the delimiter \x01, which cannot occur in valid JSON: a line that is not JSON is still read,
     to be rejected, rather than failing the load. skip_bad_lines: skip the lines that cannot be
-    read (invalid UTF-8, longer than segmart.raw_inspection.MAX_LINE_BYTES) instead of failing. -#}
+    read (invalid UTF-8, longer than var segmart_max_line_bytes) instead of failing. -#}
 {% macro read_json_file_lines(file, skip_bad_lines=false) -%}
     read_csv(
                 {{ segmart.sql_string(file) }},
                 columns = {'raw_line': 'VARCHAR'},
                 delim = chr(1), quote = '', escape = '', header = false,
                 auto_detect = false, strict_mode = false,
-                max_line_size = 16777216, ignore_errors = {{ skip_bad_lines | lower }}
+                max_line_size = {{ var('segmart_max_line_bytes') }}, ignore_errors = {{ skip_bad_lines | lower }}
             )
 {%- endmacro %}
 
