@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_segments_support import Events, SegmentProject, campaign, segment
+from segments_support import Events, SegmentProject, campaign, segment
 
 from segmart.dbt import DbtCommandError, run_dbt
 from segmart.serving import publish, serving_path

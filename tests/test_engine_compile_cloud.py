@@ -36,9 +36,9 @@ from offline_compile import (
     compile_offline,
     offline_adapter,
 )
+from segments_support import SegmentProject
 from test_segments_hostile import hostile_segments
 from test_segments_operators import CASES, LISTS
-from test_segments_support import SegmentProject
 
 from segmart.dbt import DbtCommandError, environment, run_dbt
 from segmart.registry import load_registry

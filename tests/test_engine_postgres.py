@@ -2,7 +2,7 @@
 
 The same events (hand-written edge cases, a Parquet file and a generated sample) are built on a
 DuckDB file and on a fresh PostgreSQL database, and every table and view of every layer is
-compared row for row (tests/test_engines_support.py).
+compared row for row (tests/engines_support.py).
 An incremental refresh on PostgreSQL equals its full refresh, and BI's read-only role can read
 the marts, segments and analyses but write nothing.
 
@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_engines_support import (
+from engines_support import (
     BUILD_THREADS,
     HISTORY_TABLES,
     READ_ERROR_REASONS,
@@ -27,7 +27,7 @@ from test_engines_support import (
     duckdb_tables,
     write_fixture,
 )
-from test_segments_support import AS_OF_TEXT, as_of_env
+from segments_support import AS_OF_TEXT, as_of_env
 
 from segmart.dbt import environment, run_dbt
 from segmart.raw_load import postgres_dsn

@@ -1,7 +1,7 @@
 """The whole project on Apache Spark (dbt-spark, `session` method) gives what it gives on DuckDB.
 
 The same events (hand-written edge cases of every rule, a Parquet file, raw lines with every kind
-of line break, a generated sample: tests/test_engines_support.py) arrive in two batches. Spark
+of line break, a generated sample: tests/engines_support.py) arrive in two batches. Spark
 builds the first batch from nothing and refreshes after the second, reading the raw files itself
 (macros/ingest/spark_raw_event_files.sql); DuckDB does the same, and also builds everything in
 one go. Every table and view of every layer is compared row for row: after the first build,
@@ -28,7 +28,7 @@ from types import SimpleNamespace
 import duckdb
 import jinja2
 import pytest
-from test_engines_support import (
+from engines_support import (
     BUILD_THREADS,
     HISTORY_TABLES,
     LAYERS,
@@ -39,8 +39,8 @@ from test_engines_support import (
     duckdb_tables,
     write_fixture,
 )
+from segments_support import AS_OF_TEXT, as_of_env
 from test_segments_hostile import HOSTILE
-from test_segments_support import AS_OF_TEXT, as_of_env
 
 from segmart.dbt import DbtCommandError, environment, run_dbt
 from segmart.settings import PROJECT_DIR, Settings

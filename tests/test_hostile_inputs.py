@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_engines_support import READ_ERROR_REASONS, REJECT_REASONS
+from engines_support import READ_ERROR_REASONS, REJECT_REASONS
 
 from conftest import Warehouse
 

@@ -8,7 +8,7 @@ import shutil
 
 import duckdb
 from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
-from test_rules_support import message
+from rules_support import message
 
 from orchestration.definitions import build_definitions
 from orchestration.project import run_target_path

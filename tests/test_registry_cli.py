@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_registry_support import write_segments
+from registry_support import write_segments
 
 from segmart.cli import main
 

@@ -1,6 +1,6 @@
 """`segmart validate`'s checks: each problem with its exact file, line, field and message.
 
-Each test writes a small registry into tmp_path (files from test_registry_support.segment_yaml:
+Each test writes a small registry into tmp_path (files from registry_support.segment_yaml:
 `where:` on line 9, its first nested line on line 10) and asserts the complete list of problems,
 so a check that fires twice, or a problem that hides another, fails too.
 """
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_registry_support import (
+from registry_support import (
     load,
     problems,
     segment_yaml,

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 
 import pytest
-from test_rules_support import (
+from rules_support import (
     build,
     new_warehouse,
     rows_by,

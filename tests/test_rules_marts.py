@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_rules_support import at, build, message, new_warehouse, rows_by, write_events
+from rules_support import at, build, message, new_warehouse, rows_by, write_events
 
 DAY = 86400
 

@@ -13,7 +13,7 @@ import os
 
 import duckdb
 import pytest
-from test_rules_support import build, message, new_warehouse, write_gzip_events, write_parquet
+from rules_support import build, message, new_warehouse, write_gzip_events, write_parquet
 
 from segmart import cli
 from segmart.dbt import DbtCommandError

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_rules_support import at, build, message, new_warehouse, write_events
+from rules_support import at, build, message, new_warehouse, write_events
 
 SPRING = {"source": "google", "medium": "cpc", "name": "spring"}
 SUMMER = {"source": "google", "medium": "cpc", "name": "summer"}

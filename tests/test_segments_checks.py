@@ -5,7 +5,7 @@ a real DuckDB file (models/segments/_segment_tables.yml, segmart/compiler/data_c
 from __future__ import annotations
 
 import pytest
-from test_segments_support import Events, SegmentProject, ago, campaign, members, segment
+from segments_support import Events, SegmentProject, ago, campaign, members, segment
 
 from segmart.cli import _print_summary
 from segmart.settings import Settings

@@ -17,8 +17,7 @@ from pathlib import Path
 import jinja2
 import pytest
 import sqlglot
-from sqlglot import exp
-from test_segments_support import (
+from segments_support import (
     Events,
     SegmentProject,
     ago,
@@ -27,6 +26,7 @@ from test_segments_support import (
     segment,
     write_segment_files,
 )
+from sqlglot import exp
 
 from segmart.compiler import generated_files
 from segmart.compiler.models import model_name

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 
 import duckdb
 import pytest
-from test_segments_support import AS_OF_TEXT, Events, SegmentProject, ago, campaign, later, segment
+from segments_support import AS_OF_TEXT, Events, SegmentProject, ago, campaign, later, segment
 
 from segmart.cli import main
 from segmart.warehouse import format_table

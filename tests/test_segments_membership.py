@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from http_receiver import Receiver
-from test_segments_support import AS_OF, Events, SegmentProject, ago, campaign, later, segment
+from segments_support import AS_OF, Events, SegmentProject, ago, campaign, later, segment
 
 from orchestration.activation import deliver_webhook
 from segmart.cli import main

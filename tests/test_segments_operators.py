@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pytest
-from test_segments_support import (
+from segments_support import (
     AS_OF,
     Events,
     SegmentProject,

@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from test_rules_support import build, new_warehouse
-from test_segments_support import Events, ago, as_of_env, later, members
+from rules_support import build, new_warehouse
+from segments_support import Events, ago, as_of_env, later, members
 
 from segmart import cli
 from segmart.compiler.models import model_name

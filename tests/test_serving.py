@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_segments_support import AS_OF, Events, SegmentProject, campaign, later, segment
+from segments_support import AS_OF, Events, SegmentProject, campaign, later, segment
 
 from segmart import cli
 from segmart.dbt import DbtCommandError

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_rules_support import iso, write_parquet
-from test_segments_support import AS_OF, AS_OF_TEXT, Events, as_of_env, campaign
+from rules_support import iso, write_parquet
+from segments_support import AS_OF, AS_OF_TEXT, Events, as_of_env, campaign
 
 from segmart.dbt import run_dbt
 from segmart.raw_inspection import MAX_LINE_BYTES

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
-from test_rules_support import message, write_events
+from rules_support import message, write_events
 
 from segmart.compiler import generated_files, write_generated
 from segmart.dbt import environment, run_dbt
