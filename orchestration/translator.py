@@ -5,11 +5,11 @@ segments/*.yml) on its asset, so the asset catalog doubles as the segment librar
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetKey, MetadataValue
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster import AssetKey, AssetSpec, MetadataValue
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 LAYERS = ("staging", "intermediate", "marts", "segments", "analyses")
 SEEDS_GROUP = "reference"
@@ -54,60 +54,61 @@ class SegmartTranslator(DagsterDbtTranslator):
         super().__init__(DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        # Kept apart from get_asset_spec: dagster-dbt looks keys up through this method alone
+        # (e.g. mapping the models of a dbt run back to their assets).
         if dbt_resource_props["resource_type"] in {"model", "seed", "snapshot"}:
             # The key is where the table is: marts/sessions, segments/high_value.
             return AssetKey([dbt_resource_props["schema"], dbt_resource_props["alias"]])
         return super().get_asset_key(dbt_resource_props)
 
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        resource_type = dbt_resource_props["resource_type"]
-        if resource_type == "seed":
-            return SEEDS_GROUP
-        if resource_type == "source":
-            return SOURCES_GROUP
-        fqn = dbt_resource_props.get("fqn") or []
-        if len(fqn) > 1 and fqn[1] in LAYERS:
-            return fqn[1]
-        return super().get_group_name(dbt_resource_props)
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        spec = spec.replace_attributes(group_name=layer_group(props) or spec.group_name)
+        if not is_segment(props):
+            return spec
+        meta = segment_meta(props)
+        return spec.replace_attributes(
+            description=(
+                f"{props.get('description') or meta['title']}\n\n"
+                f"Use case: {meta['use_case']}\n\n"
+                f"Owner: {meta['owner']} · grain: {meta['grain']} · refresh: {meta['refresh']} · "
+                f"registry: {meta['registry_file']}"
+            ),
+            owners=[dagster_owner(str(meta["owner"]))],
+        ).merge_attributes(tags=segment_tags(meta), metadata=segment_metadata(meta))
 
-    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
-        if not is_segment(dbt_resource_props):
-            return super().get_description(dbt_resource_props)
-        meta = segment_meta(dbt_resource_props)
-        return (
-            f"{dbt_resource_props.get('description') or meta['title']}\n\n"
-            f"Use case: {meta['use_case']}\n\n"
-            f"Owner: {meta['owner']} · grain: {meta['grain']} · refresh: {meta['refresh']} · "
-            f"registry: {meta['registry_file']}"
-        )
 
-    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
-        if is_segment(dbt_resource_props):
-            return [dagster_owner(str(segment_meta(dbt_resource_props)["owner"]))]
-        return super().get_owners(dbt_resource_props)
+def layer_group(props: Mapping[str, Any]) -> str | None:
+    """The asset group: seeds are reference data, sources raw input, models their layer."""
+    resource_type = props["resource_type"]
+    if resource_type == "seed":
+        return SEEDS_GROUP
+    if resource_type == "source":
+        return SOURCES_GROUP
+    fqn = props.get("fqn") or []
+    return fqn[1] if len(fqn) > 1 and fqn[1] in LAYERS else None
 
-    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
-        tags = dict(super().get_tags(dbt_resource_props))
-        if is_segment(dbt_resource_props):
-            meta = segment_meta(dbt_resource_props)
-            tags.update({tag: "" for tag in meta.get("segment_tags") or ()})
-            tags.update(
-                {
-                    "segmart/refresh": str(meta["refresh"]),
-                    "segmart/grain": str(meta["grain"]),
-                    "segmart/visibility": str(meta["visibility"]),
-                }
-            )
-        return tags
 
-    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
-        metadata = dict(super().get_metadata(dbt_resource_props))
-        if is_segment(dbt_resource_props):
-            meta = segment_meta(dbt_resource_props)
-            for field in SEGMENT_METADATA_FIELDS:
-                value = meta.get(field)
-                if isinstance(value, list | tuple):
-                    value = MetadataValue.text(", ".join(map(str, value)))
-                metadata[field] = value
-            metadata["segment"] = meta["segment"]
-        return metadata
+def segment_tags(meta: Mapping[str, Any]) -> dict[str, str]:
+    """A segment's registry tags, and its refresh, grain and visibility as segmart/ tags."""
+    return {
+        **{tag: "" for tag in meta.get("segment_tags") or ()},
+        "segmart/refresh": str(meta["refresh"]),
+        "segmart/grain": str(meta["grain"]),
+        "segmart/visibility": str(meta["visibility"]),
+    }
+
+
+def segment_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The registry fields of SEGMENT_METADATA_FIELDS, lists as text, and the segment's name."""
+    metadata: dict[str, Any] = {}
+    for field in SEGMENT_METADATA_FIELDS:
+        value = meta.get(field)
+        if isinstance(value, list | tuple):
+            value = MetadataValue.text(", ".join(map(str, value)))
+        metadata[field] = value
+    metadata["segment"] = meta["segment"]
+    return metadata
