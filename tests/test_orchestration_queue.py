@@ -6,7 +6,7 @@ records what it was asked to launch (no dbt runs), so each test takes seconds.
 - a scheduled foundation refresh and a segment refresh, queued together, start one after the
   other: the second only once the first has ended;
 - a segment materialized by hand (the implicit asset job, which carries no warehouse tag) still
-  waits for the `segmart_duckdb` pool while a refresh is in progress."""
+  waits for the `segmart_warehouse` pool while a refresh is in progress."""
 
 from __future__ import annotations
 
