@@ -43,7 +43,7 @@ from segmart.settings import CONFIGURATION_ERROR, ConfigurationError, Settings
 from segmart.targets import has_duckdb_file, land_raw_events
 
 RAW_EVENTS_KEY = AssetKey(["segment", "raw_event_files"])
-# Every op that writes the DuckDB file is in this pool; the instance limits it to one run at a
+# Every op that writes the warehouse is in this pool; the instance limits it to one run at a
 # time (orchestration/dagster.yaml), whatever launched the run: schedule, sensor or a person.
 WAREHOUSE_POOL = "segmart_warehouse"
 # Transient failures (a reader briefly holding the DuckDB file, a killed process) are retried
