@@ -30,7 +30,7 @@ from pathlib import Path
 
 from run import link_files
 
-from segmart.dbt import run_dbt
+from segmart.dbt_runner import run_dbt
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.serving import serving_path
 from segmart.settings import PROJECT_DIR, Settings

@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 from timing import timed_run
 
-from segmart.dbt import run_dbt
+from segmart.dbt_runner import run_dbt
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import Settings
 from segments import bench_segments

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from segmart.dbt import run_dbt
+from segmart.dbt_runner import run_dbt
 from segmart.settings import PROJECT_DIR, Settings
 
 

@@ -36,7 +36,7 @@ from orchestration.project import run_target_path
 from orchestration.raw_files import batch_key, list_raw_files
 from orchestration.resources import ActivationResource, WarehouseResource
 from orchestration.translator import SOURCES_GROUP, SegmartTranslator
-from segmart.dbt import environment
+from segmart.dbt_runner import environment
 from segmart.failures import explain
 from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.settings import CONFIGURATION_ERROR, ConfigurationError, Settings

@@ -74,7 +74,7 @@ def prepare(*, force: bool = False) -> Path:
     if not force and not is_stale():
         return manifest_path()
     from segmart.compiler import generated_files, write_generated
-    from segmart.dbt import run_dbt
+    from segmart.dbt_runner import run_dbt
     from segmart.registry import load_registry
 
     write_generated(generated_files(load_registry()))

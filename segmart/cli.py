@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from segmart.dbt import DbtCommandError, run_dbt
+from segmart.dbt_runner import DbtCommandError, run_dbt
 from segmart.quarantine import quarantine_warning
 from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.sample_data.cli import add_generator_options, config_from_args

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from segmart.dbt import run_dbt
+from segmart.dbt_runner import run_dbt
 from segmart.settings import (
     ALLOW_EMPTY_EVENTS_ENV,
     CONFIGURATION_ERROR,

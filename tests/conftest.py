@@ -12,7 +12,7 @@ from typing import NoReturn
 import duckdb
 import pytest
 
-from segmart.dbt import run_dbt
+from segmart.dbt_runner import run_dbt
 from segmart.settings import Settings
 
 

@@ -20,7 +20,7 @@ import pytest
 from rules_support import iso, write_parquet
 from segments_support import AS_OF, AS_OF_TEXT, Events, as_of_env, campaign
 
-from segmart.dbt import run_dbt
+from segmart.dbt_runner import run_dbt
 from segmart.raw_inspection import MAX_LINE_BYTES
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import Settings

@@ -1,4 +1,4 @@
-"""A real refresh (segmart's `dbt build`, through segmart.dbt.run_dbt) for
+"""A real refresh (segmart's `dbt build`, through segmart.dbt_runner.run_dbt) for
 tests/test_orchestration_kill.py, run as its own process group.
 
     python killable_refresh.py TARGET_PATH PROGRESS_FILE [NODE STATEMENT]
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from segmart.dbt import run_dbt
+from segmart.dbt_runner import run_dbt
 
 
 def main(target_path: str, progress_file: str, node: str = "", statement: str = "") -> None:

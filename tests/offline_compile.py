@@ -25,7 +25,7 @@ from unittest import mock
 
 from dbt.adapters.contracts.connection import ConnectionState
 
-from segmart.dbt import environment, run_dbt
+from segmart.dbt_runner import environment, run_dbt
 from segmart.settings import PROJECT_DIR, Settings
 
 # Credentials the profiles' targets require; never used, since no connection is ever opened.

@@ -18,7 +18,7 @@ import duckdb
 from rules_support import message, write_events
 
 from segmart.compiler import generated_files, write_generated
-from segmart.dbt import environment, run_dbt
+from segmart.dbt_runner import environment, run_dbt
 from segmart.project_copy import copy_project
 from segmart.registry import Registry, load_registry
 from segmart.registry.yaml_lines import dump_yaml

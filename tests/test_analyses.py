@@ -33,7 +33,7 @@ import duckdb
 import pytest
 from segments_support import Events, SegmentProject, campaign, segment
 
-from segmart.dbt import DbtCommandError, run_dbt
+from segmart.dbt_runner import DbtCommandError, run_dbt
 from segmart.serving import publish, serving_path
 from segmart.settings import PROJECT_DIR, Settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dbt import tracking
 
-from segmart.dbt import run_dbt
+from segmart.dbt_runner import run_dbt
 
 
 def test_dbt_sends_no_usage_statistics_unless_a_user_opts_in(tmp_path, monkeypatch):

@@ -40,7 +40,7 @@ from segments_support import SegmentProject
 from test_segments_hostile import hostile_segments
 from test_segments_operators import CASES, LISTS
 
-from segmart.dbt import DbtCommandError, environment, run_dbt
+from segmart.dbt_runner import DbtCommandError, environment, run_dbt
 from segmart.registry import load_registry
 from segmart.settings import PROJECT_DIR, Settings
 from segmart.targets import land_raw_events

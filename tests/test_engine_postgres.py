@@ -29,7 +29,7 @@ from engines_support import (
 )
 from segments_support import AS_OF_TEXT, as_of_env
 
-from segmart.dbt import environment, run_dbt
+from segmart.dbt_runner import environment, run_dbt
 from segmart.raw_load import postgres_dsn
 from segmart.serving import serving_path
 from segmart.settings import Settings

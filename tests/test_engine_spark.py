@@ -42,7 +42,7 @@ from engines_support import (
 from segments_support import AS_OF_TEXT, as_of_env
 from test_segments_hostile import HOSTILE
 
-from segmart.dbt import DbtCommandError, environment, run_dbt
+from segmart.dbt_runner import DbtCommandError, environment, run_dbt
 from segmart.settings import PROJECT_DIR, Settings
 from segmart.sql import literal
 

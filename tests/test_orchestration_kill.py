@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from segmart.dbt import environment, run_dbt
+from segmart.dbt_runner import environment, run_dbt
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import PROJECT_DIR, Settings
 

@@ -32,7 +32,7 @@ import pytest
 from dagster import AssetKey
 
 from orchestration.project import PROJECT_DIR, run_target_path
-from segmart.dbt import environment, run_dbt
+from segmart.dbt_runner import environment, run_dbt
 from segmart.registry import load_registry
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import Settings

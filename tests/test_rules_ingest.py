@@ -20,7 +20,7 @@ from rules_support import (
     write_parquet,
 )
 
-from segmart.dbt import DbtCommandError, run_dbt
+from segmart.dbt_runner import DbtCommandError, run_dbt
 
 MAY_1 = "2024-05-01T08:00:00Z"
 TOP_FILE = "2024-05-01.jsonl"

@@ -16,7 +16,7 @@ import pytest
 from rules_support import build, message, new_warehouse, write_gzip_events, write_parquet
 
 from segmart import cli
-from segmart.dbt import DbtCommandError
+from segmart.dbt_runner import DbtCommandError
 from segmart.raw_inspection import MAX_LINE_BYTES
 
 from conftest import write_events

@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from segmart import cli
-from segmart.dbt import DbtCommandError, run_dbt
+from segmart.dbt_runner import DbtCommandError, run_dbt
 from segmart.project_copy import PROJECT_FILES, PROJECT_FOLDERS
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import PROJECT_DIR, Settings

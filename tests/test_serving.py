@@ -19,7 +19,7 @@ import pytest
 from segments_support import AS_OF, Events, SegmentProject, campaign, later, segment
 
 from segmart import cli
-from segmart.dbt import DbtCommandError
+from segmart.dbt_runner import DbtCommandError
 from segmart.serving import Publication, PublishError, publish, serving_path
 from segmart.settings import Settings
 

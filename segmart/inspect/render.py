@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
-from segmart.dbt import DbtCommandError, run_dbt
+from segmart.dbt_runner import DbtCommandError, run_dbt
 from segmart.inspect.readonly import InspectError
 from segmart.settings import PROJECT_DIR, Settings
 
