@@ -37,6 +37,8 @@ from segmart.dbt_runner import DbtCommandError, run_dbt
 from segmart.serving import publish, serving_path
 from segmart.settings import PROJECT_DIR, Settings
 
+pytestmark = pytest.mark.duckdb
+
 CPC = campaign(source="google", medium="cpc")
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from dbt import tracking
 
 from segmart.dbt_runner import run_dbt
+
+pytestmark = pytest.mark.duckdb
 
 
 def test_dbt_sends_no_usage_statistics_unless_a_user_opts_in(tmp_path, monkeypatch):

@@ -47,6 +47,8 @@ from segmart.targets import land_raw_events
 
 from conftest import skip_unless_in_ci
 
+pytestmark = pytest.mark.engines
+
 for adapter in ("snowflake", "bigquery"):
     try:
         __import__(f"dbt.adapters.{adapter}")

@@ -37,6 +37,8 @@ from segmart.targets import land_raw_events
 
 from conftest import skip_unless_in_ci
 
+pytestmark = pytest.mark.engines
+
 if not os.environ.get("SEGMART_PG_HOST"):
     skip_unless_in_ci(
         "the PostgreSQL engine tests",

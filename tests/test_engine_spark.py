@@ -48,6 +48,8 @@ from segmart.sql import literal
 
 from conftest import skip_unless_in_ci
 
+pytestmark = pytest.mark.engines
+
 
 def _missing() -> str | None:
     if importlib.util.find_spec("pyspark") is None:

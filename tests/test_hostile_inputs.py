@@ -24,6 +24,8 @@ from engines_support import READ_ERROR_REASONS, REJECT_REASONS
 
 from conftest import Warehouse
 
+pytestmark = pytest.mark.duckdb
+
 HOSTILE = Path(__file__).parent / "hostile"
 EXPECTED = yaml.safe_load((HOSTILE / "expected.yml").read_text())
 EVENT_FILES = sorted(EXPECTED["events"])

@@ -20,6 +20,8 @@ from segmart.sample_data import GeneratorConfig, generate
 
 from conftest import Warehouse, write_events
 
+pytestmark = pytest.mark.duckdb
+
 # Bookkeeping columns that say *when* (or in which landing run) a row was computed, which
 # differs by design.
 RUN_COLUMNS = ("_load_sequence", "_loaded_at", "_sessionized_run", "_sessionized_at")

@@ -31,6 +31,8 @@ from orchestration.resources import ActivationResource, WarehouseResource
 from segmart.registry import RegistryError, load_registry
 from segmart.registry.models import FileDestination, WebhookDestination
 
+pytestmark = pytest.mark.orchestration
+
 R1 = datetime(2026, 10, 1, 1)
 R2 = datetime(2026, 10, 2, 1)
 FAST = RetrySettings(attempts=3, first_delay=0.01, timeout=0.5)

@@ -29,6 +29,8 @@ from segmart.dbt_runner import environment, run_dbt
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import PROJECT_DIR, Settings
 
+pytestmark = pytest.mark.orchestration
+
 REFRESH = Path(__file__).with_name("killable_refresh.py")
 AS_OF = "2026-10-05T00:00:00"
 SESSIONS = "model.segmart.sessions"

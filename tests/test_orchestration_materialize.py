@@ -27,6 +27,8 @@ from segmart.sample_data import GeneratorConfig, generate
 from segmart.serving import serving_path
 from segmart.settings import Settings
 
+pytestmark = pytest.mark.orchestration
+
 AS_OF = "2026-10-06T00:00:00"  # the end of the sample days: segment windows see the events
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pytest
 from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 from rules_support import message
 
@@ -15,6 +16,8 @@ from orchestration.project import run_target_path
 from segmart.settings import Settings
 
 from conftest import write_events
+
+pytestmark = pytest.mark.orchestration
 
 
 def test_a_quarantined_file_fails_its_asset_check_and_the_rest_loads(tmp_path):

@@ -30,6 +30,8 @@ from orchestration.definitions import defs
 from orchestration.project import PROJECT_DIR
 from orchestration.schedules import WAREHOUSE_TAG
 
+pytestmark = pytest.mark.orchestration
+
 LOCATION = "segmart"
 ASSET_JOB = "__ASSET_JOB"  # what the UI's "Materialize" button runs
 

@@ -39,6 +39,8 @@ from segmart.settings import Settings
 
 from conftest import skip_unless_in_ci
 
+pytestmark = pytest.mark.ui
+
 LOCATION = "orchestration.definitions"  # the code location name of `-m orchestration.definitions`
 AS_OF = "2026-10-04T00:00:00"  # the end of the sample days
 # The flags this machine needs: no sandbox as root, and no background calls to Google's hosts

@@ -23,6 +23,8 @@ from segmart.project_copy import copy_project
 from segmart.registry import load_registry
 from segmart.settings import PROJECT_DIR
 
+pytestmark = pytest.mark.orchestration
+
 
 def test_segmart_demo_on_a_location_that_does_not_exist_fails_without_retries(
     tmp_path, monkeypatch, capsys

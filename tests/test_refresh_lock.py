@@ -25,6 +25,8 @@ from segmart.settings import Settings
 
 from conftest import skip_unless_in_ci
 
+pytestmark = pytest.mark.duckdb
+
 SEGMART = Path(sys.executable).with_name("segmart")
 
 

@@ -22,6 +22,8 @@ from rules_support import (
 
 from segmart.dbt_runner import DbtCommandError, run_dbt
 
+pytestmark = pytest.mark.duckdb
+
 MAY_1 = "2024-05-01T08:00:00Z"
 TOP_FILE = "2024-05-01.jsonl"
 NESTED_FILE = "nested/2024-05-02.jsonl"

@@ -11,6 +11,8 @@ import json
 import pytest
 from rules_support import at, build, message, new_warehouse, rows_by, write_events
 
+pytestmark = pytest.mark.duckdb
+
 DAY = 86400
 
 IPHONE_SAFARI = (

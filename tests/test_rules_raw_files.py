@@ -21,6 +21,8 @@ from segmart.raw_inspection import MAX_LINE_BYTES
 
 from conftest import write_events
 
+pytestmark = pytest.mark.duckdb
+
 GOOD = [message(f"good-{n}", anonymous_id="anon-good", seconds=n) for n in range(3)]
 GROWING = [message(f"grow-{n}", anonymous_id="anon-grow", seconds=n) for n in range(2)]
 LATE = [message(f"late-{n}", anonymous_id="anon-late", seconds=n) for n in range(300)]

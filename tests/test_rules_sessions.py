@@ -11,6 +11,8 @@ import shutil
 import pytest
 from rules_support import at, build, message, new_warehouse, write_events
 
+pytestmark = pytest.mark.duckdb
+
 SPRING = {"source": "google", "medium": "cpc", "name": "spring"}
 SUMMER = {"source": "google", "medium": "cpc", "name": "summer"}
 NEWSLETTER = {"source": "newsletter", "medium": "email", "name": "may"}

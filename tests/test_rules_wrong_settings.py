@@ -29,6 +29,8 @@ from segmart.project_copy import PROJECT_FILES, PROJECT_FOLDERS
 from segmart.sample_data import GeneratorConfig, generate
 from segmart.settings import PROJECT_DIR, Settings
 
+pytestmark = pytest.mark.duckdb
+
 
 def count(duckdb_path: Path, sql: str) -> int:
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:

@@ -10,6 +10,8 @@ from segments_support import Events, SegmentProject, ago, campaign, members, seg
 from segmart.cli import _print_summary
 from segmart.settings import Settings
 
+pytestmark = pytest.mark.duckdb
+
 
 def registry() -> list[dict]:
     return [

@@ -32,6 +32,8 @@ from segmart.compiler import generated_files
 from segmart.compiler.models import model_name
 from segmart.registry import load_registry
 
+pytestmark = pytest.mark.duckdb
+
 HOSTILE = {
     "quote": "'",
     "drop": "';drop table marts.sessions; --",

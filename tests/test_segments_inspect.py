@@ -31,6 +31,8 @@ from segments_support import AS_OF_TEXT, Events, SegmentProject, ago, campaign, 
 from segmart.cli import main
 from segmart.warehouse import format_table
 
+pytestmark = pytest.mark.duckdb
+
 VISITORS = [
     ("v-cpc-1", "cpc", True),
     ("v-cpc-2", "cpc", False),

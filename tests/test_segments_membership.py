@@ -23,6 +23,8 @@ from orchestration.activation import deliver_webhook
 from segmart.cli import main
 from segmart.registry.models import WebhookDestination
 
+pytestmark = pytest.mark.duckdb
+
 T1 = AS_OF
 T3 = later(AS_OF, days=6)
 T1_TEXT, T3_TEXT = T1.isoformat(), T3.isoformat()

@@ -30,6 +30,8 @@ from segments_support import (
 
 from segmart.registry import CONDITION_TYPES, iter_conditions, load_registry
 
+pytestmark = pytest.mark.duckdb
+
 # --- case groups: markers ------------------------------------------------------------------------
 
 TEXT = {"attribute": "utm_source", "equals": "op-text", "case_sensitive": True}

@@ -21,6 +21,8 @@ from segmart import cli
 from segmart.compiler.models import model_name
 from segmart.registry import load_registry
 
+pytestmark = pytest.mark.duckdb
+
 DESKTOP = {"device": {"type": "desktop"}}
 MOBILE = {"device": {"type": "mobile"}}
 

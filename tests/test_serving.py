@@ -23,6 +23,8 @@ from segmart.dbt_runner import DbtCommandError
 from segmart.serving import Publication, PublishError, publish, serving_path
 from segmart.settings import Settings
 
+pytestmark = pytest.mark.duckdb
+
 READER = Path(__file__).with_name("serving_reader.py")
 
 
