@@ -4,8 +4,9 @@ incrementally on the same warehouse; each in a fresh process that reports its pe
 bench/run.py compares segmart with baselines at 1M and 10M; at 100M its plain JSONL input
 (about 85 GB) and its several warehouses would not fit this machine's disk, so this run keeps
 one warehouse, reads gzip files (as Segment's S3 destination writes them) and measures what
-target 3 of issue 11 asks: that the build completes, its time, events/s and peak RSS, and the
-incremental day after it. DuckDB's memory limit is the profile's (SEGMART_DUCKDB_MEMORY_LIMIT).
+target 3 in docs/benchmarks.md asks: that the build completes, its time, events/s and peak RSS,
+and the incremental day after it. DuckDB's memory limit is the profile's
+(SEGMART_DUCKDB_MEMORY_LIMIT).
 
 Usage:  PYTHONPATH=$PWD:$PWD/bench .venv/bin/python bench/scale.py --events 100000000 \
             --work-dir DIR [--generated FILES_DIR]

@@ -337,7 +337,7 @@
     nullif(jsonb_typeof(message -> {{ segmart.sql_string(field) }}), 'null')
 {%- endmacro %}
 
-{#- Constructs the cloud warehouses needed dispatching too (Snowflake, BigQuery: issue 5). The
+{#- Constructs the cloud warehouses need dispatched too (Snowflake, BigQuery). The
     default implementations are the SQL DuckDB and PostgreSQL share. -#}
 
 {#- Leading and trailing spaces removed, as DuckDB's trim does: the Unicode space separators
