@@ -58,7 +58,7 @@ for adapter in ("snowflake", "bigquery"):
         )
 
 LAYERS = ("staging", "intermediate", "marts", "segments", "analyses")
-# Where `dbt run-operation load_raw_events` reads raw event files (README: Other engines).
+# Where `dbt run-operation load_raw_events` reads raw event files (docs/engines.md).
 RAW_EVENT_LOCATIONS = {
     "snowflake": ("@segment_stage/events/",),
     "bigquery": ("gs://segment-export/events/*.jsonl.gz", "gs://segment-export/events/*.parquet"),

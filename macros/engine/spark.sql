@@ -128,7 +128,7 @@
 {%- endmacro %}
 
 {#- Plain Spark tables (Parquet in a Hive metastore) cannot delete rows, and dbt-spark has no
-    delete+insert strategy: rebuild the keyed models in full (README "Other engines"). -#}
+    delete+insert strategy: rebuild the keyed models in full (docs/engines.md). -#}
 {% macro spark__keyed_refresh_materialization() -%}
     {{ return('table') }}
 {%- endmacro %}

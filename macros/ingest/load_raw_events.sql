@@ -39,7 +39,7 @@
 {% macro default__raw_events_load_statements(location) -%}
     {{ exceptions.raise_compiler_error(
         "segmart: " ~ target.type ~ " has no server-side raw event load: DuckDB reads the files"
-        ~ " itself, and segmart loads them into PostgreSQL (README: Other engines)"
+        ~ " itself, and segmart loads them into PostgreSQL (docs/engines.md)"
     ) }}
 {%- endmacro %}
 

@@ -79,7 +79,7 @@
 {% macro default__raw_event_file_listing(location, loaded_relation, ledger) -%}
     {{ exceptions.raise_compiler_error(
         "segmart: " ~ target.type ~ " does not read raw event files; `segmart build` loads them"
-        ~ " into raw.segment_events first (README \"Other engines\")"
+        ~ " into raw.segment_events first (docs/engines.md)"
     ) }}
 {%- endmacro %}
 
