@@ -26,7 +26,7 @@ def explain(error_text: str, warehouse: Path | None = None) -> str | None:
         return (
             f"{found['file']} is held open by another process (pid {found['pid']}, "
             f"{found['program']}): close it and try again; readers such as BI tools and "
-            "notebooks should open the serving file instead (README: Serving BI tools)"
+            "notebooks should open the serving file instead (docs/serving.md)"
         )
     if found := _OUT_OF_MEMORY.search(error_text):
         return (
