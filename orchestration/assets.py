@@ -42,7 +42,7 @@ from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.settings import CONFIGURATION_ERROR, ConfigurationError, Settings
 from segmart.targets import has_duckdb_file, land_raw_events
 
-RAW_EVENTS_KEY = AssetKey(["segment", "raw_event_files"])
+RAW_EVENTS_KEY = AssetKey(["raw_events", "files"])
 # Every op that writes the warehouse is in this pool; the instance limits it to one run at a
 # time (orchestration/dagster.yaml), whatever launched the run: schedule, sensor or a person.
 WAREHOUSE_POOL = "segmart_warehouse"

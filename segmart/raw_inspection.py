@@ -2,7 +2,7 @@
 
 Every engine that reads files for segmart asks this module about each new version of a file (a
 path with a size and a modification time not seen before) and keeps the answer in the ledger of
-raw files (models/staging/segment/stg_raw_file_ledger.sql): its size, a content hash, its physical
+raw files (models/staging/raw_events/stg_raw_file_ledger.sql): its size, a content hash, its physical
 lines, the lines a reader cannot read (bad lines, each landed as a reject), and the error that
 makes the whole file unreadable, if any. A file with an error is quarantined rather than read, so
 one bad file never fails the build of the others; the physical line count lets the

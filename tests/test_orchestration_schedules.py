@@ -197,7 +197,7 @@ def test_the_sensor_records_an_observation_of_the_raw_files(tmp_path: Path):
     result = sensor(build_sensor_context(resources={"warehouse": warehouse}))
     assert isinstance(result, SensorResult)
     (observation,) = result.asset_events
-    assert observation.asset_key == AssetKey(["segment", "raw_event_files"])
+    assert observation.asset_key == AssetKey(["raw_events", "files"])
     assert observation.metadata["new_files"].value == 1
 
 

@@ -7,7 +7,7 @@
         on_schema_change='fail',
     )
 }}
--- depends_on: {{ source('segment', 'raw_event_files') }}
+-- depends_on: {{ source('raw_events', 'files') }}
 -- depends_on: {{ ref('stg_raw_file_ledger') }}
 {#- Reading raw rows and JSON access differ per engine: macros/ingest, macros/engine. -#}
 {%- set properties = segmart.message_field('properties', json=true) %}

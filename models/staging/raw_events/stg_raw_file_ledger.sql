@@ -11,7 +11,7 @@
         on_schema_change='append_new_columns',
     )
 }}
--- depends_on: {{ source('segment', 'raw_event_files') }}
+-- depends_on: {{ source('raw_events', 'files') }}
 
 with
 
