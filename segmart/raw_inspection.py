@@ -2,10 +2,10 @@
 
 Every engine that reads files for segmart asks this module about each new version of a file (a
 path with a size and a modification time not seen before) and keeps the answer in the ledger of
-raw files (models/staging/raw_events/stg_raw_file_ledger.sql): its size, a content hash, its physical
-lines, the lines a reader cannot read (bad lines, each landed as a reject), and the error that
-makes the whole file unreadable, if any. A file with an error is quarantined rather than read, so
-one bad file never fails the build of the others; the physical line count lets the
+raw files (models/staging/raw_events/stg_raw_file_ledger.sql): its size, a content hash, its
+physical lines, the lines a reader cannot read (bad lines, each landed as a reject), and the error
+that makes the whole file unreadable, if any. A file with an error is quarantined rather than
+read, so one bad file never fails the build of the others; the physical line count lets the
 reconciliation test catch lines a reader did not land (a truncated gzip read without complaint).
 
 The contract is the JSON object `inspect_raw_file` returns, so the reader that lands the lines can
