@@ -13,13 +13,12 @@ with
 -- Deduplicated on narrow columns, then the wide columns of each kept copy are read once, by a
 -- join: a window over the wide rows (or a wide CTE read twice) held them all in memory and ran
 -- out of it at 10M events under a 4GB limit.
--- Files numbered in path order: the dedupe carries this small key, not each row's path (at 100M
--- events the paths alone ran its window out of memory: docs/benchmarks.md).
+-- Files by number (stg_raw_file_numbers): the dedupe carries this small key, not each row's path.
 file_numbers as (
     select
         source_file,
-        row_number() over (order by source_file) as file_number
-    from (select distinct landed.source_file from {{ ref('stg_events_landed') }} as landed) as files
+        file_number
+    from {{ ref('stg_raw_file_numbers') }}
 ),
 
 clean_rows as (
