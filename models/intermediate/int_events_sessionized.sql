@@ -23,6 +23,13 @@
     logged in as; else the anonymous visitor. -#}
 {%- set user_id = 'coalesce(stg_events.user_id, identity_map.user_id)' %}
 {%- set visitor_id = 'coalesce(stg_events.user_id, identity_map.user_id, stg_events.anonymous_id)' %}
+{#- Every event beside its identity map row. Each reader below filters it on its own: one shared
+    CTE of all events would be materialized whole (docs/benchmarks.md, "Measured design choices"). -#}
+{%- set events_and_visitors -%}
+    {{ ref('stg_events') }} as stg_events
+    left join {{ ref('int_identity_map') }} as identity_map
+        on stg_events.anonymous_id = identity_map.anonymous_id
+{%- endset %}
 
 with
 
@@ -32,27 +39,25 @@ events as (
     select
         stg_events.message_id,
         stg_events.message_type,
-        stg_events.anonymous_id,
         stg_events.event_at,
-        stg_events._load_sequence,
         {{ visitor_id }} as visitor_id,
         stg_events.utm_source,
         stg_events.utm_medium,
         stg_events.utm_campaign
-    from {{ ref('stg_events') }} as stg_events
-    left join {{ ref('int_identity_map') }} as identity_map
-        on stg_events.anonymous_id = identity_map.anonymous_id
+    from {{ events_and_visitors }}
 ),
 
 {% if is_incremental() %}
 new_events as (
     select
-        message_id,
-        anonymous_id,
-        visitor_id,
-        event_at
-    from events
-    where _load_sequence > (select max(previous._load_sequence) from {{ this }} as previous)
+        stg_events.message_id,
+        stg_events.anonymous_id,
+        {{ visitor_id }} as visitor_id,
+        stg_events.event_at
+    from {{ events_and_visitors }}
+    where
+        stg_events._load_sequence
+        > (select max(previous._load_sequence) from {{ this }} as previous)
 ),
 
 -- Rows already sessionized that new messages touch: by anonymous id (a login may move them to
@@ -68,13 +73,23 @@ touched_rows as (
         or previous.message_id in (select new_events.message_id from new_events)
 ),
 
+-- Their visitor now, each looked up by message id before any join: joining them to all events
+-- built a hash table of every event (docs/benchmarks.md, "Measured design choices").
+touched_rows_now as (
+    select
+        stg_events.message_id,
+        {{ visitor_id }} as visitor_id
+    from {{ events_and_visitors }}
+    where stg_events.message_id in (select touched_rows.message_id from touched_rows)
+),
+
 moved_rows as (
     select
         touched_rows.visitor_id as previous_visitor_id,
-        events.visitor_id as current_visitor_id
+        touched_rows_now.visitor_id as current_visitor_id
     from touched_rows
-    left join events on touched_rows.message_id = events.message_id
-    where events.visitor_id is distinct from touched_rows.visitor_id
+    left join touched_rows_now on touched_rows.message_id = touched_rows_now.message_id
+    where touched_rows_now.visitor_id is distinct from touched_rows.visitor_id
 ),
 
 visitors_recut_whole as (
@@ -289,9 +304,7 @@ recut_events as (
         stg_events.*,
         {{ user_id }} as resolved_user_id,
         {{ visitor_id }} as visitor_id
-    from {{ ref('stg_events') }} as stg_events
-    left join {{ ref('int_identity_map') }} as identity_map
-        on stg_events.anonymous_id = identity_map.anonymous_id
+    from {{ events_and_visitors }}
     {%- if is_incremental() %}
     where stg_events.message_id in (select scoped_events.message_id from scoped_events)
     {%- endif %}
