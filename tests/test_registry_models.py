@@ -17,6 +17,7 @@ from segmart.registry import (
     AttributeFilter,
     Between,
     Changed,
+    ConditionVisitor,
     EventMeasure,
     EventStep,
     FirstTime,
@@ -63,31 +64,66 @@ def where(condition: dict) -> object:
     return Segment.model_validate({**HEADER, "where": condition}).where
 
 
+# One valid example of each condition type, by its key.
+EXAMPLES = {
+    "all": {"all": [{"in_segment": "a"}]},
+    "any": {"any": [{"in_segment": "a"}]},
+    "not": {"not": {"in_segment": "a"}},
+    "attribute": {"attribute": "plan", "equals": "pro"},
+    "performed": {"performed": {"event": "x"}},
+    "not_performed": {"not_performed": {"event": "x"}},
+    "sequence": {"sequence": {"steps": [{"event": "a"}, {"not": "b"}]}},
+    "first_time": {"first_time": {"event": "x", "window": {"last_days": 7}}},
+    "regularly": {"regularly": {"event": "x", "per": "week", "in_at_least": 3, "of_last": 4}},
+    "stopped": {"stopped": {"event": "x", "recent_days": 21}},
+    "restarted": {"restarted": {"event": "x", "recent_days": 7, "gap_days": 14}},
+    "changed": {
+        "changed": {"measure": "sessions", "recent_days": 14, "rose_by_at_least_percent": 20}
+    },
+    "aggregate": {"aggregate": {"function": "count", "event": "x"}, "gte": 2},
+    "in_segment": {"in_segment": "a"},
+    "in_list": {"in_list": {"list": "vips", "by": "user_id"}},
+}
+
+
 def test_every_condition_key_maps_to_its_class():
-    examples = {
-        "all": {"all": [{"in_segment": "a"}]},
-        "any": {"any": [{"in_segment": "a"}]},
-        "not": {"not": {"in_segment": "a"}},
-        "attribute": {"attribute": "plan", "equals": "pro"},
-        "performed": {"performed": {"event": "x"}},
-        "not_performed": {"not_performed": {"event": "x"}},
-        "sequence": {"sequence": {"steps": [{"event": "a"}, {"not": "b"}]}},
-        "first_time": {"first_time": {"event": "x", "window": {"last_days": 7}}},
-        "regularly": {"regularly": {"event": "x", "per": "week", "in_at_least": 3, "of_last": 4}},
-        "stopped": {"stopped": {"event": "x", "recent_days": 21}},
-        "restarted": {"restarted": {"event": "x", "recent_days": 7, "gap_days": 14}},
-        "changed": {
-            "changed": {"measure": "sessions", "recent_days": 14, "rose_by_at_least_percent": 20}
-        },
-        "aggregate": {"aggregate": {"function": "count", "event": "x"}, "gte": 2},
-        "in_segment": {"in_segment": "a"},
-        "in_list": {"in_list": {"list": "vips", "by": "user_id"}},
-    }
-    assert set(examples) == set(CONDITION_TYPES)
-    for key, example in examples.items():
+    assert set(EXAMPLES) == set(CONDITION_TYPES)
+    for key, example in EXAMPLES.items():
         condition = where(example)
         assert type(condition) is CONDITION_TYPES[key]
         assert condition_key(condition) == key
+
+
+def test_the_condition_visitor_has_one_method_per_condition_type():
+    assert ConditionVisitor.__abstractmethods__ == {f"visit_{key}" for key in CONDITION_TYPES}
+
+
+def test_the_condition_visitor_sends_each_type_to_its_method():
+    methods = {f"visit_{key}": (lambda self, _, key=key: key) for key in CONDITION_TYPES}
+    recorder = type("Recorder", (ConditionVisitor,), methods)()
+    for key, example in EXAMPLES.items():
+        assert recorder.visit(where(example)) == key
+    with pytest.raises(TypeError, match="not a condition"):
+        recorder.visit(EventStep(event="x"))
+
+
+def test_every_condition_walker_handles_every_type():
+    # Importing the modules defines their walkers.
+    import segmart.compiler.data_checks
+    import segmart.inspect.describe
+    import segmart.inspect.queries
+    import segmart.registry.checks  # noqa: F401
+
+    walkers, pending = [], [ConditionVisitor]
+    while pending:
+        subclasses = pending.pop().__subclasses__()
+        walkers += subclasses
+        pending += subclasses
+    names = {walker.__name__ for walker in walkers}
+    assert names >= {"ConditionCompiler", "DefinitionCompiler", "_Checker", "_FilterValues"}
+    assert names >= {"_Nested", "_Words"}
+    for walker in walkers:
+        assert not walker.__abstractmethods__, walker
 
 
 def test_models_are_immutable():

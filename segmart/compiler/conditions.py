@@ -17,8 +17,10 @@ from segmart.registry.models import (
     Aggregate,
     AllOf,
     AnyOf,
+    AttributeFilter,
     Between,
     Changed,
+    ConditionVisitor,
     EventStep,
     FirstTime,
     InList,
@@ -94,39 +96,33 @@ def ago(days: int = 0, hours: int = 0) -> str:
     return f"{{{{ segmart.time_add('day', -{int(days)}, segmart.as_of()) }}}}"
 
 
-class ConditionCompiler:
+class ConditionCompiler(ConditionVisitor[str]):
+    """A condition as a SQL boolean expression over the segment's member row."""
+
     def __init__(self, grain: Grain, catalog: Catalog, segment_name: str) -> None:
         self.grain = grain
         self.catalog = catalog
         self.segment_name = segment_name
 
-    def compile(self, condition) -> str:
-        handler = getattr(self, f"_{type(condition).__name__}", None)
-        if handler is None:
-            raise CompileError(
-                f"segment {self.segment_name!r}: no SQL for {type(condition).__name__}"
-            )
-        return handler(condition)
-
     # --- boolean groups ---------------------------------------------------------------------
 
-    def _AllOf(self, condition: AllOf) -> str:
-        return combine("and", [self.compile(child) for child in condition.conditions])
+    def visit_all(self, condition: AllOf) -> str:
+        return combine("and", [self.visit(child) for child in condition.conditions])
 
-    def _AnyOf(self, condition: AnyOf) -> str:
-        return combine("or", [self.compile(child) for child in condition.conditions])
+    def visit_any(self, condition: AnyOf) -> str:
+        return combine("or", [self.visit(child) for child in condition.conditions])
 
-    def _Not(self, condition: Not) -> str:
+    def visit_not(self, condition: Not) -> str:
         # A condition SQL cannot decide for a row (a filter on a null column) does not hold, so
         # its negation holds: plain `not` would keep the null and drop the row.
-        inner = self.compile(condition.condition)
+        inner = self.visit(condition.condition)
         if "\n" in inner:
             return f"not coalesce(\n{indent(inner)},\n{indent('false')}\n)"
         return f"not coalesce({inner}, false)"
 
     # --- attributes -------------------------------------------------------------------------
 
-    def _AttributeFilter(self, condition) -> str:
+    def visit_attribute(self, condition: AttributeFilter) -> str:
         columns = (
             self.catalog.users
             if condition.is_user_column or self.grain is USER
@@ -165,7 +161,7 @@ class ConditionCompiler:
             tests.append(f"{event_key} is not null")
         return f"select {event_key} from {EVENTS} as events{joins}\n{where_clause(tests)}"
 
-    def _Performed(self, condition: Performed) -> str:
+    def visit_performed(self, condition: Performed) -> str:
         member_key, event_key = self._behaviour_key(condition.same_session)
         query = self._events_query(event_key, condition.event, condition.where, condition.window)
         times = condition.times
@@ -182,12 +178,12 @@ class ConditionCompiler:
         counted = f"{query}\ngroup by {event_key}\nhaving count(*) {bound}"
         return subquery_membership(member_key, counted)
 
-    def _NotPerformed(self, condition: NotPerformed) -> str:
+    def visit_not_performed(self, condition: NotPerformed) -> str:
         member_key, event_key = self._behaviour_key(condition.same_session)
         query = self._events_query(event_key, condition.event, condition.where, condition.window)
         return subquery_membership(member_key, query, negate=True)
 
-    def _Sequence(self, condition: Sequence) -> str:
+    def visit_sequence(self, condition: Sequence) -> str:
         # At session grain a sequence is within the member session, `within` given or not.
         same_session = condition.within == "same_session" or (
             self.grain is SESSION and condition.within is None
@@ -254,7 +250,7 @@ class ConditionCompiler:
         tests = [f"events.event_name = {literal(event)}", *tests]
         return f"select events.visitor_id from {EVENTS} as events\n{where_clause(tests)}"
 
-    def _FirstTime(self, condition: FirstTime) -> str:
+    def visit_first_time(self, condition: FirstTime) -> str:
         if isinstance(condition.window, WithinHoursAfter):
             raise CompileError(
                 f"segment {self.segment_name!r}: first_time needs a last_days, last_hours or "
@@ -268,7 +264,7 @@ class ConditionCompiler:
         )
         return subquery_membership(self.grain.visitor_key, query)
 
-    def _Regularly(self, condition: Regularly) -> str:
+    def visit_regularly(self, condition: Regularly) -> str:
         period_seconds = 86400 if condition.per == "day" else 7 * 86400
         days = condition.of_last * (1 if condition.per == "day" else 7)
         seconds_ago = "{{ segmart.seconds_between('events.event_at', segmart.as_of()) }}"
@@ -287,7 +283,7 @@ class ConditionCompiler:
         )
         return subquery_membership(self.grain.visitor_key, query)
 
-    def _Stopped(self, condition: Stopped) -> str:
+    def visit_stopped(self, condition: Stopped) -> str:
         cutoff = ago(days=condition.recent_days)
         before = self._visitor_events(condition.event, f"events.event_at <= {cutoff}")
         recent = self._visitor_events(
@@ -298,7 +294,7 @@ class ConditionCompiler:
             "and", [subquery_membership(key, before), subquery_membership(key, recent, True)]
         )
 
-    def _Restarted(self, condition: Restarted) -> str:
+    def visit_restarted(self, condition: Restarted) -> str:
         recent_start = ago(days=condition.recent_days)
         gap_start = ago(days=condition.recent_days + condition.gap_days)
         key = self.grain.visitor_key
@@ -318,7 +314,7 @@ class ConditionCompiler:
             ],
         )
 
-    def _Changed(self, condition: Changed) -> str:
+    def visit_changed(self, condition: Changed) -> str:
         recent_start = ago(days=condition.recent_days)
         prior_start = ago(days=2 * condition.recent_days)
         if condition.measure == "sessions":
@@ -357,7 +353,7 @@ class ConditionCompiler:
 
     # --- aggregates, references, lists ------------------------------------------------------
 
-    def _Aggregate(self, condition: Aggregate) -> str:
+    def visit_aggregate(self, condition: Aggregate) -> str:
         measure = condition.measure
         member_key, event_key = self._behaviour_key(measure.same_session)
         query = self._events_query(event_key, measure.event, (), measure.window)
@@ -369,12 +365,12 @@ class ConditionCompiler:
         test = aggregate_test(aggregated, condition.operator, condition.value)
         return subquery_membership(member_key, f"{query}\ngroup by {event_key}\nhaving {test}")
 
-    def _InSegment(self, condition: InSegment) -> str:
+    def visit_in_segment(self, condition: InSegment) -> str:
         key = self.grain.member_key.split(".")[1]
         query = f"select referenced.{key} from {model_ref(condition.segment)} as referenced"
         return subquery_membership(self.grain.member_key, query)
 
-    def _InList(self, condition: InList) -> str:
+    def visit_in_list(self, condition: InList) -> str:
         user_key, listed_key = LIST_KEYS[condition.by]
         query = f"select {listed_key} from {list_seed(condition.list)} as listed"
         return subquery_membership(user_key, query)

@@ -14,27 +14,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from segmart.compiler.conditions import EVENTS, LIST_KEYS, SESSIONS, USERS, list_seed
 from segmart.compiler.sqltext import BOOLEAN_TYPE, STRING_TYPE, empty_select, indent
 from segmart.registry.catalog import Catalog
 from segmart.registry.loader import Registry
 from segmart.registry.models import (
     EQUALITY_OPERATORS,
+    Aggregate,
+    AllOf,
+    AnyOf,
     AttributeFilter,
+    Changed,
+    ConditionVisitor,
+    FirstTime,
     InList,
+    InSegment,
+    Not,
+    NotPerformed,
+    Performed,
+    Regularly,
+    Restarted,
     Segment,
     Sequence,
+    Stopped,
+    WithinHoursAfter,
+    iter_conditions,
 )
 from segmart.sql import identifier, literal
 
 FILTER_VALUES_MODEL = "segment_filter_values"
 LIST_UNMATCHED_MODEL = "segment_list_unmatched"
 
-# Fields whose text is an event name (docs/registry.md): `event` on every behaviour condition,
-# and the anchor event of a within_hours_after window.
-_EVENT_NAME_FIELDS = ("event", "within_hours_after")
 _TABLES = {"sessions": SESSIONS, "users": USERS, "events": EVENTS}
 
 
@@ -50,28 +60,69 @@ class FilterValue:
 def segment_filter_values(segment: Segment, catalog: Catalog) -> list[FilterValue]:
     """The text values `segment` compares with, in registry order, without repeats."""
     default = "sessions" if segment.grain == "session" else "users"
-    found = dict.fromkeys(_walk(segment, segment.where, default, catalog))
-    return list(found)
+    return list(dict.fromkeys(_FilterValues(segment, default, catalog).visit(segment.where)))
 
 
-def _walk(segment: Segment, node: object, table: str, catalog: Catalog) -> Iterator[FilterValue]:
-    if isinstance(node, tuple | list):
-        for item in node:
-            yield from _walk(segment, item, table, catalog)
-        return
-    if not isinstance(node, BaseModel):
-        return
-    if isinstance(node, AttributeFilter):
-        yield from _attribute_values(segment, node, table, catalog)
-        return
-    for name in type(node).model_fields:
-        value = getattr(node, name)
-        if name in _EVENT_NAME_FIELDS and isinstance(value, str):
-            yield FilterValue(segment.name, "events", "event_name", value, True)
-        elif isinstance(node, Sequence) and name == "session_where":
-            yield from _walk(segment, value, "sessions", catalog)
-        else:
-            yield from _walk(segment, value, table, catalog)
+class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
+    """The values of one condition: its event names (with the anchor event of a
+    within_hours_after window) and its attributes' text values, on `table` by default."""
+
+    def __init__(self, segment: Segment, table: str, catalog: Catalog) -> None:
+        self.segment = segment
+        self.table = table
+        self.catalog = catalog
+
+    def events(self, *names: str | None) -> Iterator[FilterValue]:
+        for name in names:
+            if name is not None:
+                yield FilterValue(self.segment.name, "events", "event_name", name, True)
+
+    def visit_all(self, condition: AllOf | AnyOf) -> Iterator[FilterValue]:
+        for child in condition.conditions:
+            yield from self.visit(child)
+
+    visit_any = visit_all
+
+    def visit_not(self, condition: Not) -> Iterator[FilterValue]:
+        return self.visit(condition.condition)
+
+    def visit_attribute(self, condition: AttributeFilter) -> Iterator[FilterValue]:
+        return _attribute_values(self.segment, condition, self.table, self.catalog)
+
+    def visit_performed(
+        self, condition: Performed | NotPerformed | FirstTime
+    ) -> Iterator[FilterValue]:
+        return self.events(condition.event, _anchor(condition.window))
+
+    visit_not_performed = visit_first_time = visit_performed
+
+    def visit_sequence(self, condition: Sequence) -> Iterator[FilterValue]:
+        yield from self.events(*(step.event for step in condition.steps))
+        yield from self.events(_anchor(condition.window))
+        for where in condition.session_where:
+            yield from _attribute_values(self.segment, where, "sessions", self.catalog)
+
+    def visit_regularly(self, condition: Regularly | Stopped | Restarted) -> Iterator[FilterValue]:
+        return self.events(condition.event)
+
+    visit_stopped = visit_restarted = visit_regularly
+
+    def visit_changed(self, condition: Changed) -> Iterator[FilterValue]:
+        measure = condition.measure
+        return self.events(None if measure == "sessions" else measure.event)
+
+    def visit_aggregate(self, condition: Aggregate) -> Iterator[FilterValue]:
+        return self.events(condition.measure.event, _anchor(condition.measure.window))
+
+    def visit_in_segment(self, condition: InSegment | InList) -> Iterator[FilterValue]:
+        return iter(())
+
+    visit_in_list = visit_in_segment
+
+
+def _anchor(window: object) -> str | None:
+    """The event a within_hours_after window is anchored on."""
+    return window.within_hours_after if isinstance(window, WithinHoursAfter) else None
 
 
 def _attribute_values(
@@ -182,7 +233,8 @@ def list_unmatched_sql(registry: Registry) -> str:
         {
             (segment.name, condition.list, condition.by)
             for segment in registry
-            for condition in _lists(segment.where)
+            for condition in iter_conditions(segment.where)
+            if isinstance(condition, InList)
         }
     )
     body = "\nunion all\n".join(_unmatched_select(*use) for use in uses) or empty_select(
@@ -202,17 +254,6 @@ def list_unmatched_sql(registry: Registry) -> str:
         "\n"
         "select * from unmatched\n"
     )
-
-
-def _lists(node: object) -> Iterator[InList]:
-    if isinstance(node, InList):
-        yield node
-    elif isinstance(node, tuple | list):
-        for item in node:
-            yield from _lists(item)
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _lists(getattr(node, name))
 
 
 def _unmatched_select(segment: str, list_name: str, by: str) -> str:

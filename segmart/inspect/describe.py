@@ -13,6 +13,7 @@ from segmart.registry import (
     AttributeFilter,
     Between,
     Changed,
+    ConditionVisitor,
     EventStep,
     FirstTime,
     InList,
@@ -30,50 +31,13 @@ from segmart.registry import (
     Stopped,
     WithinHours,
     WithinHoursAfter,
+    condition_key,
 )
 
 
 def describe(condition) -> str:
     """The condition alone (a group is its keyword: all, any, not)."""
-    if isinstance(condition, AllOf):
-        return "all"
-    if isinstance(condition, AnyOf):
-        return "any"
-    if isinstance(condition, Not):
-        return "not"
-    if isinstance(condition, AttributeFilter):
-        return f"attribute {condition.attribute} {comparison(condition)}"
-    if isinstance(condition, Performed | NotPerformed):
-        return _behaviour(condition)
-    if isinstance(condition, Sequence):
-        return _sequence(condition)
-    if isinstance(condition, FirstTime):
-        return f"first time {condition.event} {window(condition.window)}"
-    if isinstance(condition, Regularly):
-        unit = condition.per
-        return (
-            f"regularly {condition.event}: at least {condition.at_least} a {unit} in at least "
-            f"{condition.in_at_least} of the last {condition.of_last} {unit}s"
-        )
-    if isinstance(condition, Stopped):
-        return (
-            f"stopped {condition.event}: before the last {condition.recent_days} days, "
-            "not within them"
-        )
-    if isinstance(condition, Restarted):
-        return (
-            f"restarted {condition.event}: before, not in the {condition.gap_days} days before "
-            f"the last {condition.recent_days}, again in the last {condition.recent_days} days"
-        )
-    if isinstance(condition, Changed):
-        return _changed(condition)
-    if isinstance(condition, Aggregate):
-        return _aggregate(condition)
-    if isinstance(condition, InSegment):
-        return f"in segment {condition.segment}"
-    if isinstance(condition, InList):
-        return f"in list {condition.list} by {condition.by}"
-    return type(condition).__name__
+    return _Words().visit(condition)
 
 
 def comparison(item: AttributeFilter | PropertyFilter) -> str:
@@ -132,63 +96,107 @@ def _event(event: str, where) -> str:
     return f"{event} where {_where(where)}" if where else event
 
 
-def _behaviour(condition: Performed | NotPerformed) -> str:
-    words = ["performed" if isinstance(condition, Performed) else "did not perform"]
-    words.append(_event(condition.event, condition.where))
-    if isinstance(condition, Performed) and condition.times.bound != "at_least":
-        words.append(f"{condition.times.bound.replace('_', ' ')} {condition.times.count} times")
-    elif isinstance(condition, Performed) and condition.times.count != 1:
-        words.append(f"at least {condition.times.count} times")
+class _Words(ConditionVisitor[str]):
+    def _keyword(self, condition: AllOf | AnyOf | Not) -> str:
+        return condition_key(condition)
+
+    visit_all = visit_any = visit_not = _keyword
+
+    def visit_attribute(self, condition: AttributeFilter) -> str:
+        return f"attribute {condition.attribute} {comparison(condition)}"
+
+    def visit_performed(self, condition: Performed) -> str:
+        times = condition.times
+        if times.bound != "at_least":
+            how_often = f"{times.bound.replace('_', ' ')} {times.count} times"
+        else:
+            how_often = f"at least {times.count} times" if times.count != 1 else ""
+        return _behaviour("performed", condition, how_often)
+
+    def visit_not_performed(self, condition: NotPerformed) -> str:
+        return _behaviour("did not perform", condition, "")
+
+    def visit_sequence(self, condition: Sequence) -> str:
+        steps = [
+            _event(step.event, step.where) if isinstance(step, EventStep) else f"not {step.event}"
+            for step in condition.steps
+        ]
+        parts = [f"sequence {' then '.join(steps)}"]
+        if condition.within == "same_session":
+            parts.append("within the same session")
+        elif isinstance(condition.within, WithinHours):
+            parts.append(f"each step within {condition.within.hours} hours")
+        if condition.window is not None:
+            parts.append(f"first step {window(condition.window)}")
+        if condition.session_where:
+            filters = " and ".join(
+                f"{item.attribute} {comparison(item)}" for item in condition.session_where
+            )
+            parts.append(f"session {filters}")
+        return ", ".join(parts)
+
+    def visit_first_time(self, condition: FirstTime) -> str:
+        return f"first time {condition.event} {window(condition.window)}"
+
+    def visit_regularly(self, condition: Regularly) -> str:
+        unit = condition.per
+        return (
+            f"regularly {condition.event}: at least {condition.at_least} a {unit} in at least "
+            f"{condition.in_at_least} of the last {condition.of_last} {unit}s"
+        )
+
+    def visit_stopped(self, condition: Stopped) -> str:
+        return (
+            f"stopped {condition.event}: before the last {condition.recent_days} days, "
+            "not within them"
+        )
+
+    def visit_restarted(self, condition: Restarted) -> str:
+        return (
+            f"restarted {condition.event}: before, not in the {condition.gap_days} days before "
+            f"the last {condition.recent_days}, again in the last {condition.recent_days} days"
+        )
+
+    def visit_changed(self, condition: Changed) -> str:
+        measure = condition.measure
+        measured = "sessions" if measure == "sessions" else f"{measure.event} events"
+        days = condition.recent_days
+        return (
+            f"changed {measured}: the last {days} days {condition.direction} by at least "
+            f"{value_text(condition.percent)}% against the {days} days before "
+            f"(prior at least {condition.prior_at_least})"
+        )
+
+    def visit_aggregate(self, condition: Aggregate) -> str:
+        measure = condition.measure
+        what = "count" if measure.function == "count" else f"{measure.function}({measure.property})"
+        words = [f"aggregate {what} of {measure.event}"]
+        if measure.window is not None:
+            words.append(window(measure.window))
+        if measure.same_session is False:
+            words.append("(any session of the visitor)")
+        value = condition.value
+        if condition.operator.value == "between":
+            words.append(f"between {value_text(value[0])} and {value_text(value[1])}")
+        else:
+            words.append(f"{condition.operator.value} {value_text(value)}")
+        return " ".join(words)
+
+    def visit_in_segment(self, condition: InSegment) -> str:
+        return f"in segment {condition.segment}"
+
+    def visit_in_list(self, condition: InList) -> str:
+        return f"in list {condition.list} by {condition.by}"
+
+
+def _behaviour(verb: str, condition: Performed | NotPerformed, how_often: str) -> str:
+    words = [verb, _event(condition.event, condition.where)]
+    if how_often:
+        words.append(how_often)
     if condition.window is not None:
         words.append(window(condition.window))
     if condition.same_session is False:
         words.append("(any session of the visitor)")
-    return " ".join(words)
-
-
-def _sequence(condition: Sequence) -> str:
-    steps = [
-        _event(step.event, step.where) if isinstance(step, EventStep) else f"not {step.event}"
-        for step in condition.steps
-    ]
-    parts = [f"sequence {' then '.join(steps)}"]
-    if condition.within == "same_session":
-        parts.append("within the same session")
-    elif isinstance(condition.within, WithinHours):
-        parts.append(f"each step within {condition.within.hours} hours")
-    if condition.window is not None:
-        parts.append(f"first step {window(condition.window)}")
-    if condition.session_where:
-        filters = " and ".join(
-            f"{item.attribute} {comparison(item)}" for item in condition.session_where
-        )
-        parts.append(f"session {filters}")
-    return ", ".join(parts)
-
-
-def _changed(condition: Changed) -> str:
-    measure = "sessions" if condition.measure == "sessions" else f"{condition.measure.event} events"
-    days = condition.recent_days
-    return (
-        f"changed {measure}: the last {days} days {condition.direction} by at least "
-        f"{value_text(condition.percent)}% against the {days} days before "
-        f"(prior at least {condition.prior_at_least})"
-    )
-
-
-def _aggregate(condition: Aggregate) -> str:
-    measure = condition.measure
-    what = "count" if measure.function == "count" else f"{measure.function}({measure.property})"
-    words = [f"aggregate {what} of {measure.event}"]
-    if measure.window is not None:
-        words.append(window(measure.window))
-    if measure.same_session is False:
-        words.append("(any session of the visitor)")
-    value = condition.value
-    if condition.operator.value == "between":
-        words.append(f"between {value_text(value[0])} and {value_text(value[1])}")
-    else:
-        words.append(f"{condition.operator.value} {value_text(value)}")
     return " ".join(words)
 
 

@@ -43,7 +43,7 @@ class DefinitionCompiler(ConditionCompiler):
         super().__init__(grain, catalog, segment_name)
         self.registry = registry
 
-    def _InSegment(self, condition) -> str:
+    def visit_in_segment(self, condition) -> str:
         referenced = self.registry[condition.segment]
         query = members_query(referenced, self.registry, self.catalog, (member_key(self.grain),))
         return subquery_membership(self.grain.member_key, query)
@@ -52,7 +52,7 @@ class DefinitionCompiler(ConditionCompiler):
 def predicate(segment: Segment, condition, registry: Registry, catalog: Catalog) -> str:
     """One condition of the segment (its `where` or any part of it) as SQL on the member row."""
     compiler = DefinitionCompiler(grain_of(segment), catalog, segment.name, registry)
-    return compiler.compile(condition)
+    return compiler.visit(condition)
 
 
 def select_from(grain: Grain, columns: list[str], tests: list[str] | None = None) -> str:

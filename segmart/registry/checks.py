@@ -26,6 +26,7 @@ from segmart.registry.models import (
     AllOf,
     AnyOf,
     AttributeFilter,
+    ConditionVisitor,
     InList,
     InSegment,
     Not,
@@ -34,6 +35,7 @@ from segmart.registry.models import (
     Performed,
     Segment,
     Sequence,
+    condition_key,
 )
 from segmart.registry.problems import YamlPath
 from segmart.registry.values import RelativeTime, quoting_hint, value_kind
@@ -88,7 +90,7 @@ class Context:
 def check_condition(condition: Any, grain: str, context: Context, path: YamlPath) -> SegmentCheck:
     """Check a condition (found at `path`) of a segment of `grain` in its context."""
     checker = _Checker(grain, context)
-    checker.condition(condition, path)
+    checker.check(condition, path)
     return checker.result
 
 
@@ -97,7 +99,7 @@ def check_segment(segment: Segment, context: Context) -> SegmentCheck:
     return check_condition(segment.where, segment.grain, context, ("where",))
 
 
-class _Checker:
+class _Checker(ConditionVisitor[None]):
     def __init__(self, grain: str, context: Context) -> None:
         self.grain = grain
         self.catalog = context.catalog
@@ -105,40 +107,53 @@ class _Checker:
         self.lists_dir = context.lists_dir
         self.lists_display = context.lists_display
         self.result = SegmentCheck()
+        self.path: YamlPath = ()  # of the condition being checked
 
     def issue(self, path: YamlPath, message: str) -> None:
         self.result.issues.append((path, message))
 
-    def condition(self, condition: Any, path: YamlPath) -> None:
+    def check(self, condition: Any, path: YamlPath) -> None:
+        outer, self.path = self.path, path
+        try:
+            self.visit(condition)
+        finally:
+            self.path = outer
+
+    def visit_all(self, condition: AllOf | AnyOf) -> None:
+        for index, child in enumerate(condition.conditions):
+            self.check(child, (*self.path, condition_key(condition), index))
+
+    visit_any = visit_all
+
+    def visit_not(self, condition: Not) -> None:
+        self.check(condition.condition, (*self.path, "not"))
+
+    def visit_attribute(self, condition: AttributeFilter) -> None:
         grain = self.grain
-        match condition:
-            case AllOf(conditions=children):
-                for index, child in enumerate(children):
-                    self.condition(child, (*path, "all", index))
-            case AnyOf(conditions=children):
-                for index, child in enumerate(children):
-                    self.condition(child, (*path, "any", index))
-            case Not(condition=child):
-                self.condition(child, (*path, "not"))
-            case AttributeFilter():
-                self.attribute(condition, path, self.catalog.columns(grain), f"{grain} grain")
-            case Performed() | NotPerformed():
-                key = "performed" if isinstance(condition, Performed) else "not_performed"
-                self.same_session(condition.same_session, (*path, key, "same_session"))
-            case Aggregate(measure=measure):
-                self.same_session(measure.same_session, (*path, "aggregate", "same_session"))
-            case Sequence():
-                self.sequence(condition, (*path, "sequence"))
-            case InSegment():
-                self.in_segment(condition, (*path, "in_segment"))
-            case InList():
-                self.in_list(condition, (*path, "in_list"))
+        self.attribute(condition, self.path, self.catalog.columns(grain), f"{grain} grain")
+
+    def visit_performed(self, condition: Performed | NotPerformed) -> None:
+        key = condition_key(condition)
+        self.same_session(condition.same_session, (*self.path, key, "same_session"))
+
+    visit_not_performed = visit_performed
+
+    def visit_aggregate(self, condition: Aggregate) -> None:
+        path = (*self.path, "aggregate", "same_session")
+        self.same_session(condition.measure.same_session, path)
+
+    def _nothing_to_check(self, condition: Any) -> None:
+        """Conditions whose file alone shows all that can be wrong with them."""
+
+    visit_first_time = visit_regularly = visit_stopped = _nothing_to_check
+    visit_restarted = visit_changed = _nothing_to_check
 
     def same_session(self, value: bool | None, path: YamlPath) -> None:
         if value is not None and self.grain == "user":
             self.issue(path, "same_session applies only at session grain")
 
-    def sequence(self, sequence: Sequence, path: YamlPath) -> None:
+    def visit_sequence(self, sequence: Sequence) -> None:
+        path = (*self.path, "sequence")
         if self.grain == "session" and sequence.within not in (None, "same_session"):
             self.issue(
                 (*path, "within"),
@@ -198,7 +213,8 @@ class _Checker:
                 )
                 return
 
-    def in_segment(self, condition: InSegment, path: YamlPath) -> None:
+    def visit_in_segment(self, condition: InSegment) -> None:
+        path = (*self.path, "in_segment")
         name = condition.segment
         self.result.references.append(Reference(name, path))
         if name not in self.grains:
@@ -212,7 +228,8 @@ class _Checker:
                 f"{self.grain} grain (in_segment needs the same grain)",
             )
 
-    def in_list(self, condition: InList, path: YamlPath) -> None:
+    def visit_in_list(self, condition: InList) -> None:
+        path = (*self.path, "in_list")
         if self.grain != "user":
             self.issue(
                 path,

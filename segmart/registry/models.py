@@ -2,16 +2,17 @@
 
 These models check everything a single file can show on its own: keys, types, exactly-one rules,
 value ranges. What needs more context (the column catalog, the segment's grain, other segments,
-list files) is checked by `segmart.registry.checks`. The compiler pattern-matches on the condition
-classes; `Condition` is their union.
+list files) is checked by `segmart.registry.checks`. `Condition` is the union of the condition
+classes; every walker of conditions (checks, SQL, descriptions) is a `ConditionVisitor`.
 """
 
 from __future__ import annotations
 
 import builtins
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import ConfigDict, Field, model_validator
 from typing_extensions import TypeAliasType
@@ -589,6 +590,8 @@ class Not(StrictModel):
     condition: Condition = Field(alias="not")
 
 
+T = TypeVar("T")
+
 CONDITION_TYPES: dict[str, type[StrictModel]] = {
     "all": AllOf,
     "any": AnyOf,
@@ -626,14 +629,103 @@ def condition_key(condition: StrictModel) -> str:
     raise TypeError(f"not a condition: {condition!r}")
 
 
+class ConditionVisitor(ABC, Generic[T]):
+    """The one walk over conditions, one method per condition type, named after its YAML key:
+    every walker of conditions (checks, SQL, descriptions, filter values) is a subclass. A
+    subclass that leaves a type out cannot be instantiated, and a type `visit` does not match is
+    an error, never a silent skip (tests/test_registry_models.py checks both against
+    CONDITION_TYPES)."""
+
+    def visit(self, condition: Any) -> T:
+        match condition:
+            case AllOf():
+                return self.visit_all(condition)
+            case AnyOf():
+                return self.visit_any(condition)
+            case Not():
+                return self.visit_not(condition)
+            case AttributeFilter():
+                return self.visit_attribute(condition)
+            case Performed():
+                return self.visit_performed(condition)
+            case NotPerformed():
+                return self.visit_not_performed(condition)
+            case Sequence():
+                return self.visit_sequence(condition)
+            case FirstTime():
+                return self.visit_first_time(condition)
+            case Regularly():
+                return self.visit_regularly(condition)
+            case Stopped():
+                return self.visit_stopped(condition)
+            case Restarted():
+                return self.visit_restarted(condition)
+            case Changed():
+                return self.visit_changed(condition)
+            case Aggregate():
+                return self.visit_aggregate(condition)
+            case InSegment():
+                return self.visit_in_segment(condition)
+            case InList():
+                return self.visit_in_list(condition)
+        raise TypeError(f"not a condition: {condition!r}")
+
+    @abstractmethod
+    def visit_all(self, condition: AllOf) -> T: ...
+    @abstractmethod
+    def visit_any(self, condition: AnyOf) -> T: ...
+    @abstractmethod
+    def visit_not(self, condition: Not) -> T: ...
+    @abstractmethod
+    def visit_attribute(self, condition: AttributeFilter) -> T: ...
+    @abstractmethod
+    def visit_performed(self, condition: Performed) -> T: ...
+    @abstractmethod
+    def visit_not_performed(self, condition: NotPerformed) -> T: ...
+    @abstractmethod
+    def visit_sequence(self, condition: Sequence) -> T: ...
+    @abstractmethod
+    def visit_first_time(self, condition: FirstTime) -> T: ...
+    @abstractmethod
+    def visit_regularly(self, condition: Regularly) -> T: ...
+    @abstractmethod
+    def visit_stopped(self, condition: Stopped) -> T: ...
+    @abstractmethod
+    def visit_restarted(self, condition: Restarted) -> T: ...
+    @abstractmethod
+    def visit_changed(self, condition: Changed) -> T: ...
+    @abstractmethod
+    def visit_aggregate(self, condition: Aggregate) -> T: ...
+    @abstractmethod
+    def visit_in_segment(self, condition: InSegment) -> T: ...
+    @abstractmethod
+    def visit_in_list(self, condition: InList) -> T: ...
+
+
+class _Nested(ConditionVisitor[tuple[Any, ...]]):
+    """The conditions directly inside one: the children of all / any / not, none for a leaf."""
+
+    def visit_all(self, condition: AllOf) -> tuple[Any, ...]:
+        return condition.conditions
+
+    visit_any = visit_all  # type: ignore[assignment]
+
+    def visit_not(self, condition: Not) -> tuple[Any, ...]:
+        return (condition.condition,)
+
+    def _leaf(self, condition: Any) -> tuple[Any, ...]:
+        return ()
+
+    visit_attribute = visit_performed = visit_not_performed = visit_sequence = _leaf
+    visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
+    visit_changed = visit_aggregate = visit_in_segment = visit_in_list = _leaf
+
+
 def iter_conditions(condition: Any) -> Iterator[Any]:
     """The condition and every condition nested in it (through all, any and not), depth first."""
     yield condition
-    if isinstance(condition, AllOf | AnyOf):
-        for child in condition.conditions:
-            yield from iter_conditions(child)
-    elif isinstance(condition, Not):
-        yield from iter_conditions(condition.condition)
+    for child in _Nested().visit(condition):
+        yield from iter_conditions(child)
 
 
 # --- activation destinations --------------------------------------------------------------
