@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from segmart.compiler import filters
-from segmart.compiler.sqltext import STRING_TYPE, combine, indent, subquery_membership
+from segmart.compiler.sqltext import STRING_TYPE, combine, indent, jinja, subquery_membership
 from segmart.registry.catalog import Catalog
 from segmart.registry.models import (
     Aggregate,
@@ -86,14 +86,14 @@ USER = Grain("user", "users")
 
 
 def model_ref(segment_name: str) -> str:
-    return f"{{{{ ref('seg_{identifier(segment_name)}') }}}}"
+    return jinja(f"ref('seg_{identifier(segment_name)}')")
 
 
 def ago(days: int = 0, hours: int = 0) -> str:
     """as_of minus a duration, in SQL."""
     if hours:
-        return f"{{{{ segmart.time_add('hour', -{int(hours)}, segmart.as_of()) }}}}"
-    return f"{{{{ segmart.time_add('day', -{int(days)}, segmart.as_of()) }}}}"
+        return jinja(f"segmart.time_add('hour', -{int(hours)}, segmart.as_of())")
+    return jinja(f"segmart.time_add('day', -{int(days)}, segmart.as_of())")
 
 
 class ConditionCompiler(ConditionVisitor[str]):
@@ -378,7 +378,7 @@ class ConditionCompiler(ConditionVisitor[str]):
 
 def list_seed(list_name: str) -> str:
     # The seed is seeds/segment_lists/<list>.csv: dbt names a seed after its file.
-    return f"{{{{ ref('{identifier(list_name)}') }}}}"
+    return jinja(f"ref('{identifier(list_name)}')")
 
 
 def where_clause(tests: list[str], keyword: str = "where") -> str:
@@ -387,13 +387,13 @@ def where_clause(tests: list[str], keyword: str = "where") -> str:
 
 
 def json_text(alias: str, path: str) -> str:
-    return f"{{{{ segmart.json_text('{alias}.properties', '$.{path}') }}}}"
+    return jinja(f"segmart.json_text('{alias}.properties', '$.{path}')")
 
 
 def json_number(alias: str, path: str, data_type: str) -> str:
     """A property converted to `data_type`, null when it does not convert (engine-specific:
     the try_cast dispatch macro)."""
-    return f"{{{{ segmart.json_as('{alias}.properties', '$.{path}', '{data_type}') }}}}"
+    return jinja(f"segmart.json_as('{alias}.properties', '$.{path}', '{data_type}')")
 
 
 def property_predicate(alias: str, event: str, item: PropertyFilter) -> str:
@@ -419,7 +419,7 @@ def count_when(test: str) -> str:
 
 
 def hours_after(timestamp: str, hours: int) -> str:
-    return f"{{{{ segmart.time_add('hour', {int(hours)}, '{timestamp}') }}}}"
+    return jinja(f"segmart.time_add('hour', {int(hours)}, '{timestamp}')")
 
 
 def anchor_join(alias: str, event: str) -> str:
@@ -449,7 +449,7 @@ def window_predicates(at: str, window) -> list[str]:
         start, end = window.between
         # A date as the end means the whole day.
         end_sql = (
-            f"{{{{ segmart.time_add('day', 1, \"{literal(filters.at_midnight(end))}\") }}}}"
+            jinja(f"segmart.time_add('day', 1, \"{literal(filters.at_midnight(end))}\")")
             if not isinstance(end, datetime)
             else None
         )

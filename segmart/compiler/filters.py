@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, time
 from typing import Literal
 
+from segmart.compiler.sqltext import jinja
 from segmart.registry.models import Operator, _Comparison
 from segmart.registry.values import RelativeTime
 from segmart.sql import literal
@@ -20,7 +21,7 @@ AS_OF = "{{ segmart.as_of() }}"
 
 
 def relative_time(value: RelativeTime) -> str:
-    return f"{{{{ segmart.time_add('hour', -{int(value.hours)}, segmart.as_of()) }}}}"
+    return jinja(f"segmart.time_add('hour', -{int(value.hours)}, segmart.as_of())")
 
 
 def at_midnight(value: date) -> datetime:

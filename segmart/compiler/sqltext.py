@@ -10,6 +10,11 @@ BOOLEAN_TYPE = "{{ dbt.type_boolean() }}"
 INTEGER_TYPE = "{{ dbt.type_int() }}"
 
 
+def jinja(expression: str) -> str:
+    """`{{ expression }}`: a Jinja expression dbt renders (a ref, a segmart macro call)."""
+    return "{{ " + expression + " }}"
+
+
 def indent(text: str, levels: int = 1) -> str:
     """`text` with each non-blank line indented `levels` times.
 
@@ -20,17 +25,18 @@ def indent(text: str, levels: int = 1) -> str:
     return "\n".join(prefix + line if line.strip(" ") else line for line in text.split("\n"))
 
 
+class Combined(str):
+    """SQL terms joined by `and` / `or` at their top level, so inside another combination it
+    needs parentheses; a str, so SQL text everywhere else."""
+
+
 def combine(operator: str, parts: list[str]) -> str:
-    """Parts joined by `and` / `or`, one per line; multi-line parts in parentheses."""
+    """Parts joined by `and` / `or`, one per line; a part that is itself a combination in
+    parentheses (precedence known from how it was built, not guessed from its text)."""
     if len(parts) == 1:
         return parts[0]
-    wrapped = [f"(\n{indent(part)}\n)" if _has_top_level_logic(part) else part for part in parts]
-    return f"\n{operator} ".join(wrapped)
-
-
-def _has_top_level_logic(part: str) -> bool:
-    """Does the expression combine terms with and/or outside any parentheses of its own?"""
-    return any(line.startswith(("and ", "or ")) for line in part.split("\n")[1:])
+    wrapped = [f"(\n{indent(part)}\n)" if isinstance(part, Combined) else part for part in parts]
+    return Combined(f"\n{operator} ".join(wrapped))
 
 
 def subquery_membership(key: str, query: str, negate: bool = False) -> str:
