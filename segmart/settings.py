@@ -39,8 +39,8 @@ def project_var(name: str) -> Any:
     return project["vars"][name]
 
 
-# How a configuration error's message starts, in Python and in dbt's macros
-# (macros/ingest/require_raw_events.sql), so a Dagster run can tell one from a transient failure.
+# How a configuration error's message starts, in Python and in dbt's (dbt_project.yml, var
+# segmart_no_raw_events_error), so a Dagster run can tell one from a transient failure.
 CONFIGURATION_ERROR = "segmart configuration error"
 
 

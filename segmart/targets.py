@@ -7,13 +7,7 @@ from __future__ import annotations
 import json
 
 from segmart.dbt_runner import run_dbt
-from segmart.settings import (
-    ALLOW_EMPTY_EVENTS_ENV,
-    CONFIGURATION_ERROR,
-    EVENTS_ENV,
-    ConfigurationError,
-    Settings,
-)
+from segmart.settings import ConfigurationError, Settings, project_var
 
 # Engines that load the files server-side, from their own cloud storage, through the
 # load_raw_events macro (macros/ingest/load_raw_events.sql).
@@ -41,12 +35,8 @@ def land_raw_events(settings: Settings) -> str | None:
 
 
 def no_raw_events_message(location: str) -> str:
-    """The error of a location with no event file; the same words as dbt's (require_raw_events)."""
-    return (
-        f"{CONFIGURATION_ERROR}: no raw event file at {EVENTS_ENV}={location} (it does not "
-        f"exist or holds no JSON lines or Parquet file). Set {EVENTS_ENV} to the raw events, or "
-        f'{ALLOW_EMPTY_EVENTS_ENV}=1 to build with none (docs/rules.md "Raw event location")'
-    )
+    """The error of a location with no event file, in dbt's words (dbt_project.yml)."""
+    return project_var("segmart_no_raw_events_error").replace("{location}", location)
 
 
 def has_duckdb_file(settings: Settings) -> bool:

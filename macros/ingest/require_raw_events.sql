@@ -20,15 +20,11 @@
     {{ return((var('segmart_allow_empty_events') | string | trim) == '1') }}
 {%- endmacro %}
 
-{#- Raise the configuration error naming the location. The message starts with
-    segmart.settings.CONFIGURATION_ERROR, which orchestration/assets.py recognizes to fail a
-    Dagster run without retrying it (retrying cannot fix a setting). -#}
+{#- Raise the configuration error naming the location (its words: dbt_project.yml, var
+    segmart_no_raw_events_error). -#}
 {% macro raise_no_raw_events(location) -%}
     {{ exceptions.raise_compiler_error(
-        "segmart configuration error: no raw event file at SEGMART_EVENTS=" ~ location
-        ~ " (it does not exist or holds no JSON lines or Parquet file). Set SEGMART_EVENTS"
-        ~ " to the raw events, or SEGMART_ALLOW_EMPTY_EVENTS=1 to build with none"
-        ~ " (docs/rules.md \"Raw event location\")"
+        var('segmart_no_raw_events_error') | replace('{location}', location)
     ) }}
 {%- endmacro %}
 
