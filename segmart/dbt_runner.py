@@ -98,19 +98,16 @@ def run_dbt(
 def _release_duckdb_file() -> None:
     """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
 
-    dbt-duckdb caches one database handle per process (DuckDBConnectionManager._ENV) and never
-    closes it, so a later read-only connection to the same file from this process fails
-    (DuckDB refuses a second configuration of an open file) and other processes stay locked out.
+    dbt-duckdb caches one database handle per process and never closes it, so a later read-only
+    connection to the same file from this process fails (DuckDB refuses a second configuration
+    of an open file) and other processes stay locked out. Its public close_all_connections()
+    drops the handle, and the environment closes the database when it is collected.
     """
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     except ImportError:  # another adapter: nothing is held
         return
-    with DuckDBConnectionManager._LOCK:
-        environment = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-        if environment is not None:
-            environment.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def _describe_failure(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import duckdb
 import pytest
 from dbt import tracking
 
 from segmart.dbt_runner import run_dbt
+from segmart.settings import Settings
 
 pytestmark = pytest.mark.duckdb
 
@@ -23,3 +28,17 @@ def test_the_log_file_has_no_colour_codes(tmp_path):
     log = (tmp_path / "dbt.log").read_text()
     assert "Running with dbt=" in log
     assert "\x1b[" not in log
+
+
+def test_a_dbt_command_leaves_the_duckdb_file_free(tmp_path):
+    # dbt-duckdb keeps its database open in the process that ran dbt; segmart closes it, so the
+    # same process can read the file and another process can write it.
+    warehouse = tmp_path / "warehouse.duckdb"
+    settings = Settings(events=str(tmp_path / "events"), duckdb_path=warehouse)
+    run_dbt(["seed", "--log-path", str(tmp_path)], settings, target_path=tmp_path / "target")
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        hosts = "select count(*) from reference.channel_referrer_hosts"
+        assert connection.execute(hosts).fetchone()[0] > 0
+    writer = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('create table t (x int)')"
+    other = subprocess.run([sys.executable, "-c", writer, str(warehouse)], capture_output=True)
+    assert other.returncode == 0, other.stderr
