@@ -132,6 +132,11 @@ def clean_run_folders() -> None:
 
 
 def dbt_executable() -> str:
-    """The dbt of this interpreter's environment (a Dagster run may not have .venv/bin on PATH)."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    """The dbt of this interpreter's environment (a Dagster run may not have .venv/bin on PATH):
+    segmart-dbt, which tells dagster-dbt its version without importing dbt (segmart/dbt_cli.py),
+    else dbt itself."""
+    for name in ("segmart-dbt", "dbt"):
+        candidate = Path(sys.executable).parent / name
+        if candidate.exists():
+            return str(candidate)
+    return "dbt"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from functools import cached_property
 from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
-from packaging import version
 
 from orchestration.project import dbt_executable, dbt_project
 from segmart.settings import DEFAULT_SPARK_DIR, Settings
@@ -78,26 +75,9 @@ class ActivationResource(ConfigurableResource):
         return cls(segments_dir=str(DEFAULT_SEGMENTS_DIR), output_dir=str(activation_dir()))
 
 
-class SegmartDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt CLI resource, minus one `dbt --version` per run.
-
-    dagster-dbt asks the dbt executable for its version before every run's first dbt command: a
-    subprocess that imports dbt (seconds: docs/benchmarks.md). segmart's executable is the dbt of
-    this environment (orchestration.project.dbt_executable), pinned in pyproject.toml, so the
-    installed package answers; another executable (`dbt` from PATH) is still asked."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
-            from dbt.version import __version__
-
-            return version.parse(__version__)
-        return super()._cli_version
-
-
 def dbt_resource(settings: Settings | None = None) -> DbtCliResource:
     settings = settings or Settings.from_env()
-    return SegmartDbtCliResource(
+    return DbtCliResource(
         project_dir=dbt_project(),
         dbt_executable=dbt_executable(),
         target=settings.target,

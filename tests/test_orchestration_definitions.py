@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from dagster._core.test_utils import instance_for_test
 from orchestration.assets import ACTIVATION_KEY, RAW_EVENTS_KEY, RETRY_POLICY, WAREHOUSE_POOL
 from orchestration.definitions import defs
 from orchestration.project import PROJECT_DIR, is_stale, manifest_path
+from orchestration.resources import dbt_resource
 from orchestration.schedules import WAREHOUSE_TAG
 from orchestration.translator import dagster_owner
 from segmart.registry import load_registry
@@ -148,3 +151,16 @@ def test_the_manifest_is_prepared_again_when_the_registry_changes(tmp_path: Path
     (project / "segments" / "b.yml").write_text("name: b\n")
     os.utime(project / "segments" / "b.yml", ns=(stamp, stamp))
     assert is_stale(project, manifest)  # a new registry entry
+
+
+def test_dagster_runs_dbt_as_segmart_dbt_which_tells_its_version_without_importing_dbt():
+    from dbt.version import __version__
+
+    executable = dbt_resource().dbt_executable
+    assert Path(executable).name == "segmart-dbt"
+    # What dagster-dbt does before each run's first command: the first x.y.z of the output.
+    shown = subprocess.run([executable, "--version"], capture_output=True, text=True, check=True)
+    assert re.search(r"(\d+\.\d+\.\d+)", shown.stdout).group(1) == __version__
+    # Anything else is dbt itself.
+    parsed = subprocess.run([executable, "--help"], capture_output=True, text=True, check=True)
+    assert "Usage: segmart-dbt" in parsed.stdout and "build" in parsed.stdout
