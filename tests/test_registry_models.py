@@ -111,6 +111,7 @@ def test_every_condition_walker_handles_every_type():
     # Importing the modules defines their walkers.
     import segmart.compiler.data_checks
     import segmart.inspect.describe
+    import segmart.inspect.explain
     import segmart.inspect.queries
     import segmart.registry.checks  # noqa: F401
 
@@ -121,7 +122,7 @@ def test_every_condition_walker_handles_every_type():
         pending += subclasses
     names = {walker.__name__ for walker in walkers}
     assert names >= {"ConditionCompiler", "DefinitionCompiler", "_Checker", "_FilterValues"}
-    assert names >= {"_Nested", "_Words"}
+    assert names >= {"_Nested", "_Words", "_Plan"}
     for walker in walkers:
         assert not walker.__abstractmethods__, walker
 

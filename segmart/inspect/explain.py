@@ -17,7 +17,7 @@ from segmart.inspect.describe import amount, describe, value_text
 from segmart.inspect.queries import closest_values_query, count_query, grain_of, predicate
 from segmart.inspect.readonly import fetch
 from segmart.inspect.render import AS_OF_QUERY
-from segmart.registry import AllOf, AnyOf, AttributeFilter, Not, Performed
+from segmart.registry import AllOf, AnyOf, AttributeFilter, ConditionVisitor, Not, Performed
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Explanation:
     nodes: list[Node]
 
 
-class _Plan:
+class _Plan(ConditionVisitor[list[Node]]):
     """The queries to render, and where each answer goes."""
 
     def __init__(self, inspection: Inspection) -> None:
@@ -54,6 +54,7 @@ class _Plan:
         self.queries = [AS_OF_QUERY, count_query(self.grain)]
         self.nodes: list[Node] = []
         self.slots: list[tuple[int, Node, str]] = []  # (query index, node, attribute)
+        self.depth = 0  # of the children being planned
 
     def add(self, query: str, node: Node, attribute: str) -> None:
         self.slots.append((len(self.queries), node, attribute))
@@ -63,7 +64,7 @@ class _Plan:
         inspection = self.inspection
         return predicate(inspection.segment, condition, inspection.registry, inspection.catalog)
 
-    def visit(self, condition, depth: int, test: str, before: list[str] | None) -> Node:
+    def node(self, condition, depth: int, test: str, before: list[str] | None) -> Node:
         """Count `condition` (its SQL `test`); `before`: the tests of earlier `all` siblings."""
         node = Node(depth, describe(condition), condition)
         self.nodes.append(node)
@@ -73,23 +74,42 @@ class _Plan:
         closest = closest_values_query(self.inspection.segment, condition, self.inspection.catalog)
         if closest is not None:
             self.add(closest, node, "closest")
-        if isinstance(condition, AllOf):
-            tests = [self.predicate(child) for child in condition.conditions]
-            for number, child in enumerate(condition.conditions):
-                node.children.append(self.visit(child, depth + 1, tests[number], tests[:number]))
-        elif isinstance(condition, AnyOf):
-            for child in condition.conditions:
-                node.children.append(self.visit(child, depth + 1, self.predicate(child), None))
-        elif isinstance(condition, Not):
-            inner = condition.condition
-            node.children.append(self.visit(inner, depth + 1, self.predicate(inner), None))
+        outer, self.depth = self.depth, depth + 1
+        node.children = self.visit(condition)
+        self.depth = outer
         return node
+
+    # The children's nodes of a group (a leaf has none), one level below it.
+
+    def visit_all(self, condition: AllOf) -> list[Node]:
+        tests = [self.predicate(child) for child in condition.conditions]
+        return [
+            self.node(child, self.depth, tests[number], tests[:number])
+            for number, child in enumerate(condition.conditions)
+        ]
+
+    def visit_any(self, condition: AnyOf) -> list[Node]:
+        return [
+            self.node(child, self.depth, self.predicate(child), None)
+            for child in condition.conditions
+        ]
+
+    def visit_not(self, condition: Not) -> list[Node]:
+        inner = condition.condition
+        return [self.node(inner, self.depth, self.predicate(inner), None)]
+
+    def _leaf(self, condition) -> list[Node]:
+        return []
+
+    visit_attribute = visit_performed = visit_not_performed = visit_sequence = _leaf
+    visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
+    visit_changed = visit_aggregate = visit_in_segment = visit_in_list = _leaf
 
 
 def explain(inspection: Inspection) -> Explanation:
     plan = _Plan(inspection)
     where = inspection.segment.where
-    plan.visit(where, 0, plan.predicate(where), None)
+    plan.node(where, 0, plan.predicate(where), None)
     rendered = inspection.render(plan.queries)
     with inspection.connect() as connection:
         as_of = fetch(connection, rendered[0])[1][0][0]
