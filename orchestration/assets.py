@@ -40,7 +40,7 @@ from segmart.dbt_runner import environment
 from segmart.failures import explain
 from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.settings import CONFIGURATION_ERROR, ConfigurationError, Settings
-from segmart.targets import has_duckdb_file, land_raw_events
+from segmart.targets import target_of
 
 RAW_EVENTS_KEY = AssetKey(["raw_events", "files"])
 # Every op that writes the warehouse is in this pool; the instance limits it to one run at a
@@ -108,7 +108,7 @@ def activation_deliveries(
     from segmart.registry import load_registry
 
     registry = load_registry(Path(activation.segments_dir))
-    if not has_duckdb_file(warehouse.settings):
+    if target_of(warehouse.settings).duckdb_file is None:
         # The change feed and the delivery log are read and written in the DuckDB warehouse.
         if any(segment.destinations for segment in registry):
             raise Failure(
@@ -202,7 +202,7 @@ def _build_and_publish(
 ) -> Iterator[Any]:
     settings = warehouse.settings
     try:
-        landed = land_raw_events(settings)
+        landed = target_of(settings).land_raw_events()
     except ConfigurationError as error:
         raise Failure(description=str(error), allow_retries=False) from error
     if landed:
@@ -238,7 +238,7 @@ def _build_and_publish(
             failed_checks.append(f"{event.asset_key.to_user_string()}:{event.check_name}")
         yield event
     if invocation.is_successful():
-        if has_duckdb_file(settings):
+        if target_of(settings).duckdb_file is not None:
             _publish(context, settings)
         return
     run_results = _run_results(invocation)

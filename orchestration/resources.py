@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
 from orchestration.project import dbt_executable, dbt_project
 from segmart.settings import DEFAULT_SPARK_DIR, Settings
-from segmart.targets import has_duckdb_file
+from segmart.targets import target_of
 
 
 class WarehouseResource(ConfigurableResource):
@@ -44,21 +43,11 @@ class WarehouseResource(ConfigurableResource):
         )
 
     def row_counts(self, relations: dict[str, str]) -> dict[str, int]:
-        """Rows of each relation ({key: 'schema.table'}), read through one short read-only
-        connection opened only after dbt has exited (DuckDB allows no reader beside a writer).
-        No counts on other targets, where a DuckDB file left by an earlier build is stale."""
-        if not (relations and has_duckdb_file(self.settings) and Path(self.duckdb_path).exists()):
-            return {}
-        counts = {}
-        with duckdb.connect(self.duckdb_path, read_only=True) as connection:
-            for key, relation in relations.items():
-                try:
-                    counts[key] = connection.execute(f"select count(*) from {relation}").fetchone()[
-                        0
-                    ]
-                except duckdb.Error:  # not built (skipped): no count
-                    continue
-        return counts
+        """Rows of each built relation ({key: 'schema.table'}) on engines segmart reads back."""
+        counted = target_of(self.settings).row_counts(relations.values())
+        return {
+            key: counted[relation] for key, relation in relations.items() if relation in counted
+        }
 
 
 class ActivationResource(ConfigurableResource):

@@ -18,7 +18,7 @@ from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.sample_data.cli import add_generator_options, config_from_args
 from segmart.serving import Publication, PublishError, publish, readable_path, serving_path
 from segmart.settings import EVENTS_ENV, PROJECT_DIR, ConfigurationError, Settings
-from segmart.targets import has_duckdb_file, land_raw_events
+from segmart.targets import target_of
 from segmart.warehouse import (
     FIRST_QUERY,
     SEGMENTS_QUERY,
@@ -194,16 +194,17 @@ def _build(args: argparse.Namespace) -> int:
     with refresh_lock(settings):
         if not _compile_registry(args):
             return 1
-        landed = land_raw_events(settings)
+        target = target_of(settings)
+        landed = target.land_raw_events()
         if landed:
             print(landed)
         # Raises when a model or a test fails: nothing is published.
         _warn_quarantine(run_dbt(dbt_args, settings), settings)
         seconds = time.perf_counter() - started
-        if not has_duckdb_file(settings):
-            print(f"built the {settings.target} target in {seconds:.1f} s")
+        if target.duckdb_file is None:
+            print(f"built the {target.name} target in {seconds:.1f} s")
             return 0
-        print(f"built {settings.duckdb_path} in {seconds:.1f} s")
+        print(f"built {target.duckdb_file} in {seconds:.1f} s")
         if not args.no_publish:
             _print_publication(publish(settings))
     return 0

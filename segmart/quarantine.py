@@ -8,7 +8,7 @@ instead: the dbt test assert_no_quarantined_raw_files warns with one row per qua
 from __future__ import annotations
 
 from segmart.settings import Settings
-from segmart.targets import has_duckdb_file
+from segmart.targets import target_of
 from segmart.warehouse import fetch
 
 QUARANTINE_TEST = "assert_no_quarantined_raw_files"
@@ -30,8 +30,9 @@ def quarantine_warning(dbt_result, settings: Settings) -> str | None:
         f"warning: {found} raw event file(s) quarantined, not loaded "
         '(staging.stg_raw_files_quarantined; docs/rules.md "Raw files"):'
     ]
-    if has_duckdb_file(settings):
-        _, rows, more = fetch(settings.duckdb_path, QUARANTINE_QUERY, max_rows=NAMED_FILES)
+    duckdb_file = target_of(settings).duckdb_file
+    if duckdb_file is not None:
+        _, rows, more = fetch(duckdb_file, QUARANTINE_QUERY, max_rows=NAMED_FILES)
         lines += [f"  {path}: {error}" for path, error in rows]
         if more:
             lines.append(f"  ... and {found - NAMED_FILES} more")

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from segmart.settings import ConfigurationError, Settings
-from segmart.targets import has_duckdb_file
+from segmart.targets import target_of
 
 WAIT_ENV = "SEGMART_REFRESH_WAIT"
 
@@ -32,9 +32,7 @@ class RefreshLocked(RuntimeError):
 
 def lock_path(settings: Settings) -> Path:
     """The file a refresh locks: beside the DuckDB file it writes, else one per target there."""
-    if has_duckdb_file(settings):
-        return settings.duckdb_path.with_name(f"{settings.duckdb_path.name}.refresh.lock")
-    return settings.duckdb_path.parent / f"{settings.target}.refresh.lock"
+    return target_of(settings).lock_path
 
 
 def wait_seconds(environ: Mapping[str, str] | None = None) -> float:

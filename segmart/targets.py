@@ -1,45 +1,112 @@
-"""What a build does around dbt, per target: how raw event files reach an engine that cannot read
-them itself (before dbt runs), and whether there is a DuckDB file to count rows in and publish
-(after). The one place `segmart build` and Dagster's refreshes take both from."""
+"""Each engine as a build sees it, one object per engine: how raw event files reach it (before
+dbt runs) and what segmart reads back from its warehouse (after). `segmart build`, Dagster's
+refreshes and the refresh lock take these from here; no other module asks which engine it is."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
 
 from segmart.dbt_runner import run_dbt
 from segmart.settings import ConfigurationError, Settings, project_var
 
-# Engines that load the files server-side, from their own cloud storage, through the
-# load_raw_events macro (macros/ingest/load_raw_events.sql).
-SERVER_SIDE_LOADING_TARGETS = frozenset({"snowflake", "bigquery"})
+
+class Target:
+    """An engine dbt reads the raw files for, whose warehouse segmart does not read back (Spark;
+    the others below say how they differ)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.name = settings.target
+
+    def land_raw_events(self) -> str | None:
+        """Land the raw files at settings.events not loaded before where the engine cannot read
+        them in dbt; returns what was done, for the log, or None when dbt reads them (dbt then
+        raises a location with no event file: macros/ingest/require_raw_events.sql)."""
+        return None
+
+    @property
+    def duckdb_file(self) -> Path | None:
+        """The DuckDB file the build writes, which segmart reads back: row counts, the names of
+        quarantined files, the serving file for BI readers, activation. None elsewhere: other
+        engines serve their readers themselves."""
+        return None
+
+    @property
+    def lock_path(self) -> Path:
+        """The file a refresh locks: one per target beside the configured DuckDB path."""
+        return self.settings.duckdb_path.parent / f"{self.name}.refresh.lock"
+
+    def row_counts(self, relations: Iterable[str]) -> dict[str, int]:
+        """Rows of each built relation ('schema.table'), read through one short read-only
+        connection once dbt has exited (DuckDB allows no reader beside a writer); relations not
+        built are left out. None on engines segmart does not read back."""
+        path = self.duckdb_file
+        if path is None or not path.exists():
+            return {}
+        counts = {}
+        with duckdb.connect(str(path), read_only=True) as connection:
+            for relation in relations:
+                try:
+                    counts[relation] = connection.sql(
+                        f"select count(*) from {relation}"
+                    ).fetchone()[0]
+                except duckdb.CatalogException:  # not built (skipped)
+                    continue
+        return counts
 
 
-def land_raw_events(settings: Settings) -> str | None:
-    """Append the raw files at settings.events not loaded before to raw.segment_events, where
-    the target's engine cannot read them itself; returns what was done, for the log, or None
-    when the engine reads the files in dbt (DuckDB, Spark). Raises ConfigurationError when the
-    location holds no event file at all (dbt raises it for the engines that read files in dbt:
-    macros/ingest/require_raw_events.sql)."""
-    if settings.target == "postgres":
+class DuckDBTarget(Target):
+    @property
+    def duckdb_file(self) -> Path:
+        return self.settings.duckdb_path
+
+    @property
+    def lock_path(self) -> Path:
+        """Beside the file itself, so every refresh of that file takes the same lock."""
+        path = self.settings.duckdb_path
+        return path.with_name(f"{path.name}.refresh.lock")
+
+
+class PostgresTarget(Target):
+    def land_raw_events(self) -> str:
+        """Append the new files' lines to raw.segment_events (segmart/raw_load.py)."""
         from segmart.raw_load import load_raw_events
 
+        settings = self.settings
         load = load_raw_events(settings.events)
         if load.files == 0 and not settings.allow_empty_events:
             raise ConfigurationError(no_raw_events_message(settings.events))
         return load.summary()
-    if settings.target in SERVER_SIDE_LOADING_TARGETS:
+
+
+class ServerSideLoadingTarget(Target):
+    """Snowflake and BigQuery load the files from their own cloud storage, through the
+    load_raw_events macro (macros/ingest/load_raw_events.sql)."""
+
+    def land_raw_events(self) -> str:
+        settings = self.settings
         arguments = json.dumps({"location": settings.events})
         run_dbt(["run-operation", "load_raw_events", "--args", arguments], settings)
-        return f"loaded new raw event files at {settings.events} into {settings.target}"
-    return None
+        return f"loaded new raw event files at {settings.events} into {self.name}"
+
+
+_TARGETS: dict[str, type[Target]] = {
+    "duckdb": DuckDBTarget,
+    "postgres": PostgresTarget,
+    "snowflake": ServerSideLoadingTarget,
+    "bigquery": ServerSideLoadingTarget,
+}
+
+
+def target_of(settings: Settings) -> Target:
+    """The engine settings.target names."""
+    return _TARGETS.get(settings.target, Target)(settings)
 
 
 def no_raw_events_message(location: str) -> str:
     """The error of a location with no event file, in dbt's words (dbt_project.yml)."""
     return project_var("segmart_no_raw_events_error").replace("{location}", location)
-
-
-def has_duckdb_file(settings: Settings) -> bool:
-    """Whether the build writes settings.duckdb_path: the file whose rows are counted and which
-    is published for BI readers. Other engines serve their readers themselves."""
-    return settings.target == "duckdb"

@@ -43,7 +43,7 @@ from test_segments_operators import CASES, LISTS
 from segmart.dbt_runner import DbtCommandError, environment, run_dbt
 from segmart.registry import load_registry
 from segmart.settings import PROJECT_DIR, Settings
-from segmart.targets import land_raw_events
+from segmart.targets import target_of
 
 from conftest import skip_unless_in_ci
 
@@ -239,7 +239,7 @@ def test_segmart_build_loads_raw_events_server_side_first(engine, tmp_path):
     )
     assert settings.events == location
     with environment(OFFLINE_ENV), offline_adapter(engine), pytest.raises(DbtCommandError) as error:
-        land_raw_events(settings)
+        target_of(settings).land_raw_events()
     message = str(error.value)
     assert message.startswith(
         f'dbt run-operation load_raw_events --args {{"location": "{location}"}}'

@@ -33,7 +33,7 @@ from segmart.dbt_runner import environment, run_dbt
 from segmart.raw_load import postgres_dsn
 from segmart.serving import serving_path
 from segmart.settings import Settings
-from segmart.targets import land_raw_events
+from segmart.targets import target_of
 
 from conftest import skip_unless_in_ci
 
@@ -86,7 +86,7 @@ class PostgresWarehouse:
 
     def load(self, location: Path) -> None:
         with environment({"SEGMART_PG_DBNAME": self.dbname}):
-            assert land_raw_events(self.settings(location)).startswith("loaded ")
+            assert target_of(self.settings(location)).land_raw_events().startswith("loaded ")
 
     def build(self, *args: str, load: bool = True) -> None:
         if load:
@@ -257,7 +257,7 @@ def test_a_dagster_refresh_on_postgres_lands_the_files_and_publishes_no_duckdb_f
                 .resolve_job_def("refresh_foundation")
                 .execute_in_process(instance=DagsterInstance.ephemeral())
             )
-            again = land_raw_events(settings)
+            again = target_of(settings).land_raw_events()
         assert result.success
         # Nothing new the second time; the file segmart does not read is named, never dropped
         # silently.
@@ -304,10 +304,12 @@ def test_a_location_without_event_files_is_an_error_before_dbt_runs(tmp_path):
     try:
         with environment({"SEGMART_PG_DBNAME": warehouse.dbname}):
             with pytest.raises(ConfigurationError) as error:
-                land_raw_events(settings)
+                target_of(settings).land_raw_events()
             assert f"no raw event file at SEGMART_EVENTS={folder}" in str(error.value)
-            assert land_raw_events(replace(settings, allow_empty_events=True)).startswith(
-                "loaded 0 new raw rows"
+            assert (
+                target_of(replace(settings, allow_empty_events=True))
+                .land_raw_events()
+                .startswith("loaded 0 new raw rows")
             )
             result = (
                 build_definitions(settings)
