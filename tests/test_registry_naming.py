@@ -8,6 +8,7 @@ the DuckDB implementation of the regex it dispatches) on DuckDB.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -81,3 +82,15 @@ def test_python_and_the_sql_macro_agree():
             f"select name, {expression} from unnest(?::varchar[]) as t(name)", [names]
         ).fetchall()
     assert {name: sql for name, sql in rows} == {name: normalize_event_name(name) for name in names}
+
+
+def test_python_and_the_compile_time_jinja_agree():
+    """The macro's Jinja form (names known when dbt compiles, as segment_funnel's steps), with
+    dbt's `modules.re` and `return` as dbt provides them."""
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    macros = environment.from_string(
+        MACRO_FILE.read_text(encoding="utf-8"),
+        globals={"modules": SimpleNamespace(re=re), "return": lambda value: value},
+    ).module
+    for name, expected in CASES:
+        assert str(macros.normalized_event_name_text(name)) == (expected or "")

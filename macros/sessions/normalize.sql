@@ -6,6 +6,13 @@
     nullif({{ segmart.trim_chars(underscored, "'_'") }}, '')
 {%- endmacro %}
 
+{#- The same for a name known when dbt compiles (a var's), in Jinja: '' when nothing is left.
+    The engines' simple case mapping is what the U+0130 replacement gives (segmart/naming.py). -#}
+{% macro normalized_event_name_text(name) -%}
+    {%- set lowered = name | string | replace('\u0130', 'i') | lower -%}
+    {{ return(modules.re.sub('[^a-z0-9]+', '_', lowered).strip('_')) }}
+{%- endmacro %}
+
 {#- UTM medium as the channel rules compare it: trimmed, lower case, "_" and spaces to "-". -#}
 {% macro normalize_medium(medium) -%}
     nullif(replace(replace(lower({{ segmart.trim_spaces(medium) }}), '_', '-'), ' ', '-'), '')

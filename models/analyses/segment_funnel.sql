@@ -10,11 +10,9 @@
     {%- set step_number = loop.index -%}
     {%- set events = [] -%}
     {%- for event in step['events'] -%}
-        {#- Named as marts.events names it ("Order Completed" -> order_completed): the Jinja twin
-            of segmart.naming.normalize_event_name (tested equal to the SQL macro), whose simple
-            case mapping the U+0130 replacement gives, so the compiled SQL lists plain names. -#}
-        {%- set lowered = event | string | replace('\u0130', 'i') | lower -%}
-        {%- set name = modules.re.sub('[^a-z0-9]+', '_', lowered).strip('_') -%}
+        {#- Named as marts.events names it ("Order Completed" -> order_completed), at compile
+            time so the compiled SQL lists plain names. -#}
+        {%- set name = segmart.normalized_event_name_text(event) -%}
         {%- if not name -%}
             {{ exceptions.raise_compiler_error(
                 "segment_funnel_steps: step " ~ step_number ~ ": event '" ~ event
