@@ -10,9 +10,11 @@ failed delivery is retried by the next run. Webhook requests carry an `Idempoten
 receiver's "200" and the log write.
 
 - webhook: POST JSON `{segment, refreshed_at, recorded_at, part, parts, entered[], exited[]}`
-  to the URL in the environment variable `url_env`, with a timeout and retries with exponential
-  backoff on connection errors, timeouts, 408, 429 and 5xx. An unset variable, or another 4xx
-  answer, is a configuration error: reported at once, never retried.
+  to the URL in the environment variable `url_env`, signed with the secret in `secret_env` as
+  Standard Webhooks sign (docs/security.md), with a timeout and retries with exponential backoff
+  on connection errors, timeouts, 408, 429 and 5xx (429 and 503 wait as long as Retry-After
+  asks). Redirects are never followed. An unset variable, a secret that is not one, a redirect
+  or another 4xx answer is a configuration error: reported at once, never retried.
 - file: `SEGMART_ACTIVATION_DIR/<segment>/members.<fmt>` (current members, replaced each run)
   and `changes/<recorded_at>.<fmt>` per refresh, written to a temporary name and renamed, so a
   reader never sees half a file.
@@ -20,7 +22,11 @@ receiver's "200" and the log write.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import email.utils
 import hashlib
+import hmac
 import json
 import os
 import time
@@ -75,6 +81,9 @@ class RetrySettings:
     attempts: int = 4
     first_delay: float = 1.0  # seconds; doubles after each failed attempt
     timeout: float = 10.0
+    # The longest Retry-After waited for within a run; a longer one leaves the part to a later
+    # run (a transient failure).
+    longest_wait: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -250,32 +259,91 @@ def _retryable(error: Exception) -> bool:
     return True  # connection refused or reset, timeout, DNS: transient
 
 
+def signing_key(secret: str) -> bytes:
+    """The key of a Standard Webhooks secret: `whsec_` (optional) and base64 of 24 to 64 random
+    bytes. Raises ValueError naming what is wrong, never the secret itself."""
+    try:
+        key = base64.b64decode(secret.strip().removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("is not base64 (expected whsec_ and base64 of 24 to 64 bytes)") from None
+    if not 24 <= len(key) <= 64:
+        raise ValueError(f"holds {len(key)} bytes (expected 24 to 64)")
+    return key
+
+
+def signature_headers(key: bytes, message_id: str, body: bytes, timestamp: int) -> dict[str, str]:
+    """Standard Webhooks headers: the receiver recomputes the HMAC-SHA256 of
+    `id.timestamp.body` with the shared secret (docs/security.md)."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx answer is an error, not a new request: followed, a 302 became a GET without the
+    body, and its 200 was taken for a delivery."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
+
+
+def _retry_after(error: Exception) -> float | None:
+    """The seconds a 429 or 503 answer asks to wait (Retry-After: seconds or an HTTP date)."""
+    if not isinstance(error, urllib.error.HTTPError) or error.code not in (429, 503):
+        return None
+    value = (error.headers.get("Retry-After") or "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _failure(error: Exception) -> str:
+    if isinstance(error, urllib.error.HTTPError) and 300 <= error.code < 400:
+        location = error.headers.get("Location") or "no Location"
+        return f"HTTP {error.code} redirect to {location}, not followed (set the final URL)"
+    return f"{type(error).__name__}: {error}"
+
+
 def post_json(
     url: str,
     payload: Mapping[str, Any],
     key: str,
+    signing: bytes,
     retry: RetrySettings,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """POST with retries; return the number of attempts it took, or raise DeliveryError."""
+    """POST with retries, each attempt signed with `signing` (a signing_key) and timestamped
+    anew; return the number of attempts it took, or raise DeliveryError."""
     body = json.dumps(payload, default=str).encode()
     delay = retry.first_delay
     for attempt in range(1, retry.attempts + 1):
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "Idempotency-Key": key},
-        )
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+        headers |= signature_headers(signing, key, body, int(time.time()))
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=retry.timeout) as response:
+            with _OPENER.open(request, timeout=retry.timeout) as response:
                 response.read()
             return attempt
         except (urllib.error.URLError, OSError) as error:  # HTTPError is a URLError
             retryable = _retryable(error)
+            asked = _retry_after(error)
+            if asked is not None and asked > retry.longest_wait:
+                message = f"{_failure(error)} (asked to retry after {asked:.0f} s)"
+                raise DeliveryError(message, True) from error
             if not retryable or attempt == retry.attempts:
-                raise DeliveryError(f"{type(error).__name__}: {error}", retryable) from error
-            sleep(delay)
+                raise DeliveryError(_failure(error), retryable) from error
+            sleep(max(delay, asked or 0.0))
             delay *= 2
     raise AssertionError("unreachable")
 
@@ -290,11 +358,20 @@ def deliver_webhook(
 ) -> DeliveryReport:
     report = DeliveryReport()
     dest = destination_id(destination)
-    url = (os.environ if environ is None else environ).get(destination.url_env)
-    if not url:
-        # Reported whether or not changes are waiting: a wrong setting shows on the first run.
+    environ = os.environ if environ is None else environ
+    url = environ.get(destination.url_env)
+    secret = environ.get(destination.secret_env)
+    # Reported whether or not changes are waiting: a wrong setting shows on the first run.
+    for name, value in ((destination.url_env, url), (destination.secret_env, secret)):
+        if not value:
+            report.misconfigured.append(f"{dest} {segment}: environment variable {name} unset")
+    if report.misconfigured:
+        return report
+    try:
+        signing = signing_key(secret)
+    except ValueError as error:
         report.misconfigured.append(
-            f"{dest} {segment}: environment variable {destination.url_env} unset"
+            f"{dest} {segment}: the secret in {destination.secret_env} {error}"
         )
         return report
     batches = pending_batches(duckdb_path, dest, segment)
@@ -319,7 +396,7 @@ def deliver_webhook(
                 "exited": exited,
             }
             try:
-                attempts = post_json(url, payload, key, retry, sleep)
+                attempts = post_json(url, payload, key, signing, retry, sleep)
             except DeliveryError as error:
                 # Later parts and refreshes wait: the receiver gets them in order, next run.
                 failures = report.failed if error.retryable else report.misconfigured

@@ -1,7 +1,8 @@
 """Activation: each refresh's entered / exited members reach every destination exactly once.
 
 A local HTTP server plays the receiver and fails requests on cue (500, 503, a slow answer past
-the timeout). The warehouse is a small DuckDB file holding the two tables activation reads, with
+the timeout, a redirect); every request it receives is checked with the receiver code of
+docs/security.md. The warehouse is a small DuckDB file holding the two tables activation reads, with
 the rows dbt would have written at two refreshes:
 
     refresh  recorded_at          changes of segment `vip`
@@ -11,14 +12,16 @@ the rows dbt would have written at two refreshes:
 
 from __future__ import annotations
 
+import base64
 import csv
+import time
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import materialize
-from http_receiver import Receiver
+from http_receiver import SECRET, Receiver
 
 from orchestration.activation import (
     RetrySettings,
@@ -36,6 +39,15 @@ pytestmark = pytest.mark.orchestration
 R1 = datetime(2026, 10, 1, 1)
 R2 = datetime(2026, 10, 2, 1)
 FAST = RetrySettings(attempts=3, first_delay=0.01, timeout=0.5)
+SECURITY_DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
+
+
+def documented_verify():
+    """The receiver's `verify` exactly as docs/security.md gives it."""
+    code = SECURITY_DOC.read_text().split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)
+    return namespace["verify"]
 
 
 def no_sleep(_: float) -> None:
@@ -88,8 +100,10 @@ def add_refresh(path: Path, at: datetime, entered: str, exited: str) -> None:
 
 
 def send(warehouse: Path, receiver: Receiver, batch_size: int = 500, retry=FAST):
-    destination = WebhookDestination(url_env="VIP_HOOK", batch_size=batch_size)
-    environ = {"VIP_HOOK": receiver.url}
+    destination = WebhookDestination(
+        url_env="VIP_HOOK", secret_env="VIP_SECRET", batch_size=batch_size
+    )
+    environ = {"VIP_HOOK": receiver.url, "VIP_SECRET": SECRET}
     return deliver_webhook(warehouse, "vip", destination, environ, retry, no_sleep)
 
 
@@ -197,9 +211,9 @@ def test_a_server_error_is_a_transient_failure(warehouse, receiver):
 
 
 def test_the_url_comes_from_the_environment_never_the_registry(warehouse, tmp_path, receiver):
-    report = deliver_webhook(
-        warehouse, "vip", WebhookDestination(url_env="VIP_HOOK"), {}, FAST, no_sleep
-    )
+    destination = WebhookDestination(url_env="VIP_HOOK", secret_env="VIP_SECRET")
+    environ = {"VIP_SECRET": SECRET}
+    report = deliver_webhook(warehouse, "vip", destination, environ, FAST, no_sleep)
     assert report.misconfigured == ["webhook:VIP_HOOK vip: environment variable VIP_HOOK unset"]
     assert not report.failed
 
@@ -211,6 +225,78 @@ def test_the_url_comes_from_the_environment_never_the_registry(warehouse, tmp_pa
     with pytest.raises(RegistryError) as error:
         load_registry(registry)
     assert "unknown field 'url' (did you mean 'url_env'?)" in str(error.value.problems[0])
+
+
+# --- signatures and answers (docs/security.md) --------------------------------------------------
+
+
+def test_every_request_is_signed_as_the_documented_receiver_verifies(warehouse, receiver):
+    receiver.plan = [500]  # a retry is signed too, under the same id
+    assert not send(warehouse, receiver).failed
+    verify = documented_verify()
+    assert len(receiver.raw) == 3
+    for headers, body in receiver.raw:
+        assert verify(headers, body, SECRET)
+        assert headers["webhook-id"] == headers["idempotency-key"]
+    assert receiver.raw[0][0]["webhook-id"] == receiver.raw[1][0]["webhook-id"]
+
+
+def test_the_receiver_rejects_a_tampered_body_another_secret_or_an_old_request(warehouse, receiver):
+    send(warehouse, receiver)
+    verify = documented_verify()
+    headers, body = receiver.raw[0]
+    assert verify(headers, body, SECRET)
+    assert not verify(headers, body.replace(b'"a"', b'"z"'), SECRET)
+    other = "whsec_" + base64.b64encode(bytes(32)).decode()
+    assert not verify(headers, body, other)
+    replayed = headers | {"webhook-timestamp": str(int(time.time()) - 3600)}
+    assert not verify(replayed, body, SECRET)
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        ("not base64!", "is not base64"),
+        ("whsec_" + base64.b64encode(b"short").decode(), "holds 5 bytes (expected 24 to 64)"),
+    ],
+)
+def test_a_malformed_secret_is_a_configuration_error_that_never_shows_it(
+    warehouse, receiver, secret, problem
+):
+    destination = WebhookDestination(url_env="VIP_HOOK", secret_env="VIP_SECRET")
+    environ = {"VIP_HOOK": receiver.url, "VIP_SECRET": secret}
+    report = deliver_webhook(warehouse, "vip", destination, environ, FAST, no_sleep)
+    (message,) = report.misconfigured
+    assert f"the secret in VIP_SECRET {problem}" in message and secret not in message
+    assert receiver.requests == []
+
+
+def test_a_redirect_is_not_followed_and_not_counted_as_delivered(warehouse, receiver):
+    receiver.plan = [(302, {"Location": "/elsewhere"})]
+    report = send(warehouse, receiver)
+    (message,) = report.misconfigured
+    assert "HTTP 302 redirect to /elsewhere, not followed" in message
+    assert receiver.gets == [] and len(receiver.requests) == 1
+    assert not report.delivered
+    # Sent again, whole, once the URL answers.
+    assert len(send(warehouse, receiver).delivered) == 2
+
+
+def test_429_and_503_wait_as_long_as_retry_after_asks(warehouse, receiver):
+    receiver.plan = [(429, {"Retry-After": "7"}), (503, {"Retry-After": "0"})]
+    waits: list[float] = []
+    destination = WebhookDestination(url_env="VIP_HOOK", secret_env="VIP_SECRET")
+    environ = {"VIP_HOOK": receiver.url, "VIP_SECRET": SECRET}
+    report = deliver_webhook(warehouse, "vip", destination, environ, FAST, waits.append)
+    assert not report.failed and len(report.delivered) == 2
+    assert waits == [7.0, 0.02]  # the backoff when Retry-After asks less
+
+
+def test_a_retry_after_past_the_longest_wait_leaves_the_part_to_the_next_run(warehouse, receiver):
+    receiver.plan = [(503, {"Retry-After": "3600"})]
+    report = send(warehouse, receiver)
+    assert "asked to retry after 3600 s" in report.failed[0]
+    assert len(receiver.requests) == 1 and not report.delivered
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -260,7 +346,7 @@ visibility: private
 grain: user
 refresh: daily
 destinations:
-  - webhook: {url_env: VIP_HOOK}
+  - webhook: {url_env: VIP_HOOK, secret_env: VIP_SECRET}
   - file: {format: csv}
 where:
   performed: {event: order_completed}
@@ -274,6 +360,7 @@ def test_the_activation_asset_delivers_every_destination_of_the_registry(
     registry.mkdir()
     (registry / "vip.yml").write_text(SEGMENT_YAML)
     monkeypatch.setenv("VIP_HOOK", receiver.url)
+    monkeypatch.setenv("VIP_SECRET", SECRET)
     resources = {
         "warehouse": WarehouseResource(events=str(tmp_path), duckdb_path=str(warehouse)),
         "activation": ActivationResource(
@@ -320,6 +407,7 @@ def test_an_unset_url_variable_fails_the_run_at_once_and_is_not_retried(
     (the asset's retry policy would otherwise retry it for minutes). The file destination of the
     same segment is still delivered."""
     monkeypatch.delenv("VIP_HOOK", raising=False)
+    monkeypatch.setenv("VIP_SECRET", SECRET)
     result = activation_run(tmp_path, warehouse)
     assert not result.success
     kinds = [event.event_type_value for event in result.all_events]

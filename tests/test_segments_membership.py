@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from http_receiver import Receiver
+from http_receiver import SECRET, Receiver
 from segments_support import AS_OF, Events, SegmentProject, ago, campaign, later, segment
 
 from orchestration.activation import deliver_webhook
@@ -63,7 +63,7 @@ def run_refreshes(root: Path, full_refresh_at: frozenset[int] = frozenset()) -> 
     project.write_events(first, "1.jsonl")
 
     receiver = Receiver()
-    hook = WebhookDestination(url_env="BUYERS_HOOK")
+    hook = WebhookDestination(url_env="BUYERS_HOOK", secret_env="BUYERS_SECRET")
     snapshots = {}
     steps = {
         1: (T1_TEXT, None),
@@ -82,7 +82,10 @@ def run_refreshes(root: Path, full_refresh_at: frozenset[int] = frozenset()) -> 
                 project.write_events(batch, f"{number}.jsonl")
             project.build(*(["--full-refresh"] if number in full_refresh_at else []), as_of=as_of)
             report = deliver_webhook(
-                project.duckdb_path, "recent_buyers", hook, {"BUYERS_HOOK": receiver.url}
+                project.duckdb_path,
+                "recent_buyers",
+                hook,
+                {"BUYERS_HOOK": receiver.url, "BUYERS_SECRET": SECRET},
             )
             assert not report.failed
             snapshots[number] = snapshot(project) | {"sent": sent(receiver)}

@@ -733,11 +733,16 @@ def iter_conditions(condition: Any) -> Iterator[Any]:
 
 class WebhookDestination(StrictModel):
     """POST each refresh's entered / exited members as JSON batches to a URL read from an
-    environment variable (the URL and its token never go in the registry)."""
+    environment variable, signed with a secret read from another (neither goes in the
+    registry: docs/security.md)."""
 
     unwrap_key: ClassVar[str | None] = "webhook"
 
     url_env: EnvName = Field(description="Environment variable holding the URL.")
+    secret_env: EnvName = Field(
+        description="Environment variable holding the signing secret (Standard Webhooks: "
+        "whsec_ and 24 to 64 random bytes in base64)."
+    )
     batch_size: Count = Field(500, description="Members per POST (entered + exited).")
 
 
