@@ -104,21 +104,18 @@ ACTIVATION_KEY = AssetKey(["activation", "deliveries"])
 def activation_deliveries(
     context: AssetExecutionContext, warehouse: WarehouseResource, activation: ActivationResource
 ) -> MaterializeResult:
-    from orchestration.activation import deliver_all
+    from segmart.activation import activation_warehouse, deliver_all
     from segmart.registry import load_registry
 
     registry = load_registry(Path(activation.segments_dir))
-    if target_of(warehouse.settings).duckdb_file is None:
-        # The change feed and the delivery log are read and written in the DuckDB warehouse.
-        if any(segment.destinations for segment in registry):
-            raise Failure(
-                description="activation delivers from the DuckDB warehouse only, not from the "
-                f"{warehouse.target} target; remove the segments' destinations or run it on DuckDB",
-                allow_retries=False,
-            )
+    if not any(segment.destinations for segment in registry):
         return MaterializeResult(metadata={"delivered": 0})
+    try:
+        duckdb_path = activation_warehouse(warehouse.settings)
+    except (ConfigurationError, FileNotFoundError) as error:
+        raise Failure(description=str(error), allow_retries=False) from error
     with warehouse_refresh(warehouse.settings, "Dagster activation"):
-        report = deliver_all(warehouse.duckdb_path, registry, Path(activation.output_dir))
+        report = deliver_all(duckdb_path, registry, Path(activation.output_dir))
     for line in report.delivered:
         context.log.info(f"delivered {line}")
     failures = report.misconfigured + report.failed

@@ -58,7 +58,7 @@ class ActivationResource(ConfigurableResource):
 
     @classmethod
     def from_env(cls) -> ActivationResource:
-        from orchestration.activation import activation_dir
+        from segmart.activation import activation_dir
         from segmart.registry import DEFAULT_SEGMENTS_DIR
 
         return cls(segments_dir=str(DEFAULT_SEGMENTS_DIR), output_dir=str(activation_dir()))

@@ -96,6 +96,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     reset_history.set_defaults(handler=_reset_history)
 
+    activation = commands.add_parser(
+        "activation", help="deliveries to the segments' destinations (docs/security.md)"
+    )
+    actions = activation.add_subparsers(required=True, metavar="ACTION")
+    status = actions.add_parser(
+        "status", help="per destination and segment: what was delivered and what waits"
+    )
+    _add_segments_option(status)
+    status.set_defaults(handler=_activation_status)
+    enable = actions.add_parser(
+        "enable", help="deliver again to a destination disabled by a 410 Gone answer"
+    )
+    enable.add_argument("destination", help="as status names it, e.g. webhook:CRM_WEBHOOK_URL")
+    enable.set_defaults(handler=_activation_enable)
+
     summary = commands.add_parser("summary", help="row counts and where the warehouse is")
     summary.set_defaults(handler=_summary)
 
@@ -273,6 +288,29 @@ def _reset_history(args: argparse.Namespace) -> int:
     if not args.yes:
         print("segmart: run `segmart reset-history --yes` to delete it", file=sys.stderr)
         return 1
+    return 0
+
+
+def _activation_status(args: argparse.Namespace) -> int:
+    from segmart.activation import STATUS_COLUMNS, activation_warehouse, delivery_status
+
+    registry = _load_registry(args)
+    if registry is None:
+        return 1
+    rows = delivery_status(activation_warehouse(Settings.from_env()), registry)
+    print(format_table(STATUS_COLUMNS, rows) if rows else "no segment names a destination")
+    return 0
+
+
+def _activation_enable(args: argparse.Namespace) -> int:
+    from segmart.activation import activation_warehouse, enable_destination
+
+    settings = Settings.from_env()
+    with refresh_lock(settings):
+        if not enable_destination(activation_warehouse(settings), args.destination):
+            print(f"segmart: {args.destination} is not disabled", file=sys.stderr)
+            return 1
+    print(f"{args.destination} enabled: its waiting refreshes go out with the next refresh")
     return 0
 
 

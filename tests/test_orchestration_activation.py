@@ -23,14 +23,15 @@ import pytest
 from dagster import materialize
 from http_receiver import SECRET, Receiver
 
-from orchestration.activation import (
+from orchestration.assets import activation_deliveries
+from orchestration.resources import ActivationResource, WarehouseResource
+from segmart.activation import (
     RetrySettings,
     deliver_all,
     deliver_files,
     deliver_webhook,
 )
-from orchestration.assets import activation_deliveries
-from orchestration.resources import ActivationResource, WarehouseResource
+from segmart.cli import main
 from segmart.registry import RegistryError, load_registry
 from segmart.registry.models import FileDestination, WebhookDestination
 
@@ -140,6 +141,32 @@ def test_transient_failures_are_retried_and_each_change_arrives_once(warehouse, 
     again = send(warehouse, receiver)  # a retried run: nothing left to send
     assert again.delivered == [] and not again.failed
     assert len(receiver.accepted()) == 2
+
+
+def test_a_crash_after_the_receivers_200_resends_the_part_with_the_same_id(
+    warehouse, receiver, monkeypatch
+):
+    """The one gap the log cannot close: the process dies after the receiver accepted a part and
+    before the log write. The next run sends that part again, under the same id, so the
+    receiver can drop it; the log then holds it once."""
+
+    def crash(*args, **kwargs):
+        raise SystemExit("killed before the log write")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("segmart.activation._log_delivery", crash)
+        with pytest.raises(SystemExit):
+            send(warehouse, receiver)
+    assert len(receiver.accepted()) == 1
+    report = send(warehouse, receiver)
+    assert len(report.delivered) == 2
+    first, again, _ = receiver.raw
+    assert first[1] == again[1]  # the same body
+    assert first[0]["webhook-id"] == again[0]["webhook-id"]
+    assert first[0]["idempotency-key"] == again[0]["idempotency-key"]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        logged = connection.execute("select count(*) from activation.delivery_log").fetchone()[0]
+    assert logged == 2
 
 
 def test_a_failed_delivery_is_sent_next_time_and_what_went_through_is_not_resent(
@@ -297,6 +324,74 @@ def test_a_retry_after_past_the_longest_wait_leaves_the_part_to_the_next_run(war
     report = send(warehouse, receiver)
     assert "asked to retry after 3600 s" in report.failed[0]
     assert len(receiver.requests) == 1 and not report.delivered
+
+
+def test_410_gone_disables_the_destination_until_it_is_enabled_again(
+    warehouse, receiver, tmp_path, monkeypatch, capsys
+):
+    receiver.plan = [410]
+    report = send(warehouse, receiver)
+    assert "HTTP Error 410" in report.misconfigured[0] and len(receiver.requests) == 1
+    # Disabled: later runs send nothing and say how to enable it.
+    again = send(warehouse, receiver)
+    assert len(receiver.requests) == 1 and not again.delivered
+    assert "disabled since" in again.misconfigured[0]
+    assert "segmart activation enable webhook:VIP_HOOK" in again.misconfigured[0]
+
+    registry = tmp_path / "segments"
+    registry.mkdir()
+    (registry / "vip.yml").write_text(SEGMENT_YAML)
+    monkeypatch.setenv("SEGMART_DUCKDB", str(warehouse))
+    assert main(["activation", "status", "--segments", str(registry)]) == 0
+    status = capsys.readouterr().out
+    assert "webhook:VIP_HOOK" in status and "2 refresh(es); disabled: " in status
+    assert "HTTP 410 Gone" in status
+
+    assert main(["activation", "enable", "webhook:VIP_HOOK"]) == 0
+    assert main(["activation", "enable", "webhook:VIP_HOOK"]) == 1  # not disabled any more
+    assert "is not disabled" in capsys.readouterr().err
+    assert len(send(warehouse, receiver).delivered) == 2
+    assert main(["activation", "status", "--segments", str(registry)]) == 0
+    assert "0 refresh(es)" in capsys.readouterr().out
+
+
+def test_activation_status_before_any_delivery(warehouse, tmp_path, monkeypatch, capsys):
+    registry = tmp_path / "segments"
+    registry.mkdir()
+    (registry / "vip.yml").write_text(SEGMENT_YAML)
+    monkeypatch.setenv("SEGMART_DUCKDB", str(warehouse))
+    assert main(["activation", "status", "--segments", str(registry)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "destination",
+        "segment",
+        "delivered_parts",
+        "last_delivered_at",
+        "waiting",
+    ]
+    assert [line.split()[:3] for line in lines[2:4]] == [
+        ["webhook:VIP_HOOK", "vip", "0"],
+        ["file:csv", "vip", "0"],
+    ]
+    assert all("2 refresh(es)" in line for line in lines[2:4])
+
+
+def test_activation_on_a_server_warehouse_fails_naming_the_target(tmp_path, monkeypatch):
+    registry = tmp_path / "segments"
+    registry.mkdir()
+    (registry / "vip.yml").write_text(SEGMENT_YAML)
+    resources = {
+        "warehouse": WarehouseResource(
+            events=str(tmp_path), duckdb_path=str(tmp_path / "w.duckdb"), target="postgres"
+        ),
+        "activation": ActivationResource(
+            segments_dir=str(registry), output_dir=str(tmp_path / "out")
+        ),
+    }
+    result = materialize([activation_deliveries], resources=resources, raise_on_error=False)
+    assert not result.success
+    (failure,) = [event for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+    assert "not from the postgres target" in failure.event_specific_data.error.message
 
 
 # --- files -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from http_receiver import SECRET, Receiver
 from segments_support import AS_OF, Events, SegmentProject, ago, campaign, later, segment
 
-from orchestration.activation import deliver_webhook
+from segmart.activation import deliver_webhook
 from segmart.cli import main
 from segmart.registry.models import WebhookDestination
 

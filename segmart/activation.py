@@ -41,13 +41,14 @@ from typing import Any
 import duckdb
 
 from segmart.registry.models import FileDestination, Segment, WebhookDestination
-from segmart.settings import PROJECT_DIR
+from segmart.settings import PROJECT_DIR, ConfigurationError, Settings
 from segmart.sql import duckdb_string, literal
 
 ACTIVATION_DIR_ENV = "SEGMART_ACTIVATION_DIR"
 DEFAULT_ACTIVATION_DIR = PROJECT_DIR / "warehouse" / "activation"
 LOG_TABLE = "activation.delivery_log"
 PLANS_TABLE = "activation.delivery_plans"
+DISABLED_TABLE = "activation.disabled_destinations"
 CHANGES_TABLE = "segments.segment_membership_changes"
 MEMBERS_TABLE = "segments.segment_memberships"
 
@@ -72,6 +73,11 @@ create table if not exists {PLANS_TABLE} (
     batch_size integer not null,
     planned_at timestamp not null,
     primary key (destination, segment_name, recorded_at)
+);
+create table if not exists {DISABLED_TABLE} (
+    destination varchar not null primary key,
+    disabled_at timestamp not null,
+    reason varchar not null
 )
 """
 
@@ -116,11 +122,13 @@ class DeliveryReport:
 
 
 class DeliveryError(RuntimeError):
-    """A POST that did not go through; `retryable` when a later attempt may succeed."""
+    """A POST that did not go through; `retryable` when a later attempt may succeed; `status`:
+    the receiver's HTTP answer, if it answered."""
 
-    def __init__(self, message: str, retryable: bool) -> None:
+    def __init__(self, message: str, retryable: bool, status: int | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.status = status
 
 
 def destination_id(destination: WebhookDestination | FileDestination) -> str:
@@ -139,6 +147,21 @@ def idempotency_key(destination: str, segment: str, recorded_at: datetime, part:
 
 def _connect(duckdb_path: Path | str, read_only: bool = False):
     return duckdb.connect(str(duckdb_path), read_only=read_only)
+
+
+def activation_warehouse(settings: Settings) -> Path:
+    """The DuckDB file activation reads the changes from and logs its deliveries in."""
+    from segmart.targets import target_of
+
+    path = target_of(settings).duckdb_file
+    if path is None:
+        raise ConfigurationError(
+            "activation delivers from the DuckDB warehouse only, not from the "
+            f"{settings.target} target; remove the segments' destinations or run it on DuckDB"
+        )
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: build it first (segmart build)")
+    return path
 
 
 def ensure_log(duckdb_path: Path | str) -> None:
@@ -233,6 +256,36 @@ def _pinned_batch_size(
             [destination, batch.segment, batch.recorded_at],
         ).fetchone()
     return pinned
+
+
+def disabled_destinations(duckdb_path: Path | str) -> dict[str, str]:
+    """Destination -> when and why it was disabled (a receiver that answered 410 Gone)."""
+    with _connect(duckdb_path) as connection:
+        connection.execute(_CREATE_LOG)
+        rows = connection.execute(
+            f"select destination, disabled_at, reason from {DISABLED_TABLE} order by destination"
+        ).fetchall()
+    return {dest: f"{at:%Y-%m-%d %H:%M:%S} UTC: {reason}" for dest, at, reason in rows}
+
+
+def _disable(duckdb_path: Path | str, destination: str, reason: str) -> None:
+    with _connect(duckdb_path) as connection:
+        connection.execute(
+            f"insert or ignore into {DISABLED_TABLE} values (?, ?, ?)",
+            [destination, datetime.now(UTC).replace(tzinfo=None), reason],
+        )
+
+
+def enable_destination(duckdb_path: Path | str, destination: str) -> bool:
+    """Deliver to a disabled destination again (from its first undelivered part); whether it
+    was disabled."""
+    with _connect(duckdb_path) as connection:
+        connection.execute(_CREATE_LOG)
+        deleted = connection.execute(
+            f"delete from {DISABLED_TABLE} where destination = ? returning destination",
+            [destination],
+        ).fetchall()
+    return bool(deleted)
 
 
 # --- webhook ---------------------------------------------------------------------------------
@@ -338,11 +391,12 @@ def post_json(
         except (urllib.error.URLError, OSError) as error:  # HTTPError is a URLError
             retryable = _retryable(error)
             asked = _retry_after(error)
+            status = error.code if isinstance(error, urllib.error.HTTPError) else None
             if asked is not None and asked > retry.longest_wait:
                 message = f"{_failure(error)} (asked to retry after {asked:.0f} s)"
-                raise DeliveryError(message, True) from error
+                raise DeliveryError(message, True, status) from error
             if not retryable or attempt == retry.attempts:
-                raise DeliveryError(_failure(error), retryable) from error
+                raise DeliveryError(_failure(error), retryable, status) from error
             sleep(max(delay, asked or 0.0))
             delay *= 2
     raise AssertionError("unreachable")
@@ -374,6 +428,13 @@ def deliver_webhook(
             f"{dest} {segment}: the secret in {destination.secret_env} {error}"
         )
         return report
+    disabled = disabled_destinations(duckdb_path).get(dest)
+    if disabled:
+        report.misconfigured.append(
+            f"{dest} {segment}: disabled since {disabled}; once the receiver is fixed: "
+            f"segmart activation enable {dest}"
+        )
+        return report
     batches = pending_batches(duckdb_path, dest, segment)
     if not batches:
         return report
@@ -401,6 +462,8 @@ def deliver_webhook(
                 # Later parts and refreshes wait: the receiver gets them in order, next run.
                 failures = report.failed if error.retryable else report.misconfigured
                 failures.append(f"{dest} {segment}: {error}")
+                if error.status == 410:  # Gone: the receiver asks never to be called again
+                    _disable(duckdb_path, dest, f"the receiver answered HTTP 410 Gone ({segment})")
                 return report
             _log_delivery(
                 duckdb_path, dest, batch, index, len(parts), len(entered) + len(exited), attempts
@@ -463,6 +526,61 @@ def deliver_files(
 
 
 # --- all destinations of a registry ----------------------------------------------------------
+
+
+STATUS_COLUMNS = ["destination", "segment", "delivered_parts", "last_delivered_at", "waiting"]
+
+
+def delivery_status(duckdb_path: Path | str, segments: Iterable[Segment]) -> list[tuple]:
+    """Per (destination, segment) of the registry: parts delivered, the last delivery, and what
+    waits (refreshes not wholly delivered; a disabled destination, why). Read-only: before any
+    delivery there is no log, and every refresh waits."""
+    with _connect(duckdb_path, read_only=True) as connection:
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "select schema_name || '.' || table_name from duckdb_tables()"
+            ).fetchall()
+        }
+        if LOG_TABLE not in tables:
+            connection.execute(
+                "create temporary table delivery_log as select * from (values "
+                "('', '', null::timestamp, 0, 0, 0, '', null::timestamp, 0)) as log("
+                "destination, segment_name, recorded_at, part, parts, members, idempotency_key, "
+                "delivered_at, attempts) where false"
+            )
+        log = LOG_TABLE if LOG_TABLE in tables else "delivery_log"
+        disabled = dict(
+            connection.execute(f"select destination, reason from {DISABLED_TABLE}").fetchall()
+            if DISABLED_TABLE in tables
+            else []
+        )
+        rows = []
+        for segment in segments:
+            for destination in segment.destinations:
+                dest = destination_id(destination)
+                parts, last, waiting = connection.execute(
+                    f"""
+                    select
+                        (select count(*) from {log}
+                         where destination = $dest and segment_name = $segment),
+                        (select max(delivered_at) from {log}
+                         where destination = $dest and segment_name = $segment),
+                        (select count(distinct recorded_at) from {CHANGES_TABLE} as changes
+                         where segment_name = $segment and not exists (
+                             select 1 from {log} as log
+                             where log.destination = $dest
+                               and log.segment_name = changes.segment_name
+                               and log.recorded_at = changes.recorded_at
+                               and log.part = log.parts - 1))
+                    """,
+                    {"dest": dest, "segment": segment.name},
+                ).fetchone()
+                state = f"{waiting} refresh(es)"
+                if dest in disabled:
+                    state += f"; disabled: {disabled[dest]}"
+                rows.append((dest, segment.name, parts, last, state))
+    return rows
 
 
 def deliver_all(
