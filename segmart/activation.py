@@ -14,7 +14,9 @@ receiver's "200" and the log write.
   Standard Webhooks sign (docs/security.md), with a timeout and retries with exponential backoff
   on connection errors, timeouts, 408, 429 and 5xx (429 and 503 wait as long as Retry-After
   asks). Redirects are never followed. An unset variable, a secret that is not one, a redirect
-  or another 4xx answer is a configuration error: reported at once, never retried.
+  or another 4xx answer is a configuration error: reported at once, never retried; a refused
+  part becomes a dead letter (replayed by replay_dead_letters), 410 Gone disables the
+  destination until enable_destination.
 - file: `SEGMART_ACTIVATION_DIR/<segment>/members.<fmt>` (current members, replaced each run)
   and `changes/<recorded_at>.<fmt>` per refresh, written to a temporary name and renamed, so a
   reader never sees half a file.
@@ -49,6 +51,8 @@ DEFAULT_ACTIVATION_DIR = PROJECT_DIR / "warehouse" / "activation"
 LOG_TABLE = "activation.delivery_log"
 PLANS_TABLE = "activation.delivery_plans"
 DISABLED_TABLE = "activation.disabled_destinations"
+DEAD_LETTERS_TABLE = "activation.dead_letters"
+FAILURES_TABLE = "activation.delivery_failures"
 CHANGES_TABLE = "segments.segment_membership_changes"
 MEMBERS_TABLE = "segments.segment_memberships"
 
@@ -78,6 +82,27 @@ create table if not exists {DISABLED_TABLE} (
     destination varchar not null primary key,
     disabled_at timestamp not null,
     reason varchar not null
+);
+create table if not exists {FAILURES_TABLE} (
+    destination varchar not null,
+    segment_name varchar not null,
+    recorded_at timestamp not null,
+    part integer not null,
+    failed_runs integer not null,
+    last_error varchar not null,
+    primary key (destination, segment_name, recorded_at, part)
+);
+create table if not exists {DEAD_LETTERS_TABLE} (
+    destination varchar not null,
+    segment_name varchar not null,
+    recorded_at timestamp not null,
+    part integer not null,
+    status integer,
+    reason varchar not null,
+    response varchar,
+    dead_at timestamp not null,
+    replayed_at timestamp,
+    primary key (destination, segment_name, recorded_at, part)
 )
 """
 
@@ -90,6 +115,8 @@ class RetrySettings:
     # The longest Retry-After waited for within a run; a longer one leaves the part to a later
     # run (a transient failure).
     longest_wait: float = 300.0
+    # Runs in a row whose every attempt at a part failed before it becomes a dead letter.
+    failed_runs: int = 5
 
 
 @dataclass(frozen=True)
@@ -125,10 +152,13 @@ class DeliveryError(RuntimeError):
     """A POST that did not go through; `retryable` when a later attempt may succeed; `status`:
     the receiver's HTTP answer, if it answered."""
 
-    def __init__(self, message: str, retryable: bool, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, retryable: bool, status: int | None = None, response: str = ""
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.status = status
+        self.response = response  # the start of the receiver's answer, as it explains the refusal
 
 
 def destination_id(destination: WebhookDestination | FileDestination) -> str:
@@ -268,14 +298,6 @@ def disabled_destinations(duckdb_path: Path | str) -> dict[str, str]:
     return {dest: f"{at:%Y-%m-%d %H:%M:%S} UTC: {reason}" for dest, at, reason in rows}
 
 
-def _disable(duckdb_path: Path | str, destination: str, reason: str) -> None:
-    with _connect(duckdb_path) as connection:
-        connection.execute(
-            f"insert or ignore into {DISABLED_TABLE} values (?, ?, ?)",
-            [destination, datetime.now(UTC).replace(tzinfo=None), reason],
-        )
-
-
 def enable_destination(duckdb_path: Path | str, destination: str) -> bool:
     """Deliver to a disabled destination again (from its first undelivered part); whether it
     was disabled."""
@@ -361,6 +383,17 @@ def _retry_after(error: Exception) -> float | None:
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
+def _answer(error: Exception) -> tuple[int | None, str]:
+    """The receiver's status and the start of its answer's body (none without an answer)."""
+    if not isinstance(error, urllib.error.HTTPError):
+        return None, ""
+    try:
+        body = error.read(1000).decode("utf-8", errors="replace")
+    except OSError:
+        body = ""
+    return error.code, body
+
+
 def _failure(error: Exception) -> str:
     if isinstance(error, urllib.error.HTTPError) and 300 <= error.code < 400:
         location = error.headers.get("Location") or "no Location"
@@ -391,15 +424,131 @@ def post_json(
         except (urllib.error.URLError, OSError) as error:  # HTTPError is a URLError
             retryable = _retryable(error)
             asked = _retry_after(error)
-            status = error.code if isinstance(error, urllib.error.HTTPError) else None
+            status, response = _answer(error)
             if asked is not None and asked > retry.longest_wait:
                 message = f"{_failure(error)} (asked to retry after {asked:.0f} s)"
-                raise DeliveryError(message, True, status) from error
+                raise DeliveryError(message, True, status, response) from error
             if not retryable or attempt == retry.attempts:
-                raise DeliveryError(_failure(error), retryable, status) from error
+                raise DeliveryError(_failure(error), retryable, status, response) from error
             sleep(max(delay, asked or 0.0))
             delay *= 2
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class _Webhook:
+    """A webhook destination of one segment, with its URL and key read from the environment."""
+
+    id: str
+    segment: str
+    destination: WebhookDestination
+    url: str
+    signing: bytes
+
+
+def _webhook(
+    segment: str, destination: WebhookDestination, environ: Mapping[str, str] | None
+) -> _Webhook | str:
+    """The destination ready to send to, or the configuration error that stops it."""
+    dest = destination_id(destination)
+    environ = os.environ if environ is None else environ
+    url = environ.get(destination.url_env)
+    secret = environ.get(destination.secret_env)
+    unset = [
+        name for name in (destination.url_env, destination.secret_env) if not environ.get(name)
+    ]
+    if unset:
+        return "; ".join(f"{dest} {segment}: environment variable {name} unset" for name in unset)
+    try:
+        return _Webhook(dest, segment, destination, url, signing_key(secret))
+    except ValueError as error:
+        return f"{dest} {segment}: the secret in {destination.secret_env} {error}"
+
+
+def _send(
+    duckdb_path: Path | str,
+    hook: _Webhook,
+    batch: ChangeBatch,
+    index: int,
+    retry: RetrySettings,
+    sleep: Callable[[float], None],
+    report: DeliveryReport,
+) -> bool:
+    """Send one part of a refresh and log it; on failure, record it (a dead letter when no
+    retry can help, or after `retry.failed_runs` failed runs) and say whether it went through."""
+    parts = _parts(
+        batch, _pinned_batch_size(duckdb_path, hook.id, batch, hook.destination.batch_size)
+    )
+    entered, exited = parts[index]
+    key = idempotency_key(hook.id, hook.segment, batch.recorded_at, index)
+    payload = {
+        "segment": hook.segment,
+        "refreshed_at": batch.changed_at.isoformat(),
+        "recorded_at": batch.recorded_at.isoformat(),
+        "part": index,
+        "parts": len(parts),
+        "entered": entered,
+        "exited": exited,
+    }
+    try:
+        attempts = post_json(hook.url, payload, key, hook.signing, retry, sleep)
+    except DeliveryError as error:
+        failures = report.failed if error.retryable else report.misconfigured
+        failures.append(f"{hook.id} {hook.segment}: {error}")
+        _record_failure(duckdb_path, hook, batch, index, error, retry)
+        return False
+    _log_delivery(
+        duckdb_path, hook.id, batch, index, len(parts), len(entered) + len(exited), attempts
+    )
+    report.delivered.append(f"{hook.id} {hook.segment} {batch.recorded_at.isoformat()} {index}")
+    return True
+
+
+def _record_failure(
+    duckdb_path: Path | str,
+    hook: _Webhook,
+    batch: ChangeBatch,
+    index: int,
+    error: DeliveryError,
+    retry: RetrySettings,
+) -> None:
+    """410 Gone disables the destination (it resumes from this part once enabled again); any
+    other refusal makes the part a dead letter at once, the receiver's answer kept; a part that
+    failed `retry.failed_runs` runs in a row becomes one too."""
+    where = [hook.id, hook.segment, batch.recorded_at, index]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with _connect(duckdb_path) as connection:
+        if error.status == 410:  # Gone: the receiver asks never to be called again
+            connection.execute(
+                f"insert or ignore into {DISABLED_TABLE} values (?, ?, ?)",
+                [hook.id, now, f"the receiver answered HTTP 410 Gone ({hook.segment})"],
+            )
+            return
+        if error.retryable:
+            (failed_runs,) = connection.execute(
+                f"insert into {FAILURES_TABLE} values (?, ?, ?, ?, 1, ?) "
+                "on conflict do update set failed_runs = failed_runs + 1, "
+                "last_error = excluded.last_error returning failed_runs",
+                [*where, str(error)],
+            ).fetchone()
+            if failed_runs < retry.failed_runs:
+                return
+            reason = f"failed {failed_runs} runs in a row; the last: {error}"
+        else:
+            reason = str(error)
+        connection.execute(
+            f"insert or ignore into {DEAD_LETTERS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, null)",
+            [*where, error.status, reason, error.response[:1000], now],
+        )
+
+
+def _dead_parts(connection, destination: str, segment: str) -> set[tuple[datetime, int]]:
+    rows = connection.execute(
+        f"select recorded_at, part from {DEAD_LETTERS_TABLE} "
+        "where destination = ? and segment_name = ? and replayed_at is null",
+        [destination, segment],
+    ).fetchall()
+    return {(row[0], row[1]) for row in rows}
 
 
 def deliver_webhook(
@@ -410,65 +559,86 @@ def deliver_webhook(
     retry: RetrySettings = RetrySettings(),
     sleep: Callable[[float], None] = time.sleep,
 ) -> DeliveryReport:
+    """Send the refreshes' parts not yet delivered, oldest first, skipping dead letters (sent
+    only by replay_dead_letters). The first failure stops the destination for this run: the
+    receiver gets the rest in order, next run."""
     report = DeliveryReport()
-    dest = destination_id(destination)
-    environ = os.environ if environ is None else environ
-    url = environ.get(destination.url_env)
-    secret = environ.get(destination.secret_env)
-    # Reported whether or not changes are waiting: a wrong setting shows on the first run.
-    for name, value in ((destination.url_env, url), (destination.secret_env, secret)):
-        if not value:
-            report.misconfigured.append(f"{dest} {segment}: environment variable {name} unset")
-    if report.misconfigured:
+    # Checked whether or not changes are waiting: a wrong setting shows on the first run.
+    hook = _webhook(segment, destination, environ)
+    if isinstance(hook, str):
+        report.misconfigured.append(hook)
         return report
-    try:
-        signing = signing_key(secret)
-    except ValueError as error:
-        report.misconfigured.append(
-            f"{dest} {segment}: the secret in {destination.secret_env} {error}"
-        )
-        return report
-    disabled = disabled_destinations(duckdb_path).get(dest)
+    disabled = disabled_destinations(duckdb_path).get(hook.id)
     if disabled:
         report.misconfigured.append(
-            f"{dest} {segment}: disabled since {disabled}; once the receiver is fixed: "
-            f"segmart activation enable {dest}"
+            f"{hook.id} {segment}: disabled since {disabled}; once the receiver is fixed: "
+            f"segmart activation enable {hook.id}"
         )
         return report
-    batches = pending_batches(duckdb_path, dest, segment)
+    batches = pending_batches(duckdb_path, hook.id, segment)
     if not batches:
         return report
     with _connect(duckdb_path, read_only=True) as connection:
-        done = _delivered_parts(connection, dest, segment)
+        done = _delivered_parts(connection, hook.id, segment)
+        dead = _dead_parts(connection, hook.id, segment)
     for batch in batches:
-        parts = _parts(batch, _pinned_batch_size(duckdb_path, dest, batch, destination.batch_size))
-        for index, (entered, exited) in enumerate(parts):
-            if (batch.recorded_at, index) in done:
+        size = _pinned_batch_size(duckdb_path, hook.id, batch, destination.batch_size)
+        for index in range(len(_parts(batch, size))):
+            if (batch.recorded_at, index) in done | dead:
                 report.skipped += 1
                 continue
-            key = idempotency_key(dest, segment, batch.recorded_at, index)
-            payload = {
-                "segment": segment,
-                "refreshed_at": batch.changed_at.isoformat(),
-                "recorded_at": batch.recorded_at.isoformat(),
-                "part": index,
-                "parts": len(parts),
-                "entered": entered,
-                "exited": exited,
-            }
-            try:
-                attempts = post_json(url, payload, key, signing, retry, sleep)
-            except DeliveryError as error:
-                # Later parts and refreshes wait: the receiver gets them in order, next run.
-                failures = report.failed if error.retryable else report.misconfigured
-                failures.append(f"{dest} {segment}: {error}")
-                if error.status == 410:  # Gone: the receiver asks never to be called again
-                    _disable(duckdb_path, dest, f"the receiver answered HTTP 410 Gone ({segment})")
+            if not _send(duckdb_path, hook, batch, index, retry, sleep, report):
                 return report
-            _log_delivery(
-                duckdb_path, dest, batch, index, len(parts), len(entered) + len(exited), attempts
-            )
-            report.delivered.append(f"{dest} {segment} {batch.recorded_at.isoformat()} {index}")
+    return report
+
+
+def replay_dead_letters(
+    duckdb_path: Path | str,
+    segments: Iterable[Segment],
+    environ: Mapping[str, str] | None = None,
+    retry: RetrySettings = RetrySettings(),
+    sleep: Callable[[float], None] = time.sleep,
+    destination: str | None = None,
+    segment: str | None = None,
+) -> DeliveryReport:
+    """Send the dead letters again (of one destination or segment when named), each under its
+    own id; one delivered is logged and never replayed again."""
+    report = DeliveryReport()
+    ensure_log(duckdb_path)
+    hooks = {
+        (destination_id(named), entry.name): (entry.name, named)
+        for entry in segments
+        for named in entry.destinations
+        if isinstance(named, WebhookDestination)
+    }
+    with _connect(duckdb_path, read_only=True) as connection:
+        letters = connection.execute(
+            f"select destination, segment_name, recorded_at, part from {DEAD_LETTERS_TABLE} "
+            "where replayed_at is null and destination = coalesce(?, destination) "
+            "and segment_name = coalesce(?, segment_name) "
+            "order by destination, segment_name, recorded_at, part",
+            [destination, segment],
+        ).fetchall()
+    for dest, name, recorded_at, index in letters:
+        if (dest, name) not in hooks:
+            report.misconfigured.append(f"{dest} {name}: not in the registry any more")
+            continue
+        hook = _webhook(*hooks[(dest, name)], environ)
+        if isinstance(hook, str):
+            report.misconfigured.append(hook)
+            continue
+        batch = next(
+            b for b in pending_batches(duckdb_path, dest, name) if b.recorded_at == recorded_at
+        )
+        with _connect(duckdb_path, read_only=True) as connection:
+            delivered = (recorded_at, index) in _delivered_parts(connection, dest, name)
+        if delivered or _send(duckdb_path, hook, batch, index, retry, sleep, report):
+            with _connect(duckdb_path) as connection:
+                connection.execute(
+                    f"update {DEAD_LETTERS_TABLE} set replayed_at = ? where destination = ? "
+                    "and segment_name = ? and recorded_at = ? and part = ?",
+                    [datetime.now(UTC).replace(tzinfo=None), dest, name, recorded_at, index],
+                )
     return report
 
 
@@ -555,6 +725,14 @@ def delivery_status(duckdb_path: Path | str, segments: Iterable[Segment]) -> lis
             if DISABLED_TABLE in tables
             else []
         )
+        dead = dict(
+            connection.execute(
+                f"select destination || ' ' || segment_name, count(*) from {DEAD_LETTERS_TABLE} "
+                "where replayed_at is null group by all"
+            ).fetchall()
+            if DEAD_LETTERS_TABLE in tables
+            else []
+        )
         rows = []
         for segment in segments:
             for destination in segment.destinations:
@@ -577,6 +755,8 @@ def delivery_status(duckdb_path: Path | str, segments: Iterable[Segment]) -> lis
                     {"dest": dest, "segment": segment.name},
                 ).fetchone()
                 state = f"{waiting} refresh(es)"
+                if dead.get(f"{dest} {segment.name}"):
+                    state += f"; {dead[f'{dest} {segment.name}']} dead letter(s)"
                 if dest in disabled:
                     state += f"; disabled: {disabled[dest]}"
                 rows.append((dest, segment.name, parts, last, state))

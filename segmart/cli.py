@@ -105,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_segments_option(status)
     status.set_defaults(handler=_activation_status)
+    replay = actions.add_parser(
+        "replay", help="send the dead letters again, each under its own webhook-id"
+    )
+    _add_segments_option(replay)
+    replay.add_argument("--destination", help="only this one, e.g. webhook:CRM_WEBHOOK_URL")
+    replay.add_argument("--segment", help="only this segment's")
+    replay.set_defaults(handler=_activation_replay)
     enable = actions.add_parser(
         "enable", help="deliver again to a destination disabled by a 410 Gone answer"
     )
@@ -300,6 +307,29 @@ def _activation_status(args: argparse.Namespace) -> int:
     rows = delivery_status(activation_warehouse(Settings.from_env()), registry)
     print(format_table(STATUS_COLUMNS, rows) if rows else "no segment names a destination")
     return 0
+
+
+def _activation_replay(args: argparse.Namespace) -> int:
+    from segmart.activation import activation_warehouse, replay_dead_letters
+
+    registry = _load_registry(args)
+    if registry is None:
+        return 1
+    settings = Settings.from_env()
+    with refresh_lock(settings):
+        report = replay_dead_letters(
+            activation_warehouse(settings),
+            registry,
+            destination=args.destination,
+            segment=args.segment,
+        )
+    for line in report.delivered:
+        print(f"delivered {line}")
+    for line in report.failed + report.misconfigured:
+        print(f"segmart: not delivered: {line}", file=sys.stderr)
+    if not report.delivered and not report.failed + report.misconfigured:
+        print("no dead letter to replay")
+    return 1 if report.failed or report.misconfigured else 0
 
 
 def _activation_enable(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from segmart.activation import (
     deliver_all,
     deliver_files,
     deliver_webhook,
+    replay_dead_letters,
 )
 from segmart.cli import main
 from segmart.registry import RegistryError, load_registry
@@ -98,6 +100,18 @@ def add_refresh(path: Path, at: datetime, entered: str, exited: str) -> None:
             "insert into segments.segment_memberships values ('vip', 'user', ?, ?, ?, ?)",
             [(m, f"v_{m}", R1, at) for (m,) in members],
         )
+
+
+def vip_segment():
+    """The registry entry of SEGMENT_YAML (its webhook and its file)."""
+    return load_registry(write_registry(Path(tempfile.mkdtemp())))["vip"]
+
+
+def write_registry(folder: Path) -> Path:
+    registry = folder / "segments"
+    registry.mkdir(exist_ok=True)
+    (registry / "vip.yml").write_text(SEGMENT_YAML)
+    return registry
 
 
 def send(warehouse: Path, receiver: Receiver, batch_size: int = 500, retry=FAST):
@@ -230,6 +244,50 @@ def test_a_client_error_is_not_retried(warehouse, receiver):
     assert not report.failed  # nothing a retry could fix
 
 
+def test_a_refused_part_is_a_dead_letter_with_the_answer_kept_and_replayed_once(
+    warehouse, receiver, tmp_path, monkeypatch, capsys
+):
+    receiver.plan = [422]
+    send(warehouse, receiver)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        letters = connection.execute(
+            "select recorded_at, part, status, reason, response from activation.dead_letters"
+        ).fetchall()
+    assert letters == [(R1, 0, 422, "HTTPError: HTTP Error 422: Unprocessable Entity", "{}")]
+    # Later runs go on without it; status counts it.
+    assert send(warehouse, receiver).delivered == [f"webhook:VIP_HOOK vip {R2.isoformat()} 0"]
+    registry = write_registry(tmp_path)
+    monkeypatch.setenv("SEGMART_DUCKDB", str(warehouse))
+    monkeypatch.setenv("VIP_HOOK", receiver.url)
+    monkeypatch.setenv("VIP_SECRET", SECRET)
+    assert main(["activation", "status", "--segments", str(registry)]) == 0
+    assert "1 refresh(es); 1 dead letter(s)" in capsys.readouterr().out
+    # Replayed under its own id, once: a second replay finds nothing.
+    assert main(["activation", "replay", "--segments", str(registry)]) == 0
+    assert capsys.readouterr().out == f"delivered webhook:VIP_HOOK vip {R1.isoformat()} 0\n"
+    assert main(["activation", "replay", "--segments", str(registry)]) == 0
+    assert capsys.readouterr().out == "no dead letter to replay\n"
+    r1 = [
+        raw for raw in receiver.raw if b'"part": 0' in raw[1] and R1.isoformat().encode() in raw[1]
+    ]
+    assert len(r1) == 2 and r1[0][0]["webhook-id"] == r1[1][0]["webhook-id"]
+    assert keys(receiver.accepted()) == [(R2.isoformat(), 0), (R1.isoformat(), 0)]
+    assert main(["activation", "status", "--segments", str(registry)]) == 0
+    assert "0 refresh(es)" in capsys.readouterr().out
+
+
+def test_a_part_failing_run_after_run_becomes_a_dead_letter(warehouse, receiver):
+    retry = RetrySettings(attempts=1, first_delay=0, timeout=0.5, failed_runs=3)
+    for _ in range(3):
+        receiver.plan = [503]
+        report = send(warehouse, receiver, retry=retry)
+        assert len(report.failed) == 1 and not report.delivered
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        (reason,) = connection.execute("select reason from activation.dead_letters").fetchone()
+    assert reason.startswith("failed 3 runs in a row; the last: HTTPError: HTTP Error 503")
+    assert len(send(warehouse, receiver, retry=retry).delivered) == 1  # the next refresh
+
+
 def test_a_server_error_is_a_transient_failure(warehouse, receiver):
     receiver.plan = [503, 503, 503]  # every attempt of this run
     report = send(warehouse, receiver)
@@ -305,8 +363,12 @@ def test_a_redirect_is_not_followed_and_not_counted_as_delivered(warehouse, rece
     assert "HTTP 302 redirect to /elsewhere, not followed" in message
     assert receiver.gets == [] and len(receiver.requests) == 1
     assert not report.delivered
-    # Sent again, whole, once the URL answers.
-    assert len(send(warehouse, receiver).delivered) == 2
+    # A dead letter: the next run goes on with the next refresh; a replay sends it.
+    assert [(b["recorded_at"], b["part"]) for _, _, b in receiver.requests] == [(R1.isoformat(), 0)]
+    assert send(warehouse, receiver).delivered == [f"webhook:VIP_HOOK vip {R2.isoformat()} 0"]
+    environ = {"VIP_HOOK": receiver.url, "VIP_SECRET": SECRET}
+    replayed = replay_dead_letters(warehouse, [vip_segment()], environ, FAST, no_sleep)
+    assert replayed.delivered == [f"webhook:VIP_HOOK vip {R1.isoformat()} 0"]
 
 
 def test_429_and_503_wait_as_long_as_retry_after_asks(warehouse, receiver):
