@@ -627,11 +627,11 @@ def replay_dead_letters(
         if isinstance(hook, str):
             report.misconfigured.append(hook)
             continue
-        batch = next(
-            b for b in pending_batches(duckdb_path, dest, name) if b.recorded_at == recorded_at
-        )
         with _connect(duckdb_path, read_only=True) as connection:
             delivered = (recorded_at, index) in _delivered_parts(connection, dest, name)
+        if not delivered:
+            pending = pending_batches(duckdb_path, dest, name)
+            batch = next(batch for batch in pending if batch.recorded_at == recorded_at)
         if delivered or _send(duckdb_path, hook, batch, index, retry, sleep, report):
             with _connect(duckdb_path) as connection:
                 connection.execute(
