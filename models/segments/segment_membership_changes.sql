@@ -47,22 +47,56 @@ previous_members as (
     {% endif %}
 ),
 
--- A member on one side only: entered (now, not before) or exited (before, not now).
-final as (
+entered as (
     select
-        coalesce(current_members.segment_name, previous_members.segment_name) as segment_name,
-        coalesce(current_members.grain, previous_members.grain) as grain,
-        coalesce(current_members.member_key, previous_members.member_key) as member_key,
-        coalesce(current_members.visitor_id, previous_members.visitor_id) as visitor_id,
-        case when previous_members.member_key is null then 'entered' else 'exited' end as change,
-        {{ segmart.as_of() }} as changed_at,
-        {{ segmart.run_started() }} as recorded_at
+        current_members.segment_name,
+        current_members.grain,
+        current_members.member_key,
+        current_members.visitor_id,
+        'entered' as change
     from current_members
-    full outer join previous_members
+    left join previous_members
         on
             current_members.segment_name = previous_members.segment_name
             and current_members.member_key = previous_members.member_key
-    where current_members.member_key is null or previous_members.member_key is null
+    where previous_members.member_key is null
+),
+
+exited as (
+    select
+        previous_members.segment_name,
+        previous_members.grain,
+        previous_members.member_key,
+        previous_members.visitor_id,
+        'exited' as change
+    from previous_members
+    left join current_members
+        on
+            previous_members.segment_name = current_members.segment_name
+            and previous_members.member_key = current_members.member_key
+    where current_members.member_key is null
+),
+
+final as (
+    select
+        segment_name,
+        grain,
+        member_key,
+        visitor_id,
+        change,
+        {{ segmart.as_of() }} as changed_at,
+        {{ segmart.run_started() }} as recorded_at
+    from entered
+    union all
+    select
+        segment_name,
+        grain,
+        member_key,
+        visitor_id,
+        change,
+        {{ segmart.as_of() }} as changed_at,
+        {{ segmart.run_started() }} as recorded_at
+    from exited
 )
 
 select * from final
