@@ -631,7 +631,13 @@ def replay_dead_letters(
             delivered = (recorded_at, index) in _delivered_parts(connection, dest, name)
         if not delivered:
             pending = pending_batches(duckdb_path, dest, name)
-            batch = next(batch for batch in pending if batch.recorded_at == recorded_at)
+            batch = next((batch for batch in pending if batch.recorded_at == recorded_at), None)
+            if batch is None:
+                report.misconfigured.append(
+                    f"{dest} {name} {recorded_at.isoformat()} {index}: the refresh's changes are "
+                    "gone (segmart reset-history): nothing to replay"
+                )
+                continue
         if delivered or _send(duckdb_path, hook, batch, index, retry, sleep, report):
             with _connect(duckdb_path) as connection:
                 connection.execute(

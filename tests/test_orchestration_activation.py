@@ -276,6 +276,17 @@ def test_a_refused_part_is_a_dead_letter_with_the_answer_kept_and_replayed_once(
     assert "0 refresh(es)" in capsys.readouterr().out
 
 
+def test_a_dead_letter_whose_refresh_was_reset_is_reported_not_sent(warehouse, receiver):
+    receiver.plan = [422]
+    send(warehouse, receiver)
+    with duckdb.connect(str(warehouse)) as connection:  # as segmart reset-history would
+        connection.execute("delete from segments.segment_membership_changes")
+    environ = {"VIP_HOOK": receiver.url, "VIP_SECRET": SECRET}
+    report = replay_dead_letters(warehouse, [vip_segment()], environ, FAST, no_sleep)
+    assert not report.delivered and len(receiver.requests) == 1
+    assert "the refresh's changes are gone" in report.misconfigured[0]
+
+
 def test_a_part_failing_run_after_run_becomes_a_dead_letter(warehouse, receiver):
     retry = RetrySettings(attempts=1, first_delay=0, timeout=0.5, failed_runs=3)
     for _ in range(3):
