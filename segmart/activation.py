@@ -56,19 +56,24 @@ FAILURES_TABLE = "activation.delivery_failures"
 CHANGES_TABLE = "segments.segment_membership_changes"
 MEMBERS_TABLE = "segments.segment_memberships"
 
-_CREATE_LOG = f"""
-create schema if not exists activation;
-create table if not exists {LOG_TABLE} (
+# The key of a part: (destination, segment, refresh, part), in every table about parts.
+_PART_COLUMNS = """\
     destination varchar not null,
     segment_name varchar not null,
     recorded_at timestamp not null,
-    part integer not null,
+    part integer not null,"""
+_PART_KEY = "primary key (destination, segment_name, recorded_at, part)"
+
+_CREATE_LOG = f"""
+create schema if not exists activation;
+create table if not exists {LOG_TABLE} (
+{_PART_COLUMNS}
     parts integer not null,
     members integer not null,
     idempotency_key varchar not null,
     delivered_at timestamp not null,
     attempts integer not null,
-    primary key (destination, segment_name, recorded_at, part)
+    {_PART_KEY}
 );
 create table if not exists {PLANS_TABLE} (
     destination varchar not null,
@@ -84,25 +89,19 @@ create table if not exists {DISABLED_TABLE} (
     reason varchar not null
 );
 create table if not exists {FAILURES_TABLE} (
-    destination varchar not null,
-    segment_name varchar not null,
-    recorded_at timestamp not null,
-    part integer not null,
+{_PART_COLUMNS}
     failed_runs integer not null,
     last_error varchar not null,
-    primary key (destination, segment_name, recorded_at, part)
+    {_PART_KEY}
 );
 create table if not exists {DEAD_LETTERS_TABLE} (
-    destination varchar not null,
-    segment_name varchar not null,
-    recorded_at timestamp not null,
-    part integer not null,
+{_PART_COLUMNS}
     status integer,
     reason varchar not null,
     response varchar,
     dead_at timestamp not null,
     replayed_at timestamp,
-    primary key (destination, segment_name, recorded_at, part)
+    {_PART_KEY}
 )
 """
 
@@ -454,9 +453,8 @@ def _webhook(
     environ = os.environ if environ is None else environ
     url = environ.get(destination.url_env)
     secret = environ.get(destination.secret_env)
-    unset = [
-        name for name in (destination.url_env, destination.secret_env) if not environ.get(name)
-    ]
+    named = ((destination.url_env, url), (destination.secret_env, secret))
+    unset = [name for name, value in named if not value]
     if unset:
         return "; ".join(f"{dest} {segment}: environment variable {name} unset" for name in unset)
     try:
@@ -465,20 +463,28 @@ def _webhook(
         return f"{dest} {segment}: the secret in {destination.secret_env} {error}"
 
 
+def _batch_parts(
+    duckdb_path: Path | str, hook: _Webhook, batch: ChangeBatch
+) -> list[tuple[list[dict], list[dict]]]:
+    """A refresh's parts for this destination, split by its pinned batch size."""
+    return _parts(
+        batch, _pinned_batch_size(duckdb_path, hook.id, batch, hook.destination.batch_size)
+    )
+
+
 def _send(
     duckdb_path: Path | str,
     hook: _Webhook,
     batch: ChangeBatch,
+    parts: list[tuple[list[dict], list[dict]]],
     index: int,
     retry: RetrySettings,
     sleep: Callable[[float], None],
     report: DeliveryReport,
 ) -> bool:
-    """Send one part of a refresh and log it; on failure, record it (a dead letter when no
-    retry can help, or after `retry.failed_runs` failed runs) and say whether it went through."""
-    parts = _parts(
-        batch, _pinned_batch_size(duckdb_path, hook.id, batch, hook.destination.batch_size)
-    )
+    """Send part `index` of a refresh (`parts`: _batch_parts) and log it; on failure, record it
+    (a dead letter when no retry can help, or after `retry.failed_runs` failed runs) and say
+    whether it went through."""
     entered, exited = parts[index]
     key = idempotency_key(hook.id, hook.segment, batch.recorded_at, index)
     payload = {
@@ -579,15 +585,16 @@ def deliver_webhook(
     if not batches:
         return report
     with _connect(duckdb_path, read_only=True) as connection:
-        done = _delivered_parts(connection, hook.id, segment)
-        dead = _dead_parts(connection, hook.id, segment)
+        # Delivered parts, and dead letters (sent again only by replay_dead_letters).
+        settled = _delivered_parts(connection, hook.id, segment)
+        settled |= _dead_parts(connection, hook.id, segment)
     for batch in batches:
-        size = _pinned_batch_size(duckdb_path, hook.id, batch, destination.batch_size)
-        for index in range(len(_parts(batch, size))):
-            if (batch.recorded_at, index) in done | dead:
+        parts = _batch_parts(duckdb_path, hook, batch)
+        for index in range(len(parts)):
+            if (batch.recorded_at, index) in settled:
                 report.skipped += 1
                 continue
-            if not _send(duckdb_path, hook, batch, index, retry, sleep, report):
+            if not _send(duckdb_path, hook, batch, parts, index, retry, sleep, report):
                 return report
     return report
 
@@ -638,7 +645,16 @@ def replay_dead_letters(
                     "gone (segmart reset-history): nothing to replay"
                 )
                 continue
-        if delivered or _send(duckdb_path, hook, batch, index, retry, sleep, report):
+        if delivered or _send(
+            duckdb_path,
+            hook,
+            batch,
+            _batch_parts(duckdb_path, hook, batch),
+            index,
+            retry,
+            sleep,
+            report,
+        ):
             with _connect(duckdb_path) as connection:
                 connection.execute(
                     f"update {DEAD_LETTERS_TABLE} set replayed_at = ? where destination = ? "
@@ -709,8 +725,8 @@ STATUS_COLUMNS = ["destination", "segment", "delivered_parts", "last_delivered_a
 
 def delivery_status(duckdb_path: Path | str, segments: Iterable[Segment]) -> list[tuple]:
     """Per (destination, segment) of the registry: parts delivered, the last delivery, and what
-    waits (refreshes not wholly delivered; a disabled destination, why). Read-only: before any
-    delivery there is no log, and every refresh waits."""
+    waits (refreshes not wholly delivered, dead letters; a disabled destination, why).
+    Read-only: before any delivery there are no activation tables, and every refresh waits."""
     with _connect(duckdb_path, read_only=True) as connection:
         tables = {
             row[0]
@@ -718,54 +734,53 @@ def delivery_status(duckdb_path: Path | str, segments: Iterable[Segment]) -> lis
                 "select schema_name || '.' || table_name from duckdb_tables()"
             ).fetchall()
         }
-        if LOG_TABLE not in tables:
-            connection.execute(
-                "create temporary table delivery_log as select * from (values "
-                "('', '', null::timestamp, 0, 0, 0, '', null::timestamp, 0)) as log("
-                "destination, segment_name, recorded_at, part, parts, members, idempotency_key, "
-                "delivered_at, attempts) where false"
+
+        def rows_of(table: str, query: str) -> list[tuple]:
+            return connection.execute(query).fetchall() if table in tables else []
+
+        refreshes: dict[str, set] = {}
+        for name, recorded_at in connection.execute(
+            f"select distinct segment_name, recorded_at from {CHANGES_TABLE}"
+        ).fetchall():
+            refreshes.setdefault(name, set()).add(recorded_at)
+        delivered = {
+            (dest, name): (parts, last)
+            for dest, name, parts, last in rows_of(
+                LOG_TABLE,
+                f"select destination, segment_name, count(*), max(delivered_at) from {LOG_TABLE} "
+                "group by all",
             )
-        log = LOG_TABLE if LOG_TABLE in tables else "delivery_log"
+        }
+        finished = set(
+            rows_of(
+                LOG_TABLE,
+                f"select destination, segment_name, recorded_at from {LOG_TABLE} "
+                "where part = parts - 1",
+            )
+        )
+        dead = {
+            (dest, name): count
+            for dest, name, count in rows_of(
+                DEAD_LETTERS_TABLE,
+                f"select destination, segment_name, count(*) from {DEAD_LETTERS_TABLE} "
+                "where replayed_at is null group by all",
+            )
+        }
         disabled = dict(
-            connection.execute(f"select destination, reason from {DISABLED_TABLE}").fetchall()
-            if DISABLED_TABLE in tables
-            else []
+            rows_of(DISABLED_TABLE, f"select destination, reason from {DISABLED_TABLE}")
         )
-        dead = dict(
-            connection.execute(
-                f"select destination || ' ' || segment_name, count(*) from {DEAD_LETTERS_TABLE} "
-                "where replayed_at is null group by all"
-            ).fetchall()
-            if DEAD_LETTERS_TABLE in tables
-            else []
-        )
-        rows = []
-        for segment in segments:
-            for destination in segment.destinations:
-                dest = destination_id(destination)
-                parts, last, waiting = connection.execute(
-                    f"""
-                    select
-                        (select count(*) from {log}
-                         where destination = $dest and segment_name = $segment),
-                        (select max(delivered_at) from {log}
-                         where destination = $dest and segment_name = $segment),
-                        (select count(distinct recorded_at) from {CHANGES_TABLE} as changes
-                         where segment_name = $segment and not exists (
-                             select 1 from {log} as log
-                             where log.destination = $dest
-                               and log.segment_name = changes.segment_name
-                               and log.recorded_at = changes.recorded_at
-                               and log.part = log.parts - 1))
-                    """,
-                    {"dest": dest, "segment": segment.name},
-                ).fetchone()
-                state = f"{waiting} refresh(es)"
-                if dead.get(f"{dest} {segment.name}"):
-                    state += f"; {dead[f'{dest} {segment.name}']} dead letter(s)"
-                if dest in disabled:
-                    state += f"; disabled: {disabled[dest]}"
-                rows.append((dest, segment.name, parts, last, state))
+    rows = []
+    for segment in segments:
+        for destination in segment.destinations:
+            dest, name = destination_id(destination), segment.name
+            parts, last = delivered.get((dest, name), (0, None))
+            waiting = sum((dest, name, at) not in finished for at in refreshes.get(name, ()))
+            state = f"{waiting} refresh(es)"
+            if dead.get((dest, name)):
+                state += f"; {dead[(dest, name)]} dead letter(s)"
+            if dest in disabled:
+                state += f"; disabled: {disabled[dest]}"
+            rows.append((dest, name, parts, last, state))
     return rows
 
 
