@@ -8,10 +8,9 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
-
 from segmart.dbt_runner import run_dbt
 from segmart.settings import ConfigurationError, Settings, project_var
+from segmart.warehouse import row_counts
 
 
 class Target:
@@ -47,16 +46,7 @@ class Target:
         path = self.duckdb_file
         if path is None or not path.exists():
             return {}
-        counts = {}
-        with duckdb.connect(str(path), read_only=True) as connection:
-            for relation in relations:
-                try:
-                    counts[relation] = connection.sql(
-                        f"select count(*) from {relation}"
-                    ).fetchone()[0]
-                except duckdb.CatalogException:  # not built (skipped)
-                    continue
-        return counts
+        return row_counts(path, relations, built_only=True)
 
 
 class DuckDBTarget(Target):
