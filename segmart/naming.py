@@ -1,25 +1,36 @@
-"""Names as the warehouse matches them: the Python twin of macros/sessions/normalize.sql.
+"""Event names as the warehouse matches them, by the warehouse's own rule.
 
 Segments name events the way people write them ("Product Added", "product-added"); the warehouse
-stores `event_name` normalized. Both sides must normalize identically, or a segment silently
-matches nothing, so tests run this function and the SQL macro on the same tricky inputs.
+stores `event_name` normalized by the `normalize_event_name` macro (macros/sessions/normalize.sql).
+Both sides must normalize identically, or a segment silently matches nothing. The registry needs
+the names before any warehouse exists, so Python does not restate the rule: it renders that
+macro for DuckDB (segmart/project_macros.py) and evaluates it on an in-memory DuckDB. The rule is
+written once, in the macro.
 """
 
 from __future__ import annotations
 
-import re
+import functools
+import os
+import threading
 
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+import duckdb
 
-# Python's str.lower() applies Unicode's full case mapping; SQL engines (DuckDB's utf8proc) the
-# simple one. The only character where that changes the result here is U+0130 (capital I with a
-# dot): Python gives "i" + U+0307 (-> "i_"), DuckDB a plain "i". Checked over every code point.
-_SIMPLE_LOWER = str.maketrans({"\u0130": "i"})
+from segmart.project_macros import duckdb_macros
 
 
+def event_name_expression(column: str) -> str:
+    """The normalize_event_name macro rendered for DuckDB, applied to `column`."""
+    return duckdb_macros().normalize_event_name(column)
+
+
+_connection_lock = threading.Lock()
+_connections: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+@functools.lru_cache(maxsize=8192)
 def normalize_event_name(name: str | None) -> str | None:
-    """Lower case, each run of characters other than a-z and 0-9 -> "_", "_" trimmed at both
-    ends; None when nothing is left (or for None), like the SQL `nullif(..., '')`.
+    """The name as `marts.events.event_name` holds it; None when nothing is left (or for None).
 
     >>> normalize_event_name("Order Completed")
     'order_completed'
@@ -28,5 +39,10 @@ def normalize_event_name(name: str | None) -> str | None:
     """
     if name is None:
         return None
-    lowered = name.translate(_SIMPLE_LOWER).lower()
-    return _NOT_ALPHANUMERIC.sub("_", lowered).strip("_") or None
+    with _connection_lock:
+        # One in-memory database per process (a forked worker opens its own).
+        connection = _connections.get(os.getpid())
+        if connection is None:
+            connection = _connections.setdefault(os.getpid(), duckdb.connect())
+        query = f"select {event_name_expression('name')} from (select ?::varchar as name)"
+        return connection.execute(query, [name]).fetchone()[0]

@@ -35,8 +35,13 @@ DEFAULT_SPARK_DIR = PROJECT_DIR / "warehouse" / "spark"
 def project_var(name: str) -> Any:
     """A var as dbt_project.yml writes it: the rules dbt's macros and segmart's Python both follow
     (the raw files read, the longest line) are written there once."""
+    return _project_vars()[name]
+
+
+@functools.cache
+def _project_vars() -> dict[str, Any]:
     project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return project["vars"][name]
+    return project["vars"]
 
 
 # How a configuration error's message starts, in Python and in dbt's (dbt_project.yml, var

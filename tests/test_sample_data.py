@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from segmart import cli
+from segmart.naming import normalize_event_name
 from segmart.sample_data import (
     DUPLICATE_FAULTS,
     FAULT_SHARES,
@@ -53,11 +54,6 @@ JSON_FIELDS = {
     "revenue": "properties.revenue",
 }
 ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
-
-
-def _normalized(name: str) -> str:
-    # same rule as the normalize_event_name macro
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 @pytest.fixture(scope="module")
@@ -255,9 +251,10 @@ def test_documented_event_names_types_and_spellings_appear(
         ).fetchall()
         if name and name.strip()
     }
-    assert {_normalized(name) for name in TRACK_EVENTS} <= {_normalized(n) for n in names}
+    normalized = {normalize_event_name(name) for name in names}
+    assert {normalize_event_name(name) for name in TRACK_EVENTS} <= normalized
     assert {"Order Completed", "order_completed", "order-completed"} & names
-    assert len({n for n in names if _normalized(n) == "product_viewed"}) > 1
+    assert len({n for n in names if normalize_event_name(n) == "product_viewed"}) > 1
     types = {t for (t,) in lines.execute("select distinct type from lines").fetchall()}
     assert {"page", "track", "screen", "identify", "group", "alias"} <= types
 

@@ -1,16 +1,9 @@
 {#- Event names are matched in a normalized form: lower case, each run of non-alphanumerics
     becomes "_", leading/trailing "_" trimmed ("Order Completed", "order-completed" ->
-    order_completed). segmart.naming.normalize_event_name is the Python twin; tests keep them equal. -#}
+    order_completed). The registry's Python evaluates this very macro (segmart/naming.py). -#}
 {% macro normalize_event_name(name) -%}
     {%- set underscored = segmart.regex_replace_all('lower(' ~ name ~ ')', "'[^a-z0-9]+'", "'_'") -%}
     nullif({{ segmart.trim_chars(underscored, "'_'") }}, '')
-{%- endmacro %}
-
-{#- The same for a name known when dbt compiles (a var's), in Jinja: '' when nothing is left.
-    The engines' simple case mapping is what the U+0130 replacement gives (segmart/naming.py). -#}
-{% macro normalized_event_name_text(name) -%}
-    {%- set lowered = name | string | replace('\u0130', 'i') | lower -%}
-    {{ return(modules.re.sub('[^a-z0-9]+', '_', lowered).strip('_')) }}
 {%- endmacro %}
 
 {#- UTM medium as the channel rules compare it: trimmed, lower case, "_" and spaces to "-". -#}

@@ -5,34 +5,25 @@
     segments follow each member visitor across all of its sessions. -#}
 
 {%- set steps = [] -%}
-{%- set all_events = [] -%}
 {%- for step in var('segment_funnel_steps') -%}
     {%- set step_number = loop.index -%}
-    {%- set events = [] -%}
-    {%- for event in step['events'] -%}
-        {#- Named as marts.events names it ("Order Completed" -> order_completed), at compile
-            time so the compiled SQL lists plain names. -#}
-        {%- set name = segmart.normalized_event_name_text(event) -%}
-        {%- if not name -%}
-            {{ exceptions.raise_compiler_error(
-                "segment_funnel_steps: step " ~ step_number ~ ": event '" ~ event
-                ~ "' has no letters or digits"
-            ) }}
-        {%- endif -%}
-        {%- do events.append(name) if name not in events -%}
-        {%- do all_events.append(name) if name not in all_events -%}
-    {%- endfor -%}
+    {%- set events = step['events'] or [] -%}
     {%- if not step['name'] or not events -%}
         {{ exceptions.raise_compiler_error(
             "segment_funnel_steps: step " ~ step_number ~ " needs a name and at least one event"
         ) }}
     {%- endif -%}
-    {%- do steps.append({
-        'number': step_number,
-        'name': step['name'] | string,
-        'events': events,
-        'sql_events': segmart.sql_string_list(events),
-    }) -%}
+    {%- for event in events -%}
+        {#- A guard, not the rule: a name normalizes to nothing exactly when its lower case holds
+            no a-z or 0-9. The names are normalized by the warehouse (funnel_step_events). -#}
+        {%- if not modules.re.search('[a-z0-9]', event | string | lower) -%}
+            {{ exceptions.raise_compiler_error(
+                "segment_funnel_steps: step " ~ step_number ~ ": event '" ~ event
+                ~ "' has no letters or digits"
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do steps.append({'number': step_number, 'name': step['name'] | string, 'events': events}) -%}
 {%- endfor -%}
 {%- if not steps -%}
     {{ exceptions.raise_compiler_error("segment_funnel_steps lists no steps") }}
@@ -45,6 +36,23 @@
 
 with
 
+-- Each step's events named as marts.events names them ("Order Completed" -> order_completed).
+funnel_step_events as (
+    {% for step in steps %}
+        {% set outer_loop = loop %}
+        {% for event in step.events %}
+            select
+                {{ step.number }} as step_number,
+                {{ segmart.sql_string(step.name) }} as step_name,
+                {{ loop.index }} as event_position,
+                {{ segmart.normalize_event_name(segmart.sql_string(event)) }} as event_name
+            {% if not (outer_loop.last and loop.last) %}
+                union all
+            {% endif %}
+        {% endfor %}
+    {% endfor %}
+),
+
 step_events as (
     select
         session_id,
@@ -54,7 +62,7 @@ step_events as (
     from {{ ref('events') }}
     where
         session_id is not null
-        and event_name in ({{ segmart.sql_string_list(all_events) }})
+        and event_name in (select funnel_step_events.event_name from funnel_step_events)
 ),
 
 {% for unit in units %}
@@ -65,7 +73,11 @@ step_events as (
                     {{ unit.key }} as member_key,
                     min(event_at) as reached_at
                 from step_events
-                where event_name in ({{ step.sql_events }})
+                where
+                    event_name in (
+                        select funnel_step_events.event_name from funnel_step_events
+                        where funnel_step_events.step_number = {{ step.number }}
+                    )
                 group by {{ unit.key }}
             ),
         {% else %}
@@ -78,7 +90,11 @@ step_events as (
                     on
                         previous_step.member_key = step_events.{{ unit.key }}
                         and previous_step.reached_at <= step_events.event_at
-                where step_events.event_name in ({{ step.sql_events }})
+                where
+                    step_events.event_name in (
+                        select funnel_step_events.event_name from funnel_step_events
+                        where funnel_step_events.step_number = {{ step.number }}
+                    )
                 group by previous_step.member_key
             ),
         {% endif %}
@@ -114,16 +130,24 @@ reached_counts as (
     group by memberships.segment_name, reached.step_number
 ),
 
+-- Each step's distinct names, in the order first written.
+step_event_names as (
+    select
+        step_number,
+        step_name,
+        event_name,
+        min(event_position) as event_position
+    from funnel_step_events
+    group by step_number, step_name, event_name
+),
+
 funnel_steps as (
-    {% for step in steps %}
-        select
-            {{ step.number }} as step_number,
-            {{ segmart.sql_string(step.name) }} as step_name,
-            {{ segmart.sql_string(step.events | join(', ')) }} as step_events
-        {% if not loop.last %}
-            union all
-        {% endif %}
-    {% endfor %}
+    select
+        step_number,
+        step_name,
+        {{ dbt.listagg("event_name", "', '", "order by event_position") }} as step_events
+    from step_event_names
+    group by step_number, step_name
 ),
 
 segments as (
