@@ -4,14 +4,13 @@ JSON lines and Parquet files."""
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from segmart.raw_inspection import raw_event_kind
+from segmart.raw_inspection import raw_event_kind, raw_file_paths
 
 
 @dataclass(frozen=True)
@@ -24,37 +23,18 @@ class RawFile:
     changed_ns: int = 0
 
 
-def is_event_file(path: str) -> bool:
-    return raw_event_kind(path) is not None
-
-
-def _is_glob(location: str) -> bool:
-    return any(char in location for char in "*?[")
-
-
 def list_raw_files(location: str) -> list[RawFile]:
     """Every event file at the location, sorted by path (missing location: none)."""
-    if _is_glob(location):
-        candidates: Iterable[str] = glob.glob(location, recursive=True)
-    elif os.path.isfile(location):
-        candidates = [location]
-    elif os.path.isdir(location):
-        candidates = (
-            os.path.join(root, name) for root, _, names in os.walk(location) for name in names
-        )
-    else:
-        candidates = []
     found = []
-    for path in candidates:
-        if not is_event_file(path):
+    for path in raw_file_paths(location):
+        if raw_event_kind(path) is None:
             continue
         try:
             stat = os.stat(path)
         except FileNotFoundError:  # removed while listing
             continue
-        if os.path.isfile(path):
-            found.append(RawFile(path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
-    return sorted(found, key=lambda file: file.path)
+        found.append(RawFile(path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+    return found
 
 
 def relative_name(location: str, path: str) -> str:

@@ -27,6 +27,7 @@ from typing import BinaryIO
 
 import duckdb
 
+from segmart.project_macros import duckdb_macros
 from segmart.settings import project_var
 
 # The longest line the JSON-lines reader accepts (read_csv's max_line_size in
@@ -81,13 +82,20 @@ class FileInspection:
 
 
 def raw_event_kind(path: str) -> str | None:
-    """ "parquet", "json", or None for a file segmart does not read (the raw_event_kind macro):
-    by how its name ends, in any case (dbt_project.yml's segmart_raw_file_suffixes)."""
-    lowered = path.lower()
-    for kind, suffixes in project_var("segmart_raw_file_suffixes").items():
-        if lowered.endswith(tuple(suffixes)):
-            return kind
-    return None
+    """ "parquet", "json", or None for a file segmart does not read: the raw_event_kind macro
+    (by how its name ends, dbt_project.yml's segmart_raw_file_suffixes)."""
+    return duckdb_macros().raw_event_kind(path)
+
+
+def raw_file_paths(location: str) -> list[str]:
+    """Every file at a raw events location, sorted, readable or not: the glob DuckDB's ingest
+    lists (the raw_event_glob macro), listed by DuckDB itself, so every reader sees one set."""
+    import duckdb
+
+    with duckdb.connect() as connection:
+        glob = duckdb_macros().raw_event_glob(location)
+        rows = connection.execute("select file from glob(?) order by file", [glob]).fetchall()
+    return [row[0] for row in rows]
 
 
 def inspect_raw_file(path: str) -> FileInspection:

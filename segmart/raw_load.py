@@ -4,9 +4,11 @@ storage, server-side: macros/ingest/load_raw_events.sql).
 DuckDB reads JSONL and Parquet files directly in stg_events_landed. PostgreSQL cannot, so on the
 `postgres` target segmart first appends every file not loaded yet to `raw.segment_events`
 (source_file, source_line, raw_message), and stg_events_landed reads that table instead
-(macros/ingest/raw_event_files.sql, `landed_raw_messages`). The files are read by DuckDB with
-the same reader as the DuckDB target (so lines, line numbers and Parquet rows come out alike)
-and copied in bulk with COPY, one transaction per load: never a row at a time.
+(macros/ingest/raw_event_files.sql, `landed_raw_messages`). Nothing here restates how the
+DuckDB target reads files: the location's glob and the Parquet reader are its macros, rendered
+for DuckDB (segmart/project_macros.py), and JSON lines are cut by the inspection
+(segmart/raw_inspection.py, `landed_lines`), which is what DuckDB's reader lands. Rows are copied
+in bulk with COPY, one transaction per load: never a row at a time.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from pathlib import Path
 
 import duckdb
 
+from segmart.project_macros import duckdb_macros
 from segmart.raw_inspection import (
-    MAX_LINE_BYTES,
     file_version,
     inspect_raw_file,
     landed_lines,
     raw_event_kind,
+    raw_file_paths,
 )
 from segmart.sql import duckdb_string
 
@@ -48,52 +51,6 @@ def postgres_dsn(environ: dict[str, str] | None = None) -> str:
     if env.get("SEGMART_PG_PASSWORD"):
         parts["password"] = env["SEGMART_PG_PASSWORD"]
     return " ".join(f"{key}={value}" for key, value in parts.items())
-
-
-def raw_event_glob(location: str) -> str:
-    """The twin of the raw_event_glob macro: the location itself for a file or glob, else
-    everything below the folder."""
-    location = location.strip()
-    if raw_event_kind(location) is not None or any(c in location for c in "*?["):
-        return location
-    return location.rstrip("/") + "/**/*"
-
-
-def _reader_sql(json_files: list[str], parquet_files: list[str]) -> str:
-    """The read_raw_event_files macro's SQL, for DuckDB in Python (files without bad lines)."""
-    readers = []
-    if json_files:
-        # One scan per file, numbered in its order; 250 per union, under DuckDB's expression
-        # depth (read_json_lines in macros/ingest/raw_event_files.sql).
-        scans = [
-            f"select {duckdb_string(path)} as source_file, row_number() over () as source_line,"
-            f" raw_line as raw_message from read_csv({duckdb_string(path)},"
-            " columns = {'raw_line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',"
-            " header = false, auto_detect = false, strict_mode = false,"
-            f" max_line_size = {MAX_LINE_BYTES})"
-            for path in json_files
-        ]
-        batches = [
-            "select * from (" + "\nunion all\n".join(scans[i : i + 250]) + ")"
-            for i in range(0, len(scans), 250)
-        ]
-        readers.append(
-            "select * from (" + "\nunion all\n".join(batches) + ") as json_lines"
-            " where starts_with(raw_message, '{') or trim(raw_message) <> ''"
-        )
-    if parquet_files:
-        listed = ", ".join(duckdb_string(f) for f in parquet_files)
-        readers.append(f"""
-            select
-                filename as source_file,
-                file_row_number + 1 as source_line,
-                cast(to_json(struct_pack(*columns(* exclude (filename, file_row_number))))
-                    as varchar) as raw_message
-            from read_parquet(
-                [{listed}], union_by_name = true, filename = true, file_row_number = true
-            )
-        """)
-    return "\nunion all\n".join(readers)
 
 
 @dataclass(frozen=True)
@@ -131,48 +88,41 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
         cursor.execute(f"lock table {table} in share row exclusive mode")
         cursor.execute(f"select distinct source_file from {table}")
         loaded = {row[0] for row in cursor.fetchall()}
-        with duckdb.connect() as con:
-            found = [
-                row[0]
-                for row in con.execute(
-                    "select file from glob(?) order by file", [raw_event_glob(location)]
-                ).fetchall()
-            ]
-            inspections = _inspect_new_versions(cursor, [p for p in found if raw_event_kind(p)])
-            # New readable files by kind; None: files segmart does not read, loaded or not.
-            by_kind: dict[str | None, list[str]] = {"json": [], "parquet": [], None: []}
-            for path in found:
-                kind = raw_event_kind(path)
-                readable = path in inspections and inspections[path]["error"] is None
-                if kind is None or (path not in loaded and readable):
-                    by_kind[kind].append(path)
-            skipped, json_files, parquet_files = by_kind[None], by_kind["json"], by_kind["parquet"]
-            files = len(found) - len(skipped)
-            # DuckDB's reader cannot read a line the inspection found bad: such files are copied
-            # line by line as the inspection cut them, each bad line a row with its read_error.
-            with_bad_lines = [path for path in json_files if inspections[path]["bad_lines"]]
-            json_files = [path for path in json_files if path not in with_bad_lines]
-            rows = 0
-            with tempfile.TemporaryDirectory(prefix="segmart-raw-") as folder:
-                csv_path = Path(folder) / "raw.csv"
-                if json_files or parquet_files:
+        found = raw_file_paths(location)
+        inspections = _inspect_new_versions(cursor, [p for p in found if raw_event_kind(p)])
+        # New readable files by kind; None: files segmart does not read, loaded or not.
+        by_kind: dict[str | None, list[str]] = {"json": [], "parquet": [], None: []}
+        for path in found:
+            kind = raw_event_kind(path)
+            readable = path in inspections and inspections[path]["error"] is None
+            if kind is None or (path not in loaded and readable):
+                by_kind[kind].append(path)
+        skipped, json_files, parquet_files = by_kind[None], by_kind["json"], by_kind["parquet"]
+        rows = 0
+        with tempfile.TemporaryDirectory(prefix="segmart-raw-") as folder:
+            csv_path = Path(folder) / "raw.csv"
+            if parquet_files:
+                reader = duckdb_macros().read_parquet_rows(parquet_files)
+                with duckdb.connect() as con:
                     con.execute(
-                        f"copy ({_reader_sql(json_files, parquet_files)}) to "
-                        f"{duckdb_string(str(csv_path))} (format csv, header false)"
+                        f"copy ({reader}) to {duckdb_string(str(csv_path))}"
+                        " (format csv, header false)"
                     )
-                    rows += _copy_csv(cursor, table, csv_path)
-                if with_bad_lines:
-                    with csv_path.open("w", newline="", encoding="utf-8") as handle:
-                        writer = csv.writer(handle)
-                        for path in with_bad_lines:
-                            writer.writerows((path, *line) for line in landed_lines(path))
-                    rows += _copy_csv(cursor, table, csv_path, with_read_error=True)
-            return RawLoad(rows, skipped, files)
+                rows += _copy_csv(cursor, table, csv_path)
+            if json_files:
+                # Lines as the inspection cuts them, which is how DuckDB's reader lands them
+                # (bad lines each a row with its read_error).
+                with csv_path.open("w", newline="", encoding="utf-8") as handle:
+                    writer = csv.writer(handle)
+                    for path in json_files:
+                        writer.writerows((path, *line) for line in landed_lines(path))
+                rows += _copy_csv(cursor, table, csv_path)
+        return RawLoad(rows, skipped, len(found) - len(skipped))
 
 
-def _copy_csv(cursor, table: str, csv_path: Path, *, with_read_error: bool = False) -> int:
+def _copy_csv(cursor, table: str, csv_path: Path) -> int:
     """Append the rows of a CSV file (no header) to the raw table; how many."""
-    columns = "source_file, source_line, raw_message" + (", read_error" if with_read_error else "")
+    columns = "source_file, source_line, raw_message, read_error"
     with csv_path.open("rb") as handle:
         cursor.copy_expert(f"copy {table} ({columns}) from stdin (format csv)", handle)
     return cursor.rowcount

@@ -19,8 +19,9 @@ Nothing else is ever interpolated, so no value can change a query's structure
 (tests/test_segments_hostile.py).
 
 SQL that segmart runs on DuckDB itself (the sample generator, the PostgreSQL loader's reader,
-file activation) quotes its strings with `duckdb_string()` instead: some of its places take a
-literal and no expression (`COPY ... TO 'file'`), and it is never a template.
+file activation) quotes its strings with `duckdb_string()` instead, the macros' own sql_string
+rendered for DuckDB: some of its places take a literal and no expression (`COPY ... TO 'file'`),
+and it is never a template.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+
+from segmart.project_macros import duckdb_macros
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -56,8 +59,8 @@ _SPLICE = re.compile(r"([{\n\r'\\])")
 
 
 def duckdb_string(text: str) -> str:
-    """'text' with each quote doubled: a DuckDB string literal (see the module docstring)."""
-    return "'" + text.replace("'", "''") + "'"
+    """A DuckDB string literal: the sql_string macro, as it renders on DuckDB."""
+    return duckdb_macros().sql_string(text)
 
 
 def string_literal(text: str) -> str:

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from segmart import raw_inspection
+from segmart.project_macros import duckdb_macros
 from segmart.raw_inspection import MAX_LINE_BYTES, inspect_raw_file, landed_lines
 
 pytestmark = pytest.mark.unit
@@ -79,6 +80,26 @@ def test_lines_blank_lines_and_bad_lines_are_those_duckdb_reads(tmp_path, monkey
             assert seen == expected, (content, block_bytes)
             assert list(landed_lines(str(path))) == landed, (content, block_bytes)
             monkeypatch.undo()
+
+
+def test_the_lines_postgres_loads_are_the_rows_duckdb_lands(tmp_path):
+    """PostgreSQL's loader copies landed_lines; the DuckDB target reads files with the
+    read_json_lines macro. For every file DuckDB reads whole, both give the same rows."""
+    generator = random.Random(11)
+    compared = 0
+    for case in range(300):
+        content = b"".join(generator.choices(PIECES, k=generator.randint(0, 14)))
+        path = tmp_path / f"case-{case}.jsonl"
+        path.write_bytes(content)
+        if inspect_raw_file(str(path)).bad_lines:
+            continue  # such files are read with their bad lines cut out (read_raw_event_files)
+        with duckdb.connect() as con:
+            rows = con.sql(duckdb_macros().read_json_lines([str(path)])).fetchall()
+        assert [(line, text, error) for _, line, text, error in sorted(rows)] == list(
+            landed_lines(str(path))
+        ), content
+        compared += 1
+    assert compared > 50  # the others have a bad line
 
 
 @pytest.mark.parametrize("block_bytes", [raw_inspection.BLOCK_BYTES, 1024 * 1024])

@@ -1,5 +1,5 @@
 {#- A SQL string literal: the one quoting path for values written into SQL text
-    by macros (the registry compiler's Python twin is segmart.sql.literal). How a literal escapes
+    by macros, and by Python for DuckDB (segmart.sql.duckdb_string). How a literal escapes
     differs per engine: Spark, BigQuery and Snowflake read backslash escapes (backslash_escaped_string;
     spark.sql, snowflake.sql, bigquery.sql), BigQuery has no '' escape and no line break inside '...'. -#}
 {% macro sql_string(value) -%}

@@ -112,21 +112,24 @@
         )) -%}
     {%- endif -%}
     {%- if files['parquet'] -%}
-        {%- set parquet_reader -%}
-            select
-                filename as source_file,
-                file_row_number + 1 as source_line,
-                cast(to_json(struct_pack(*columns(* exclude (filename, file_row_number)))) as varchar)
-                    as raw_message,
-                cast(null as varchar) as read_error
-            from read_parquet(
-                [{{ segmart.sql_string_list(files['parquet']) }}],
-                union_by_name = true, filename = true, file_row_number = true
-            )
-        {%- endset -%}
-        {%- do readers.append(parquet_reader) -%}
+        {%- do readers.append(segmart.read_parquet_rows(files['parquet'])) -%}
     {%- endif -%}
     {{ segmart.union_raw_readers(readers, var('segmart_events')) }}
+{%- endmacro %}
+
+{#- The rows of Parquet files, each as the JSON of its columns (what PostgreSQL's loader copies
+    too: segmart/raw_load.py renders this macro). -#}
+{% macro read_parquet_rows(files) -%}
+    select
+        filename as source_file,
+        file_row_number + 1 as source_line,
+        cast(to_json(struct_pack(*columns(* exclude (filename, file_row_number)))) as varchar)
+            as raw_message,
+        cast(null as varchar) as read_error
+    from read_parquet(
+        [{{ segmart.sql_string_list(files) }}],
+        union_by_name = true, filename = true, file_row_number = true
+    )
 {%- endmacro %}
 
 {#- The lines of JSON-lines files. bad_lines (a query of source_file, line, reason, text,
