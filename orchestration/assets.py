@@ -272,7 +272,7 @@ def _build_and_publish(
     # dbt itself failed (a model error, a locked file): raise its error, which the retry policy
     # retries with backoff.
     error = invocation.get_error()
-    explained = explain(str(error), settings.duckdb_path) if error else None
+    explained = explain(str(error), target_of(settings).duckdb_file) if error else None
     if explained:  # another process holds the file, memory, disk: say what to do
         raise Failure(description=explained) from error
     raise error or Failure(description="dbt build failed")

@@ -19,6 +19,7 @@ from orchestration.resources import ActivationResource, WarehouseResource, dbt_r
 from orchestration.schedules import build_jobs_and_schedules, warehouse_tags
 from orchestration.sensors import build_raw_files_sensor
 from segmart.settings import Settings
+from segmart.targets import target_of
 
 
 def build_definitions(
@@ -28,7 +29,7 @@ def build_definitions(
     manifest = json.loads(manifest_path().read_text())
     dbt_assets_def = build_dbt_assets(manifest_path(), project=dbt_project())
     jobs, schedules = build_jobs_and_schedules(
-        dbt_assets_def, manifest, warehouse_tags(str(settings.duckdb_path))
+        dbt_assets_def, manifest, warehouse_tags(target_of(settings).warehouse_id)
     )
     return Definitions(
         assets=[raw_event_files, dbt_assets_def, activation_deliveries],

@@ -18,6 +18,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from segmart.settings import PROJECT_DIR, Settings
+from segmart.targets import target_of
 
 # Where `prepare` writes the manifest Dagster loads (apart from `target/`, which plain dbt and
 # `segmart build` use, so neither invalidates the other's partial parse).
@@ -123,7 +124,7 @@ def prepare_on_import(project_dir: Path = PROJECT_DIR) -> None:
 
 def run_target_path(settings: Settings) -> Path:
     """The dbt target folder of Dagster runs on this warehouse."""
-    digest = hashlib.sha1(str(settings.duckdb_path).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(target_of(settings).warehouse_id.encode()).hexdigest()[:12]
     return RUNS_DIR / digest
 
 

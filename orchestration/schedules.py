@@ -45,9 +45,11 @@ GUARD_ASSETS = (AssetKey(["marts", "sessions"]), AssetKey(["marts", "users"]))
 WAREHOUSE_TAG = "segmart/warehouse"
 
 
-def warehouse_tags(duckdb_path: str) -> dict[str, str]:
-    # Tag values are limited to 63 characters: the file name identifies the warehouse.
-    return {WAREHOUSE_TAG: os.path.basename(duckdb_path)[:63] or "segmart"}
+def warehouse_tags(warehouse_id: str) -> dict[str, str]:
+    """The tag of runs that write the warehouse (segmart.targets: Target.warehouse_id)."""
+    # Tag values are limited to 63 characters: the last part names the warehouse best (a
+    # DuckDB file's name, a database).
+    return {WAREHOUSE_TAG: os.path.basename(warehouse_id.rstrip("/"))[-63:] or "segmart"}
 
 
 def automation_on() -> bool:

@@ -35,6 +35,13 @@ class Target:
         return None
 
     @property
+    def warehouse_id(self) -> str:
+        """The warehouse a refresh writes, as a short name: refreshes of one warehouse share a
+        Dagster tag (one at a time) and a dbt run folder. The target's name where its profile
+        names one warehouse (Snowflake, BigQuery)."""
+        return self.name
+
+    @property
     def lock_path(self) -> Path:
         """The file a refresh locks: one per target beside the configured DuckDB path."""
         return self.settings.duckdb_path.parent / f"{self.name}.refresh.lock"
@@ -55,13 +62,32 @@ class DuckDBTarget(Target):
         return self.settings.duckdb_path
 
     @property
+    def warehouse_id(self) -> str:
+        return str(self.settings.duckdb_path)
+
+    @property
     def lock_path(self) -> Path:
         """Beside the file itself, so every refresh of that file takes the same lock."""
         path = self.settings.duckdb_path
         return path.with_name(f"{path.name}.refresh.lock")
 
 
+class SparkTarget(Target):
+    @property
+    def warehouse_id(self) -> str:
+        """Its metastore and tables: a folder (profiles.yml's `spark` target)."""
+        return str(self.settings.spark_dir)
+
+
 class PostgresTarget(Target):
+    @property
+    def warehouse_id(self) -> str:
+        """The server and database (SEGMART_PG_* variables, as profiles.yml reads them)."""
+        from segmart.raw_load import postgres_dsn
+
+        parts = dict(part.split("=", 1) for part in postgres_dsn().split())
+        return f"postgres://{parts['host']}:{parts['port']}/{parts['dbname']}"
+
     def land_raw_events(self) -> str:
         """Append the new files' lines to raw.segment_events (segmart/raw_load.py)."""
         from segmart.raw_load import load_raw_events
@@ -87,6 +113,7 @@ class ServerSideLoadingTarget(Target):
 _TARGETS: dict[str, type[Target]] = {
     "duckdb": DuckDBTarget,
     "postgres": PostgresTarget,
+    "spark": SparkTarget,
     "snowflake": ServerSideLoadingTarget,
     "bigquery": ServerSideLoadingTarget,
 }
