@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # cloud: dbt-snowflake and dbt-bigquery, to compile the project for both (no server needed);
-# spark (pyspark): tests/test_engine_spark.py builds the project on Spark.
+# spark (pyspark): tests/engines/test_engine_spark.py builds the project on Spark.
 SEGMART_EXTRAS="${SEGMART_EXTRAS:-dev,cloud,spark}" "$root/scripts/bootstrap.sh"
 cd "$root"
 # The virtualenvs of the other supported Pythons install meanwhile; their tests run at the end.
@@ -39,7 +39,7 @@ elif ! apt_install chromium chromium chromium-driver; then
 fi
 
 step "Java for the Spark engine tests (Debian's openjdk-17-jre-headless)"
-# tests/test_engine_spark.py runs Spark in-process (pyspark), which needs a Java 17+ runtime.
+# tests/engines/test_engine_spark.py runs Spark in-process (pyspark), which needs a Java 17+ runtime.
 # Install it when it is missing and we may; otherwise the tests skip (and fail in CI).
 if command -v java >/dev/null 2>&1; then
   java -version 2>&1 | head -n 1
@@ -48,7 +48,7 @@ elif ! apt_install java openjdk-17-jre-headless; then
 fi
 
 step "PostgreSQL for the engine tests (scripts/postgres.sh)"
-# tests/test_engine_postgres.py builds the project on PostgreSQL too. Use the server named by
+# tests/engines/test_engine_postgres.py builds the project on PostgreSQL too. Use the server named by
 # SEGMART_PG_HOST when set; else start a throwaway one (installing Debian's postgresql when it
 # is missing and we may) and stop it on exit. Without one the tests skip, except in CI.
 if [ -n "${SEGMART_PG_HOST:-}" ]; then

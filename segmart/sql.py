@@ -16,7 +16,7 @@ read alike by every engine spliced in with chr():
   '' escape, so a literal holding neither means the same on every engine.
 
 Nothing else is ever interpolated, so no value can change a query's structure
-(tests/test_segments_hostile.py).
+(tests/duckdb/test_segments_hostile.py).
 
 SQL that segmart runs on DuckDB itself (the sample generator, the PostgreSQL loader's reader,
 file activation) quotes its strings with `duckdb_string()` instead, the macros' own sql_string

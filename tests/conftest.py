@@ -15,6 +15,17 @@ import pytest
 from segmart.dbt_runner import run_dbt
 from segmart.settings import Settings
 
+KINDS = ("unit", "duckdb", "engines", "orchestration", "ui")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test's kind is its folder (tests/<kind>/), so `pytest -m <kind>` runs one kind."""
+    for item in items:
+        kind = item.path.parent.name
+        if kind not in KINDS:
+            raise pytest.UsageError(f"{item.path}: test modules live in tests/<kind>/: {KINDS}")
+        item.add_marker(kind)
+
 
 @dataclass
 class Warehouse:

@@ -1,4 +1,4 @@
-"""Helpers shared by the engine tests (tests/test_engine_*.py; no tests of its own).
+"""Helpers shared by the engine tests (tests/engines/test_engine_*.py; no tests of its own).
 
 Each engine test builds the same events on DuckDB, the reference, and on its engine, and compares
 every table and view of every layer row for row; only types are normalized (numbers rounded to 6

@@ -1,5 +1,5 @@
 """A real refresh (segmart's `dbt build`, through segmart.dbt_runner.run_dbt) for
-tests/test_orchestration_kill.py, run as its own process group.
+tests/orchestration/test_orchestration_kill.py, run as its own process group.
 
     python killable_refresh.py TARGET_PATH PROGRESS_FILE [NODE STATEMENT]
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests/test_registry_*.py modules (no tests of its own).
+"""Helpers shared by the tests/unit/test_registry_*.py modules (no tests of its own).
 
 Registry tests write small registries into tmp_path and assert the exact problems, so every
 segment file here has a fixed header: the `where:` key is always on line 9 and its first nested

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests/test_rules_*.py specification modules (no tests of its own).
+"""Helpers shared by the tests/duckdb/test_rules_*.py specification modules (no tests of its own).
 
 Each rules module builds ONE warehouse (module scope) holding many independent visitors, one per
 case, then asserts exact rows per case: a dbt build costs seconds, a query milliseconds.

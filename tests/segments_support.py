@@ -1,4 +1,4 @@
-"""Helpers shared by the tests/test_segments_*.py modules (no tests of its own).
+"""Helpers shared by the tests/duckdb/test_segments_*.py modules (no tests of its own).
 
 Custom segments are compiled into a throwaway copy of the dbt project (never into the real
 models/segments/generated/, which other work relies on), then built with real dbt on a real

@@ -1,6 +1,6 @@
-"""A BI reader for tests/test_serving.py, run as its own process: queries the serving file in a
-loop through short read-only connections until the stop file appears, and writes one JSON line
-per query round (what it saw, or the error it met)."""
+"""A BI reader for tests/duckdb/test_serving.py, run as its own process: queries the serving
+file in a loop through short read-only connections until the stop file appears, and writes one
+JSON line per query round (what it saw, or the error it met)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 {#- Apache Spark (dbt-spark, Spark 4 SQL with its default ANSI mode) versions of segmart's engine
     macros; the dispatchers and the DuckDB and PostgreSQL versions are in cross_engine.sql and
-    beside it. DuckDB is the reference: tests/test_engine_spark.py builds the same events on both
+    beside it. DuckDB is the reference: tests/engines/test_engine_spark.py builds the same events on both
     and compares every table. dbt-databricks dispatches here too (databricks__, then spark__). -#}
 
 {#- Backslash escapes (sql_string.sql's backslash_escaped_string, as Snowflake and BigQuery): a

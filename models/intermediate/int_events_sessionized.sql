@@ -1,6 +1,6 @@
 {#- Every clean event with its visitor and, for activity (page, screen, track), its session.
 
-    Incremental by arrival, exact at any lateness (tests/test_incremental.py). What new messages
+    Incremental by arrival, exact at any lateness (tests/duckdb/test_incremental.py). What new messages
     can change is computed from the data, not from a lookback window:
     - a visitor whose messages moved (a login re-attributing an anonymous history, an
       earlier-received copy under another identity) is re-cut from its first event, and so is

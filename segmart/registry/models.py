@@ -633,7 +633,7 @@ class ConditionVisitor(ABC, Generic[T]):
     """The one walk over conditions, one method per condition type, named after its YAML key:
     every walker of conditions (checks, SQL, descriptions, filter values) is a subclass. A
     subclass that leaves a type out cannot be instantiated, and a type `visit` does not match is
-    an error, never a silent skip (tests/test_registry_models.py checks both against
+    an error, never a silent skip (tests/unit/test_registry_models.py checks both against
     CONDITION_TYPES)."""
 
     def visit(self, condition: Any) -> T:

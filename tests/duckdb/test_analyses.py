@@ -1,0 +1,406 @@
+"""The analyst surfaces (models/analyses/): daily metrics, funnel, retention and overlap by
+segment, on hand-written events with exact expected numbers. One warehouse, built once.
+
+Five visitors (all times 2024-05, UTC; weeks start on Monday 13, 20 and 27):
+
+    visitor  session  when       events                                               utm
+    alice    A1       13 10:00   page, Signed Up, Product Viewed, Product Added,
+                                 Order Completed 100
+             A2       21 09:00   page, Rage Click
+             A3       21 20:00   page, Order Completed 30
+    bob      B1       14 12:00   page, Signed Up, Product Viewed
+             B2       28 12:00   page, Product Added
+    carol    C0       15 10:00   page                          (before her signup week)
+             C1       21 08:00   page, Signed Up, JS Error, Dead Click                cpc
+             C2       29 08:00   page, Quick Back
+    dan      D1       13 15:00   page, Product Viewed   (anonymous, never signs up)    cpc
+    erin     E1       14 09:59   page, Product Added 10:00, Product Viewed 10:05,
+                                 Order Completed 50 10:10
+
+Segments: signed_up (user: alice, bob, carol), buyers (user: alice, erin), paid (session: C1,
+D1), friction (session: A2, C1), nobody (session, empty).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from segments_support import Events, SegmentProject, campaign, segment
+
+from segmart.dbt_runner import DbtCommandError, run_dbt
+from segmart.serving import publish, serving_path
+from segmart.settings import PROJECT_DIR, Settings
+
+CPC = campaign(source="google", medium="cpc")
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2024, 5, day, hour, minute)
+
+
+def events() -> Events:
+    e = Events()
+    # alice
+    e.page("alice", at(13, 10, 0), user=True)
+    e.track("alice", "Signed Up", at(13, 10, 1), user=True)
+    e.track("alice", "Product Viewed", at(13, 10, 2), user=True)
+    e.track("alice", "Product Added", at(13, 10, 3), user=True)
+    e.track("alice", "Order Completed", at(13, 10, 4), user=True, revenue=100)
+    e.page("alice", at(21, 9, 0), user=True)
+    e.track("alice", "Rage Click", at(21, 9, 1), user=True)
+    e.page("alice", at(21, 20, 0), user=True)
+    e.track("alice", "Order Completed", at(21, 20, 1), user=True, revenue=30)
+    # bob
+    e.page("bob", at(14, 12, 0), user=True)
+    e.track("bob", "Signed Up", at(14, 12, 1), user=True)
+    e.track("bob", "Product Viewed", at(14, 12, 2), user=True)
+    e.page("bob", at(28, 12, 0), user=True)
+    e.track("bob", "Product Added", at(28, 12, 1), user=True)
+    # carol
+    e.page("carol", at(15, 10, 0), user=True)
+    e.page("carol", at(21, 8, 0), user=True, context=CPC)
+    e.track("carol", "Signed Up", at(21, 8, 1), user=True)
+    e.track("carol", "JS Error", at(21, 8, 2), user=True)
+    e.track("carol", "Dead Click", at(21, 8, 3), user=True)
+    e.page("carol", at(29, 8, 0), user=True)
+    e.track("carol", "Quick Back", at(29, 8, 1), user=True)
+    # dan (anonymous)
+    e.page("dan", at(13, 15, 0), context=CPC)
+    e.track("dan", "Product Viewed", at(13, 15, 1))
+    # erin: adds to cart before viewing, so her funnel stops at Consideration
+    e.page("erin", at(14, 9, 59), user=True)
+    e.track("erin", "Product Added", at(14, 10, 0), user=True)
+    e.track("erin", "Product Viewed", at(14, 10, 5), user=True)
+    e.track("erin", "Order Completed", at(14, 10, 10), user=True, revenue=50)
+    return e
+
+
+def registry() -> list[dict]:
+    return [
+        segment("signed_up", {"performed": {"event": "signed_up"}}),
+        segment("buyers", {"performed": {"event": "order_completed"}}),
+        segment("paid", {"attribute": "utm_medium", "equals": "cpc"}, grain="session"),
+        segment(
+            "friction",
+            {"any": [{"performed": {"event": "rage_click"}}, {"performed": {"event": "js_error"}}]},
+            grain="session",
+        ),
+        segment("nobody", {"attribute": "country", "equals": "Atlantis"}, grain="session"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> SegmentProject:
+    project = SegmentProject.create(tmp_path_factory.mktemp("analyses"))
+    project.write_segments(registry())
+    project.compile()
+    project.write_events(events())
+    project.build()
+    return project
+
+
+def session_label(warehouse: SegmentProject) -> dict[str, str]:
+    """session_id -> A1, A2, ... (visitor initial, upper case, and session number; carol's
+    first session is C0)."""
+    labels = {}
+    for session_id, visitor, number in warehouse.query(
+        "select session_id, visitor_id, session_number from marts.sessions"
+    ):
+        offset = 1 if visitor == "carol" else 0
+        labels[session_id] = f"{visitor[0].upper()}{number - offset}"
+    return labels
+
+
+def test_member_sessions_cover_both_grains(warehouse):
+    labels = session_label(warehouse)
+    rows = warehouse.query(
+        "select segment_name, grain, session_id from analyses.segment_member_sessions"
+    )
+    got: dict[str, list[str]] = {}
+    for name, grain, session_id in rows:
+        got.setdefault(f"{name} ({grain})", []).append(labels[session_id])
+    assert {key: sorted(value) for key, value in got.items()} == {
+        "signed_up (user)": ["A1", "A2", "A3", "B1", "B2", "C0", "C1", "C2"],
+        "buyers (user)": ["A1", "A2", "A3", "E1"],
+        "paid (session)": ["C1", "D1"],
+        "friction (session)": ["A2", "C1"],
+    }
+
+
+DAILY_COLUMNS = (
+    "sessions, visitors, converted_sessions, conversion_rate, orders, revenue, "
+    "revenue_per_session, rage_click_rate, dead_click_rate, js_error_rate, quick_back_rate"
+)
+
+
+def test_daily_metrics(warehouse):
+    rows = warehouse.query(
+        f"select segment_name, metric_date, {DAILY_COLUMNS} from analyses.segment_daily_metrics"
+    )
+    got = {(row[0], row[1].day): row[2:] for row in rows}
+    third, half = pytest.approx(1 / 3), 0.5
+    assert got == {
+        # sessions, visitors, converted, conversion, orders, revenue, revenue/session,
+        # rage, dead, js error, quick back
+        ("signed_up", 13): (1, 1, 1, 1.0, 1, 100.0, 100.0, 0.0, 0.0, 0.0, 0.0),
+        ("signed_up", 14): (1, 1, 0, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        ("signed_up", 15): (1, 1, 0, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        ("signed_up", 21): (3, 2, 1, third, 1, 30.0, 10.0, third, third, third, 0.0),
+        ("signed_up", 28): (1, 1, 0, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        ("signed_up", 29): (1, 1, 0, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0),
+        ("buyers", 13): (1, 1, 1, 1.0, 1, 100.0, 100.0, 0.0, 0.0, 0.0, 0.0),
+        ("buyers", 14): (1, 1, 1, 1.0, 1, 50.0, 50.0, 0.0, 0.0, 0.0, 0.0),
+        ("buyers", 21): (2, 1, 1, half, 1, 30.0, 15.0, half, 0.0, 0.0, 0.0),
+        ("paid", 13): (1, 1, 0, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        ("paid", 21): (1, 1, 0, 0.0, 0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0),
+        ("friction", 21): (2, 2, 0, 0.0, 0, 0.0, 0.0, half, half, half, 0.0),
+    }
+
+
+def test_daily_metrics_types_suit_bi_tools(warehouse):
+    """Days are dates, counts 64-bit integers (DuckDB sums bigints into 128-bit ones, which
+    some JDBC tools cannot read)."""
+    row = warehouse.query(
+        "select min(metric_date), typeof(min(metric_date)), typeof(min(orders)), "
+        "typeof(min(sessions)) from analyses.segment_daily_metrics"
+    )[0]
+    assert row == (date(2024, 5, 13), "DATE", "BIGINT", "BIGINT")
+
+
+def test_funnel_default_steps(warehouse):
+    rows = warehouse.query_dicts(
+        "select * from analyses.segment_funnel order by segment_name, step_number"
+    )
+    steps = {row["step_number"]: (row["step_name"], row["step_events"]) for row in rows}
+    assert steps == {
+        1: ("Awareness", "page, screen"),
+        2: ("Consideration", "product_viewed"),
+        3: ("Decision", "product_added"),
+        4: ("Action", "order_completed"),
+    }
+    got: dict[str, list[tuple]] = {}
+    for row in rows:
+        got.setdefault(row["segment_name"], []).append(
+            (
+                row["grain"],
+                row["segment_members"],
+                row["previous_step_members"],
+                row["reached_members"],
+                row["dropped_members"],
+                row["step_conversion_rate"],
+                row["conversion_from_first_step"],
+            )
+        )
+    third = pytest.approx(1 / 3)
+    two_thirds = pytest.approx(2 / 3)
+    assert got == {
+        # grain, members, previous step, reached, dropped, step conversion, from first step
+        # alice reaches Action, bob Decision (across his two sessions), carol Awareness.
+        "signed_up": [
+            ("user", 3, 3, 3, 0, 1.0, 1.0),
+            ("user", 3, 3, 2, 1, two_thirds, two_thirds),
+            ("user", 3, 2, 2, 0, 1.0, two_thirds),
+            ("user", 3, 2, 1, 1, 0.5, third),
+        ],
+        # erin added to cart before she viewed: she stops at Consideration.
+        "buyers": [
+            ("user", 2, 2, 2, 0, 1.0, 1.0),
+            ("user", 2, 2, 2, 0, 1.0, 1.0),
+            ("user", 2, 2, 1, 1, 0.5, 0.5),
+            ("user", 2, 1, 1, 0, 1.0, 0.5),
+        ],
+        # Sessions on their own: D1 viewed a product, C1 did not.
+        "paid": [
+            ("session", 2, 2, 2, 0, 1.0, 1.0),
+            ("session", 2, 2, 1, 1, 0.5, 0.5),
+            ("session", 2, 1, 0, 1, 0.0, 0.0),
+            ("session", 2, 0, 0, 0, None, 0.0),
+        ],
+        "friction": [
+            ("session", 2, 2, 2, 0, 1.0, 1.0),
+            ("session", 2, 2, 0, 2, 0.0, 0.0),
+            ("session", 2, 0, 0, 0, None, 0.0),
+            ("session", 2, 0, 0, 0, None, 0.0),
+        ],
+        "nobody": [("session", 0, 0, 0, 0, None, None)] * 4,
+    }
+
+
+def test_funnel_steps_are_configurable(warehouse, tmp_path):
+    """Two steps from --vars, event names written as sent, one step reached by either event;
+    rebuilt on a copy of the warehouse (same file name: dbt-duckdb names the catalog after it)."""
+    copy = shutil.copy(warehouse.duckdb_path, tmp_path / warehouse.duckdb_path.name)
+    steps = [
+        {"name": "Viewed", "events": ["Product Viewed"]},
+        # "İnvite": named as the warehouse names it (invite), though no one sent it here.
+        {"name": "Bought", "events": ["Order Completed", "product_added", "İnvite"]},
+    ]
+    run_dbt(
+        [
+            "run",
+            "--select",
+            "segment_funnel",
+            "--vars",
+            json.dumps({"segment_funnel_steps": steps}),
+        ],
+        Settings(events=str(warehouse.events_dir), duckdb_path=copy),
+        target_path=tmp_path / "target",
+        project_dir=warehouse.project_dir,
+    )
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        rows = connection.execute(
+            "select segment_name, step_number, step_name, step_events, reached_members "
+            "from analyses.segment_funnel where segment_name in ('signed_up', 'buyers', 'paid')"
+        ).fetchall()
+    assert sorted(rows) == [
+        # erin viewed at 10:05 and ordered at 10:10: with these steps she goes all the way.
+        ("buyers", 1, "Viewed", "product_viewed", 2),
+        ("buyers", 2, "Bought", "order_completed, product_added, invite", 2),
+        ("paid", 1, "Viewed", "product_viewed", 1),
+        ("paid", 2, "Bought", "order_completed, product_added, invite", 0),
+        # bob viewed on the 14th and added to cart on the 28th.
+        ("signed_up", 1, "Viewed", "product_viewed", 2),
+        ("signed_up", 2, "Bought", "order_completed, product_added, invite", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ([{"name": "Viewed", "events": ["--"]}], "step 1: event '--' has no letters or digits"),
+        ([{"name": "Viewed", "events": []}], "step 1 needs a name and at least one event"),
+        ([], "segment_funnel_steps lists no steps"),
+    ],
+)
+def test_funnel_steps_that_name_no_event_are_refused(warehouse, tmp_path, steps, message):
+    with pytest.raises(DbtCommandError, match=re.escape(message)):
+        run_dbt(
+            [
+                "compile",
+                "--select",
+                "segment_funnel",
+                "--vars",
+                json.dumps({"segment_funnel_steps": steps}),
+            ],
+            Settings(events=str(warehouse.events_dir), duckdb_path=tmp_path / "unused.duckdb"),
+            target_path=tmp_path / "target",
+            project_dir=warehouse.project_dir,
+        )
+
+
+def test_retention_cohorts(warehouse):
+    rows = warehouse.query(
+        "select segment_name, cohort_week, weeks_since_signup, activity_week, cohort_users, "
+        "active_users, retention_rate from analyses.segment_retention"
+    )
+    got = {(r[0], r[1].day, r[2]): (r[3].day, r[4], r[5], r[6]) for r in rows}
+    assert got == {
+        # cohort of 13 May: alice and bob; carol signed up on the 21st (her visit of the 15th,
+        # before her signup week, counts nowhere).
+        ("signed_up", 13, 0): (13, 2, 2, 1.0),
+        ("signed_up", 13, 1): (20, 2, 1, 0.5),
+        ("signed_up", 13, 2): (27, 2, 1, 0.5),
+        ("signed_up", 20, 0): (20, 1, 1, 1.0),
+        ("signed_up", 20, 1): (27, 1, 1, 1.0),
+        # erin never signed up; alice did not come back in week 2: a row with 0 active.
+        ("buyers", 13, 0): (13, 1, 1, 1.0),
+        ("buyers", 13, 1): (20, 1, 1, 1.0),
+        ("buyers", 13, 2): (27, 1, 0, 0.0),
+        # Session grain: the visitors of member sessions (carol; dan never signed up), active in
+        # any session (C2 is not a paid session).
+        ("paid", 20, 0): (20, 1, 1, 1.0),
+        ("paid", 20, 1): (27, 1, 1, 1.0),
+        ("friction", 13, 0): (13, 1, 1, 1.0),
+        ("friction", 13, 1): (20, 1, 1, 1.0),
+        ("friction", 13, 2): (27, 1, 0, 0.0),
+        ("friction", 20, 0): (20, 1, 1, 1.0),
+        ("friction", 20, 1): (27, 1, 1, 1.0),
+    }
+
+
+def test_overlap_of_each_ordered_pair_of_the_same_grain(warehouse):
+    rows = warehouse.query(
+        "select segment_name, other_segment_name, grain, members, other_members, "
+        "shared_members, overlap_share, jaccard_index from analyses.segment_overlap"
+    )
+    got = {(r[0], r[1]): r[2:] for r in rows}
+    assert got == {
+        ("signed_up", "buyers"): ("user", 3, 2, 1, pytest.approx(1 / 3), 0.25),
+        ("buyers", "signed_up"): ("user", 2, 3, 1, 0.5, 0.25),
+        ("paid", "friction"): ("session", 2, 2, 1, 0.5, pytest.approx(1 / 3)),
+        ("friction", "paid"): ("session", 2, 2, 1, 0.5, pytest.approx(1 / 3)),
+        ("paid", "nobody"): ("session", 2, 0, 0, 0.0, 0.0),
+        ("nobody", "paid"): ("session", 0, 2, 0, None, 0.0),
+        ("friction", "nobody"): ("session", 2, 0, 0, 0.0, 0.0),
+        ("nobody", "friction"): ("session", 0, 2, 0, None, 0.0),
+    }
+
+
+# docs/analyst-queries.md uses starter segments; this warehouse's segments of the same grain
+# stand in for them.
+DOC_SEGMENTS = {"paid_search": "paid", "high_value": "buyers"}
+
+
+def doc_queries() -> list[str]:
+    text = (PROJECT_DIR / "docs" / "analyst-queries.md").read_text(encoding="utf-8")
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_docs_have_ten_queries():
+    assert len(doc_queries()) == 10
+
+
+@pytest.mark.parametrize("number", range(1, 11))
+def test_each_doc_query_runs_on_the_serving_file(warehouse, number):
+    """Published as for a BI tool, then queried read-only: every query returns rows."""
+    served = _published(warehouse)
+    sql = doc_queries()[number - 1]
+    for name, stand_in in DOC_SEGMENTS.items():
+        sql = sql.replace(f"'{name}'", f"'{stand_in}'")
+    with duckdb.connect(str(served), read_only=True) as connection:
+        rows = connection.execute(sql).fetchall()
+    assert rows, f"query {number} returned no rows"
+
+
+def _published(warehouse: SegmentProject) -> Path:
+    settings = Settings(events=str(warehouse.events_dir), duckdb_path=warehouse.duckdb_path)
+    served = serving_path(settings, environ={})
+    if not served.exists():
+        publish(settings)
+    return served
+
+
+# --- exposures (models/analyses/_exposures.yml) ---------------------------------------------------
+
+
+def manifest(warehouse: SegmentProject) -> dict:
+    """The manifest of the module's build (SegmentProject builds into <root>/target)."""
+    return json.loads((warehouse.root / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_every_analyses_model_is_exposed_to_bi(warehouse):
+    nodes = manifest(warehouse)
+    exposed = {
+        node for exposure in nodes["exposures"].values() for node in exposure["depends_on"]["nodes"]
+    }
+    analyses = {
+        unique_id
+        for unique_id, node in nodes["nodes"].items()
+        if node["resource_type"] == "model" and node["fqn"][1] == "analyses"
+    }
+    assert len(analyses) == 5
+    assert analyses <= exposed
+
+
+def test_the_analyst_queries_exposure_lists_every_table_the_docs_read(warehouse):
+    nodes = manifest(warehouse)
+    read = set(re.findall(r"\b(?:segments|analyses|marts)\.(\w+)", "\n".join(doc_queries())))
+    exposure = nodes["exposures"]["exposure.segmart.analyst_queries"]
+    listed = {nodes["nodes"][unique_id]["alias"] for unique_id in exposure["depends_on"]["nodes"]}
+    assert listed == read

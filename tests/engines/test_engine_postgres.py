@@ -1,0 +1,323 @@
+"""The whole project on PostgreSQL (dbt-postgres) gives what it gives on DuckDB, table by table.
+
+The same events (hand-written edge cases, a Parquet file and a generated sample) are built on a
+DuckDB file and on a fresh PostgreSQL database, and every table and view of every layer is
+compared row for row (tests/engines_support.py).
+An incremental refresh on PostgreSQL equals its full refresh, and BI's read-only role can read
+the marts, segments and analyses but write nothing.
+
+Needs a PostgreSQL server: `eval "$(bash scripts/postgres.sh start)"` (scripts/test.sh does it).
+Without SEGMART_PG_HOST these tests skip, except in CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from engines_support import (
+    BUILD_THREADS,
+    HISTORY_TABLES,
+    READ_ERROR_REASONS,
+    REJECT_REASONS,
+    assert_same_table,
+    duckdb_build,
+    duckdb_tables,
+    write_fixture,
+)
+from segments_support import AS_OF_TEXT, as_of_env
+
+from segmart.dbt_runner import environment, run_dbt
+from segmart.raw_load import postgres_dsn
+from segmart.serving import serving_path
+from segmart.settings import Settings
+from segmart.targets import target_of
+
+from conftest import skip_unless_in_ci
+
+if not os.environ.get("SEGMART_PG_HOST"):
+    skip_unless_in_ci(
+        "the PostgreSQL engine tests",
+        "no PostgreSQL server: SEGMART_PG_HOST is not set "
+        '(eval "$(bash scripts/postgres.sh start)" starts one)',
+    )
+
+psycopg2 = pytest.importorskip("psycopg2")
+psycopg2_extras = pytest.importorskip("psycopg2.extras")
+
+# --- warehouses ----------------------------------------------------------------------------------
+
+
+class PostgresWarehouse:
+    """A fresh database on the test server, built with the `postgres` target."""
+
+    def __init__(self, events: Path, target_path: Path) -> None:
+        self.events = events
+        self.target_path = target_path
+        self.dbname = f"segmart_test_{uuid.uuid4().hex[:10]}"
+        self._admin(
+            f"create database {self.dbname}",
+            f"alter database {self.dbname} set timezone to 'UTC'",
+        )
+
+    def _admin(self, *statements: str) -> None:
+        connection = self._connect("postgres")
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        finally:
+            connection.close()
+
+    def _connect(self, dbname: str | None = None, user: str | None = None):
+        env = dict(os.environ, SEGMART_PG_DBNAME=dbname or self.dbname)
+        if user:
+            env["SEGMART_PG_USER"] = user
+            env.pop("SEGMART_PG_PASSWORD", None)
+        return psycopg2.connect(postgres_dsn(env))
+
+    def settings(self, events: Path) -> Settings:
+        return Settings(events=str(events), duckdb_path=Path("unused.duckdb"), target="postgres")
+
+    def load(self, location: Path) -> None:
+        with environment({"SEGMART_PG_DBNAME": self.dbname}):
+            assert target_of(self.settings(location)).land_raw_events().startswith("loaded ")
+
+    def build(self, *args: str, load: bool = True) -> None:
+        if load:
+            self.load(self.events)
+        with environment({"SEGMART_PG_DBNAME": self.dbname}):
+            settings = self.settings(self.events)
+            with as_of_env(AS_OF_TEXT):
+                run_dbt(
+                    ["build", "--threads", BUILD_THREADS, *args],
+                    settings,
+                    target_path=self.target_path,
+                )
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        connection = self._connect()
+        # JSON as its text, as DuckDB gives it: decoded, the JSON string "text" would be
+        # indistinguishable from JSON text.
+        psycopg2_extras.register_default_json(connection, loads=lambda text: text)
+        psycopg2_extras.register_default_jsonb(connection, loads=lambda text: text)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return [d[0] for d in cursor.description], cursor.fetchall()
+        finally:
+            connection.close()
+
+    def drop(self) -> None:
+        self._admin(f"drop database if exists {self.dbname} with (force)")
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory):
+    """(DuckDB tables, the full-build Postgres warehouse, the incrementally built one)."""
+    root = tmp_path_factory.mktemp("engines")
+    events = root / "events"
+    files = write_fixture(events, bad_lines=True)
+    duck_path = root / "segmart.duckdb"
+    duckdb_build(events, duck_path, root / "target-duckdb")
+    expected = duckdb_tables(duck_path)
+
+    full = PostgresWarehouse(events, root / "target-postgres")
+    incremental = PostgresWarehouse(events, root / "target-postgres")
+    try:
+        full.build()
+        # Incremental: the files arrive in two batches (the late file last), a refresh after each.
+        batches = (files[: len(files) // 2], files[len(files) // 2 :])
+        for batch in batches:
+            for path in batch:
+                incremental.load(path)
+            # The full build runs every dbt test; these refreshes are checked table by table.
+            incremental.build("--exclude-resource-type", "test", "unit_test", load=False)
+        yield expected, full, incremental
+    finally:
+        full.drop()
+        incremental.drop()
+
+
+# --- tests ---------------------------------------------------------------------------------------
+
+
+def test_every_table_on_postgres_equals_duckdb(engines):
+    expected, full, _ = engines
+    assert "segments.segment_memberships" in expected
+    assert "analyses.segment_funnel" in expected
+    assert len(expected) > 40
+    assert len(expected["staging.stg_events"][1]) > 15_000
+    for name, table in expected.items():
+        assert_same_table(name, table, full.query(f"select * from {name}"), "PostgreSQL")
+
+
+def test_rejects_and_parsing_edge_cases_agree(engines):
+    _, full, _ = engines
+    reasons = {
+        row[0] for row in full.query("select reject_reason from staging.stg_events_rejected")[1]
+    }
+    assert reasons == REJECT_REASONS | READ_ERROR_REASONS
+    _, rows = full.query(
+        "select count(*) from staging.stg_events_landed where source_file like '%.parquet'"
+    )
+    assert rows == [(30,)]
+
+
+def test_incremental_refresh_on_postgres_equals_full_refresh(engines):
+    expected, _, incremental = engines
+    for name, table in expected.items():
+        if name in HISTORY_TABLES:
+            continue
+        assert_same_table(name, table, incremental.query(f"select * from {name}"), "PostgreSQL")
+
+
+def test_bi_role_reads_marts_segments_analyses_and_writes_nothing(engines):
+    _, full, _ = engines
+    with full._connect() as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "do $$ begin if not exists (select from pg_roles where rolname = 'segmart_bi') then "
+            "create role segmart_bi login; end if; end $$"
+        )
+        cursor.execute("grant segmart_reader to segmart_bi")
+    reader = full._connect(user="segmart_bi")
+    try:
+        reader.autocommit = True
+        with reader.cursor() as cursor:
+            for relation in (
+                "marts.sessions",
+                "marts.events",
+                "segments.segment_memberships",
+                "segments.high_intent",
+                "analyses.segment_funnel",
+            ):
+                cursor.execute(f"select count(*) from {relation}")
+                assert cursor.fetchone()[0] >= 0
+            for statement in (
+                "delete from marts.sessions",
+                "insert into segments.segment_memberships (segment_name) values ('x')",
+                "create table marts.scratch (x int)",
+                "drop table analyses.segment_funnel",
+                "select count(*) from staging.stg_events",
+            ):
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cursor.execute(statement)
+    finally:
+        reader.close()
+
+
+def test_a_full_refresh_keeps_membership_history_and_reset_history_drops_it(engines):
+    """The change feed is state on PostgreSQL too: a full refresh over the same data records no
+    change and keeps every row; only the reset operation `segmart reset-history --yes` runs
+    deletes it. (Runs last on `full`: it changes that warehouse.)"""
+    _, full, _ = engines
+    feed = "select * from segments.segment_membership_changes order by 1, 3, 5"
+    _, before = full.query(feed)
+    assert before
+    full.build("--full-refresh", "--exclude-resource-type", "test", "unit_test", load=False)
+    assert full.query(feed)[1] == before
+
+    with environment({"SEGMART_PG_DBNAME": full.dbname}):
+        run_dbt(
+            ["run-operation", "reset_membership_history", "--args", "{confirm: true}"],
+            full.settings(full.events),
+            target_path=full.target_path,
+        )
+    _, rows = full.query("select to_regclass('segments.segment_membership_changes')")
+    assert rows == [(None,)]
+
+
+def test_a_dagster_refresh_on_postgres_lands_the_files_and_publishes_no_duckdb_file(tmp_path):
+    """Dagster's refresh of the foundation on the postgres target: the raw files are loaded
+    first (PostgreSQL cannot read them), the marts are built there, and no DuckDB file is
+    counted or published (another engine serves its readers itself)."""
+    from dagster import AssetKey, DagsterInstance
+
+    from orchestration.definitions import build_definitions
+
+    events = tmp_path / "events"
+    write_fixture(events, sample=False)
+    (events / "notes.csv").write_text("not,events\n")
+    warehouse = PostgresWarehouse(events, tmp_path / "target-postgres")
+    settings = Settings(
+        events=str(events), duckdb_path=tmp_path / "segmart.duckdb", target="postgres"
+    )
+    try:
+        with environment({"SEGMART_PG_DBNAME": warehouse.dbname}), as_of_env(AS_OF_TEXT):
+            result = (
+                build_definitions(settings)
+                .resolve_job_def("refresh_foundation")
+                .execute_in_process(instance=DagsterInstance.ephemeral())
+            )
+            again = target_of(settings).land_raw_events()
+        assert result.success
+        # Nothing new the second time; the file segmart does not read is named, never dropped
+        # silently.
+        assert again == (
+            "loaded 0 new raw rows into PostgreSQL; skipped 1 file(s) that are neither JSON lines"
+            f" nor Parquet: {events / 'notes.csv'}"
+        )
+        (raw_lines,) = warehouse.query("select count(*) from raw.segment_events")[1][0]
+        (landed,) = warehouse.query("select count(*) from staging.stg_events_landed")[1][0]
+        (sessions,) = warehouse.query("select count(*) from marts.sessions")[1][0]
+        assert raw_lines == landed > 0 and sessions > 0
+        built = {
+            event.step_materialization_data.materialization.asset_key: (
+                event.step_materialization_data.materialization.metadata
+            )
+            for event in result.get_asset_materialization_events()
+        }
+        assert AssetKey(["marts", "sessions"]) in built
+        assert all("dagster/row_count" not in metadata for metadata in built.values())
+        assert not settings.duckdb_path.exists()
+        assert not serving_path(settings, environ={}).exists()
+    finally:
+        warehouse.drop()
+
+
+def test_a_location_without_event_files_is_an_error_before_dbt_runs(tmp_path):
+    """PostgreSQL's dbt reads raw.segment_events, not the location, so segmart checks what its
+    loader listed: no JSON lines or Parquet file there fails `segmart build` and a Dagster run
+    (at once, without retries), unless SEGMART_ALLOW_EMPTY_EVENTS=1."""
+    from dataclasses import replace
+
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.definitions import build_definitions
+    from segmart.settings import ConfigurationError
+
+    folder = tmp_path / "events"
+    folder.mkdir()
+    (folder / "notes.csv").write_text("not,events\n")
+    warehouse = PostgresWarehouse(folder, tmp_path / "target-postgres")
+    settings = Settings(
+        events=str(folder), duckdb_path=tmp_path / "segmart.duckdb", target="postgres"
+    )
+    try:
+        with environment({"SEGMART_PG_DBNAME": warehouse.dbname}):
+            with pytest.raises(ConfigurationError) as error:
+                target_of(settings).land_raw_events()
+            assert f"no raw event file at SEGMART_EVENTS={folder}" in str(error.value)
+            assert (
+                target_of(replace(settings, allow_empty_events=True))
+                .land_raw_events()
+                .startswith("loaded 0 new raw rows")
+            )
+            result = (
+                build_definitions(settings)
+                .resolve_job_def("refresh_foundation")
+                .execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+            )
+        assert not result.success
+        kinds = [event.event_type for event in result.all_events]
+        assert DagsterEventType.STEP_UP_FOR_RETRY not in kinds
+        (failure,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+        assert f"SEGMART_EVENTS={folder}" in failure.event_specific_data.error.message
+    finally:
+        warehouse.drop()
