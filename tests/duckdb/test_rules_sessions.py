@@ -358,16 +358,6 @@ def test_a_never_identified_visitor_is_its_anonymous_id(warehouse):
     ) == [("anon-never", None, "anon-never")]
 
 
-def test_the_identity_map_holds_the_latest_user_of_each_anonymous_id(warehouse):
-    assert warehouse.query(
-        "select anonymous_id, user_id, identified_at from intermediate.int_identity_map"
-        " order by anonymous_id"
-    ) == [
-        ("anon-login", "u-login", at(900)),
-        ("anon-shared", "u-bob", at(10860)),
-    ]
-
-
 def test_users_has_one_row_per_visitor_and_none_for_an_anonymous_id_that_became_a_user(warehouse):
     visitors = [row[0] for row in warehouse.query("select visitor_id from marts.users")]
     assert len(visitors) == len(set(visitors))
