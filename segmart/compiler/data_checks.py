@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from segmart.compiler.conditions import EVENTS, LIST_KEYS, SESSIONS, USERS, list_seed
-from segmart.compiler.sqltext import BOOLEAN_TYPE, STRING_TYPE, empty_select, indent
+from segmart.compiler.sqltext import BOOLEAN_TYPE, STRING_TYPE, empty_select, indent, jinja
 from segmart.registry.catalog import Catalog
 from segmart.registry.loader import Registry
 from segmart.registry.models import (
@@ -163,42 +163,12 @@ def filter_values_sql(registry: Registry, catalog: Catalog) -> str:
         + "with\n\n"
         + f"filter_values as (\n{indent(listed)}\n),\n\n"
         + f"observed_values as (\n{indent(observed)}\n),\n\n"
-        + _FILTER_VALUES_FINAL
+        # The comparison is the same for every registry: a macro (macros/segments).
+        + "final as (\n"
+        + indent(jinja("segmart.filter_value_occurrences('filter_values', 'observed_values')"))
+        + "\n)\n\n"
+        + "select * from final\n"
     )
-
-
-_FILTER_VALUES_FINAL = """\
-final as (
-    select
-        filter_values.segment_name,
-        filter_values.table_name,
-        filter_values.column_name,
-        filter_values.filter_value,
-        filter_values.case_sensitive,
-        count(observed_values.observed_value) > 0 as occurs_in_data
-    from filter_values
-    left join observed_values
-        on
-            filter_values.table_name = observed_values.table_name
-            and filter_values.column_name = observed_values.column_name
-            and (
-                filter_values.filter_value = observed_values.observed_value
-                or (
-                    not filter_values.case_sensitive
-                    and lower(filter_values.filter_value)
-                    = lower(observed_values.observed_value)
-                )
-            )
-    group by
-        filter_values.segment_name,
-        filter_values.table_name,
-        filter_values.column_name,
-        filter_values.filter_value,
-        filter_values.case_sensitive
-)
-
-select * from final
-"""
 
 
 def _value_row(value: FilterValue) -> str:

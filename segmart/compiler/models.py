@@ -281,7 +281,7 @@ def registry_macro(registry: Registry) -> str:
     rows = ",\n".join(
         indent(
             f"{{'name': {literal(s.name)}, 'grain': {literal(s.grain)}, "
-            f"'model': {literal(model_name(s.name))}, 'min_members': {int(s.min_members)}}}",
+            f"'model': {literal(model_name(s.name))}}}",
             2,
         )
         for s in registry

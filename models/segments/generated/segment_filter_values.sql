@@ -192,32 +192,7 @@ observed_values as (
 ),
 
 final as (
-    select
-        filter_values.segment_name,
-        filter_values.table_name,
-        filter_values.column_name,
-        filter_values.filter_value,
-        filter_values.case_sensitive,
-        count(observed_values.observed_value) > 0 as occurs_in_data
-    from filter_values
-    left join observed_values
-        on
-            filter_values.table_name = observed_values.table_name
-            and filter_values.column_name = observed_values.column_name
-            and (
-                filter_values.filter_value = observed_values.observed_value
-                or (
-                    not filter_values.case_sensitive
-                    and lower(filter_values.filter_value)
-                    = lower(observed_values.observed_value)
-                )
-            )
-    group by
-        filter_values.segment_name,
-        filter_values.table_name,
-        filter_values.column_name,
-        filter_values.filter_value,
-        filter_values.case_sensitive
+    {{ segmart.filter_value_occurrences('filter_values', 'observed_values') }}
 )
 
 select * from final
