@@ -3,7 +3,7 @@
 Both sides refresh the same warehouse from the same snapshot, alternating, each in a fresh
 process timed from outside (process start, imports and dbt's parse included on both):
 
-- by hand: `dbt build --exclude path:models/segments path:models/analyses`, the foundation as a
+- by hand: `dbt build --exclude path:models/segments path:models/reports`, the foundation as a
   user would build it from a terminal;
 - Dagster: the `refresh_foundation` job (the one its schedule and sensor run), executed in
   process on an ephemeral instance: loading the definitions (the registry compile and dbt parse
@@ -36,7 +36,7 @@ from segmart.serving import serving_path
 from segmart.settings import PROJECT_DIR, Settings
 
 VENV_BIN = Path(sys.executable).parent
-FOUNDATION = ["--exclude", "path:models/segments", "path:models/analyses"]
+FOUNDATION = ["--exclude", "path:models/segments", "path:models/reports"]
 
 # The Dagster side, in its own process. Prints one JSON line of phase timings.
 DAGSTER_RUN = """

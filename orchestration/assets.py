@@ -53,7 +53,7 @@ RETRY_POLICY = RetryPolicy(
 )
 # Which tests a run of some of the assets also runs. dbt's default ("eager") runs every test that
 # touches a selected model, also those of models the run does not build (the relationships test
-# of analyses.segment_member_sessions when only sessions is selected): such a test fails the run
+# of reports.segment_member_sessions when only sessions is selected): such a test fails the run
 # when that model is missing or stale. "buildable" runs a test only when all its parents are
 # selected or upstream of the selection. Set DBT_INDIRECT_SELECTION to choose another.
 INDIRECT_SELECTION_ENV = "DBT_INDIRECT_SELECTION"

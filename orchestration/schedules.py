@@ -71,20 +71,20 @@ def segment_cadences(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def foundation_selection(dbt: AssetsDefinition) -> AssetSelection:
-    """Everything but the segments and the analyses over them: staging, intermediate, marts and
+    """Everything but the segments and the reports over them: staging, intermediate, marts and
     the reference seeds."""
     return build_dbt_asset_selection(
-        [dbt], dbt_select="fqn:*", dbt_exclude="path:models/segments path:models/analyses"
+        [dbt], dbt_select="fqn:*", dbt_exclude="path:models/segments path:models/reports"
     )
 
 
 def segment_selection(dbt: AssetsDefinition, cadence: str) -> AssetSelection:
     """The segments of one cadence, the shared membership tables over all segments (change feed,
-    history, catalog) and the analyses over them (models/analyses), the delivery of their
+    history, catalog) and the reports over them (models/reports), the delivery of their
     changes, and the checks on sessions and users that guard them."""
     own = build_dbt_asset_selection([dbt], dbt_select=f"tag:refresh_{cadence}")
     shared = build_dbt_asset_selection(
-        [dbt], dbt_select="path:models/segments path:models/analyses", dbt_exclude="tag:segment"
+        [dbt], dbt_select="path:models/segments path:models/reports", dbt_exclude="tag:segment"
     )
     activation = AssetSelection.assets(ACTIVATION_KEY)
     return own | shared | activation | AssetSelection.checks_for_assets(*GUARD_ASSETS)

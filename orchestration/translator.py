@@ -11,7 +11,7 @@ from typing import Any
 from dagster import AssetKey, AssetSpec, MetadataValue
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
-LAYERS = ("staging", "intermediate", "marts", "segments", "analyses")
+LAYERS = ("staging", "intermediate", "marts", "segments", "reports")
 SEEDS_GROUP = "reference"
 SOURCES_GROUP = "raw"
 

@@ -9,7 +9,7 @@ opened before a publish keeps reading the copy it opened (the old file lives on 
 reader closes it); the next connection opens the new one.
 
 Why a copy of the whole file: it is faster than building the BI schemas (marts, segments,
-analyses, reference) into a fresh file with ATTACH + CREATE TABLE AS, or exporting them to
+reports, reference) into a fresh file with ATTACH + CREATE TABLE AS, or exporting them to
 Parquet behind views (docs/benchmarks.md, "Measured design choices"), and it keeps every view
 working (dbt-duckdb views name their catalog, which is the file name, hence the same file name in
 another folder). Its costs: twice the warehouse on disk (three times while a reader still holds

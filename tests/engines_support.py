@@ -27,7 +27,7 @@ from segmart.settings import Settings
 
 from conftest import write_events
 
-LAYERS = ("reference", "staging", "intermediate", "marts", "segments", "analyses")
+LAYERS = ("reference", "staging", "intermediate", "marts", "segments", "reports")
 # When (by clock or landing run) a row was (re)computed: differs between any two runs by design.
 RUN_TIME_COLUMNS = {
     "_load_sequence",

@@ -36,7 +36,7 @@ def snapshot(path: str) -> dict:
             ),
             "funnel": dict(
                 connection.execute(
-                    "select segment_name, max(segment_members) from analyses.segment_funnel "
+                    "select segment_name, max(segment_members) from reports.segment_funnel "
                     "group by 1"
                 ).fetchall()
             ),

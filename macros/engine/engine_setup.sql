@@ -129,7 +129,7 @@
     do $fn$
     declare layer text;
     begin
-        foreach layer in array array['marts', 'segments', 'analyses'] loop
+        foreach layer in array array['marts', 'segments', 'reports'] loop
             if exists (select from pg_namespace where nspname = layer) then
                 execute format('grant usage on schema %I to segmart_reader', layer);
             end if;

@@ -56,7 +56,7 @@ for adapter in ("snowflake", "bigquery"):
             "the cloud compile tests", f"dbt-{adapter} is not installed (pip install -e '.[cloud]')"
         )
 
-LAYERS = ("staging", "intermediate", "marts", "segments", "analyses")
+LAYERS = ("staging", "intermediate", "marts", "segments", "reports")
 # Where `dbt run-operation load_raw_events` reads raw event files (docs/engines.md).
 RAW_EVENT_LOCATIONS = {
     "snowflake": ("@segment_stage/events/",),

@@ -4,7 +4,7 @@ The same events (hand-written edge cases, a Parquet file and a generated sample)
 DuckDB file and on a fresh PostgreSQL database, and every table and view of every layer is
 compared row for row (tests/engines_support.py).
 An incremental refresh on PostgreSQL equals its full refresh, and BI's read-only role can read
-the marts, segments and analyses but write nothing.
+the marts, segments and reports but write nothing.
 
 Needs a PostgreSQL server: `eval "$(bash scripts/postgres.sh start)"` (scripts/test.sh does it).
 Without SEGMART_PG_HOST these tests skip, except in CI (CI=true), where they fail.
@@ -131,6 +131,11 @@ def engines(tmp_path_factory):
     full = PostgresWarehouse(events, root / "target-postgres")
     incremental = PostgresWarehouse(events, root / "target-postgres")
     try:
+        # Left by a version that called reports analyses: the build drops the retired table.
+        with full._connect() as connection, connection.cursor() as cursor:
+            cursor.execute("create schema analyses")
+            cursor.execute("create table analyses.segment_funnel as select 1 as stale")
+            cursor.execute("create table analyses.someone_elses as select 1 as kept")
         full.build()
         # Incremental: the files arrive in two batches (the late file last), a refresh after each.
         batches = (files[: len(files) // 2], files[len(files) // 2 :])
@@ -151,7 +156,7 @@ def engines(tmp_path_factory):
 def test_every_table_on_postgres_equals_duckdb(engines):
     expected, full, _ = engines
     assert "segments.segment_memberships" in expected
-    assert "analyses.segment_funnel" in expected
+    assert "reports.segment_funnel" in expected
     assert len(expected) > 40
     assert len(expected["staging.stg_events"][1]) > 15_000
     for name, table in expected.items():
@@ -178,7 +183,7 @@ def test_incremental_refresh_on_postgres_equals_full_refresh(engines):
         assert_same_table(name, table, incremental.query(f"select * from {name}"), "PostgreSQL")
 
 
-def test_bi_role_reads_marts_segments_analyses_and_writes_nothing(engines):
+def test_bi_role_reads_marts_segments_reports_and_writes_nothing(engines):
     _, full, _ = engines
     with full._connect() as connection, connection.cursor() as cursor:
         cursor.execute(
@@ -195,7 +200,7 @@ def test_bi_role_reads_marts_segments_analyses_and_writes_nothing(engines):
                 "marts.events",
                 "segments.segment_memberships",
                 "segments.high_intent",
-                "analyses.segment_funnel",
+                "reports.segment_funnel",
             ):
                 cursor.execute(f"select count(*) from {relation}")
                 assert cursor.fetchone()[0] >= 0
@@ -203,13 +208,23 @@ def test_bi_role_reads_marts_segments_analyses_and_writes_nothing(engines):
                 "delete from marts.sessions",
                 "insert into segments.segment_memberships (segment_name) values ('x')",
                 "create table marts.scratch (x int)",
-                "drop table analyses.segment_funnel",
+                "drop table reports.segment_funnel",
                 "select count(*) from staging.stg_events",
             ):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cursor.execute(statement)
     finally:
         reader.close()
+
+
+def test_a_build_drops_the_retired_analyses_tables_and_nothing_else(engines):
+    _, full, _ = engines
+    _, rows = full.query(
+        "select to_regclass('analyses.segment_funnel') is null,"
+        " to_regclass('analyses.someone_elses') is not null,"
+        " to_regclass('reports.segment_funnel') is not null"
+    )
+    assert rows == [(True, True, True)]
 
 
 def test_a_full_refresh_keeps_membership_history_and_reset_history_drops_it(engines):

@@ -33,7 +33,7 @@ REFRESH = Path(__file__).parent.parent / "killable_refresh.py"
 AS_OF = "2026-10-05T00:00:00"
 SESSIONS = "model.segmart.sessions"
 # What BI tools read. Views are checked for readability only (they follow their tables).
-PUBLISHED_SCHEMAS = ("marts", "segments", "analyses")
+PUBLISHED_SCHEMAS = ("marts", "segments", "reports")
 # Columns that record when (wall clock, or run) a row was computed, not what it says.
 RUN_TIME_COLUMNS = {"_loaded_at", "_sessionized_run", "_sessionized_at", "recorded_at"}
 

@@ -57,7 +57,7 @@ def test_assets_are_grouped_by_layer(specs):
     assert specs[AssetKey(["intermediate", "int_identity_map"])].group_name == "intermediate"
     assert specs[AssetKey(["marts", "sessions"])].group_name == "marts"
     assert specs[AssetKey(["segments", "segment_catalog"])].group_name == "segments"
-    assert specs[AssetKey(["analyses", "segment_funnel"])].group_name == "analyses"
+    assert specs[AssetKey(["reports", "segment_funnel"])].group_name == "reports"
     assert specs[AssetKey(["reference", "channel_referrer_hosts"])].group_name == "reference"
     assert {spec.group_name for spec in specs.values()} <= {
         "raw",
@@ -65,7 +65,7 @@ def test_assets_are_grouped_by_layer(specs):
         "intermediate",
         "marts",
         "segments",
-        "analyses",
+        "reports",
         "reference",
         "activation",
     }

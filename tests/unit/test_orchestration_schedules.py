@@ -69,7 +69,7 @@ def test_segment_jobs_run_the_checks_on_sessions_and_users_but_do_not_rebuild_th
     assert AssetKey(["segments", "segment_membership_changes"]) in assets
     assert AssetKey(["segments", "segment_catalog"]) in assets
     assert AssetKey(["activation", "deliveries"]) in assets  # changes go out after each refresh
-    assert AssetKey(["analyses", "segment_daily_metrics"]) in assets  # analyses follow segments
+    assert AssetKey(["reports", "segment_daily_metrics"]) in assets  # reports follow segments
 
 
 def test_the_foundation_refreshes_hourly_without_segments():
@@ -78,7 +78,7 @@ def test_the_foundation_refreshes_hourly_without_segments():
     assets = _job_assets("refresh_foundation")
     assert AssetKey(["marts", "sessions"]) in assets
     assert AssetKey(["reference", "channel_referrer_hosts"]) in assets
-    assert not {key for key in assets if key.path[0] in {"segments", "analyses"}}
+    assert not {key for key in assets if key.path[0] in {"segments", "reports"}}
 
 
 def test_cadences_are_read_from_the_segment_models_meta():

@@ -1,4 +1,4 @@
-"""The analyst surfaces (models/analyses/): daily metrics, funnel, retention and overlap by
+"""The analyst surfaces (models/reports/): daily metrics, funnel, retention and overlap by
 segment, on hand-written events with exact expected numbers. One warehouse, built once.
 
 Five visitors (all times 2024-05, UTC; weeks start on Monday 13, 20 and 27):
@@ -97,7 +97,7 @@ def registry() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> SegmentProject:
-    project = SegmentProject.create(tmp_path_factory.mktemp("analyses"))
+    project = SegmentProject.create(tmp_path_factory.mktemp("reports"))
     project.write_segments(registry())
     project.compile()
     project.write_events(events())
@@ -120,7 +120,7 @@ def session_label(warehouse: SegmentProject) -> dict[str, str]:
 def test_member_sessions_cover_both_grains(warehouse):
     labels = session_label(warehouse)
     rows = warehouse.query(
-        "select segment_name, grain, session_id from analyses.segment_member_sessions"
+        "select segment_name, grain, session_id from reports.segment_member_sessions"
     )
     got: dict[str, list[str]] = {}
     for name, grain, session_id in rows:
@@ -141,7 +141,7 @@ DAILY_COLUMNS = (
 
 def test_daily_metrics(warehouse):
     rows = warehouse.query(
-        f"select segment_name, metric_date, {DAILY_COLUMNS} from analyses.segment_daily_metrics"
+        f"select segment_name, metric_date, {DAILY_COLUMNS} from reports.segment_daily_metrics"
     )
     got = {(row[0], row[1].day): row[2:] for row in rows}
     third, half = pytest.approx(1 / 3), 0.5
@@ -168,14 +168,14 @@ def test_daily_metrics_types_suit_bi_tools(warehouse):
     some JDBC tools cannot read)."""
     row = warehouse.query(
         "select min(metric_date), typeof(min(metric_date)), typeof(min(orders)), "
-        "typeof(min(sessions)) from analyses.segment_daily_metrics"
+        "typeof(min(sessions)) from reports.segment_daily_metrics"
     )[0]
     assert row == (date(2024, 5, 13), "DATE", "BIGINT", "BIGINT")
 
 
 def test_funnel_default_steps(warehouse):
     rows = warehouse.query_dicts(
-        "select * from analyses.segment_funnel order by segment_name, step_number"
+        "select * from reports.segment_funnel order by segment_name, step_number"
     )
     steps = {row["step_number"]: (row["step_name"], row["step_events"]) for row in rows}
     assert steps == {
@@ -256,7 +256,7 @@ def test_funnel_steps_are_configurable(warehouse, tmp_path):
     with duckdb.connect(str(copy), read_only=True) as connection:
         rows = connection.execute(
             "select segment_name, step_number, step_name, step_events, reached_members "
-            "from analyses.segment_funnel where segment_name in ('signed_up', 'buyers', 'paid')"
+            "from reports.segment_funnel where segment_name in ('signed_up', 'buyers', 'paid')"
         ).fetchall()
     assert sorted(rows) == [
         # erin viewed at 10:05 and ordered at 10:10: with these steps she goes all the way.
@@ -268,6 +268,41 @@ def test_funnel_steps_are_configurable(warehouse, tmp_path):
         ("signed_up", 1, "Viewed", "product_viewed", 2),
         ("signed_up", 2, "Bought", "order_completed, product_added, invite", 2),
     ]
+
+
+def test_a_build_drops_the_tables_of_the_retired_analyses_schema(warehouse, tmp_path):
+    """A warehouse built before `analyses` became `reports` keeps its old tables until a build
+    drops them (segmart_retired_relations): no reader goes on reading a copy that no longer
+    refreshes. Other tables in that schema, and the reports themselves, stay."""
+    copy = shutil.copy(warehouse.duckdb_path, tmp_path / warehouse.duckdb_path.name)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("create schema analyses")
+        connection.execute("create table analyses.segment_funnel as select 1 as stale")
+        connection.execute("create view analyses.segment_overlap as select 1 as stale")
+        connection.execute("create table analyses.someone_elses as select 1 as kept")
+    messages: list[str] = []
+    run_dbt(
+        ["run", "--select", "segment_overlap"],
+        Settings(events=str(warehouse.events_dir), duckdb_path=copy),
+        target_path=tmp_path / "target",
+        project_dir=warehouse.project_dir,
+        callbacks=[lambda event: messages.append(str(event.info.msg))],
+    )
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            " where table_schema in ('analyses', 'reports') order by 1"
+        ).fetchall()
+    assert [name for (name,) in tables] == [
+        "analyses.someone_elses",
+        "reports.segment_daily_metrics",
+        "reports.segment_funnel",
+        "reports.segment_member_sessions",
+        "reports.segment_overlap",
+        "reports.segment_retention",
+    ]
+    dropped = [message for message in messages if message.startswith("segmart: dropping")]
+    assert len(dropped) == 2 and all("retired" in message for message in dropped), dropped
 
 
 @pytest.mark.parametrize(
@@ -297,7 +332,7 @@ def test_funnel_steps_that_name_no_event_are_refused(warehouse, tmp_path, steps,
 def test_retention_cohorts(warehouse):
     rows = warehouse.query(
         "select segment_name, cohort_week, weeks_since_signup, activity_week, cohort_users, "
-        "active_users, retention_rate from analyses.segment_retention"
+        "active_users, retention_rate from reports.segment_retention"
     )
     got = {(r[0], r[1].day, r[2]): (r[3].day, r[4], r[5], r[6]) for r in rows}
     assert got == {
@@ -327,7 +362,7 @@ def test_retention_cohorts(warehouse):
 def test_overlap_of_each_ordered_pair_of_the_same_grain(warehouse):
     rows = warehouse.query(
         "select segment_name, other_segment_name, grain, members, other_members, "
-        "shared_members, overlap_share, jaccard_index from analyses.segment_overlap"
+        "shared_members, overlap_share, jaccard_index from reports.segment_overlap"
     )
     got = {(r[0], r[1]): r[2:] for r in rows}
     assert got == {
@@ -376,7 +411,7 @@ def _published(warehouse: SegmentProject) -> Path:
     return served
 
 
-# --- exposures (models/analyses/_exposures.yml) ---------------------------------------------------
+# --- exposures (models/reports/_exposures.yml) ---------------------------------------------------
 
 
 def manifest(warehouse: SegmentProject) -> dict:
@@ -384,23 +419,23 @@ def manifest(warehouse: SegmentProject) -> dict:
     return json.loads((warehouse.root / "target" / "manifest.json").read_text(encoding="utf-8"))
 
 
-def test_every_analyses_model_is_exposed_to_bi(warehouse):
+def test_every_reports_model_is_exposed_to_bi(warehouse):
     nodes = manifest(warehouse)
     exposed = {
         node for exposure in nodes["exposures"].values() for node in exposure["depends_on"]["nodes"]
     }
-    analyses = {
+    reports = {
         unique_id
         for unique_id, node in nodes["nodes"].items()
-        if node["resource_type"] == "model" and node["fqn"][1] == "analyses"
+        if node["resource_type"] == "model" and node["fqn"][1] == "reports"
     }
-    assert len(analyses) == 5
-    assert analyses <= exposed
+    assert len(reports) == 5
+    assert reports <= exposed
 
 
 def test_the_analyst_queries_exposure_lists_every_table_the_docs_read(warehouse):
     nodes = manifest(warehouse)
-    read = set(re.findall(r"\b(?:segments|analyses|marts)\.(\w+)", "\n".join(doc_queries())))
+    read = set(re.findall(r"\b(?:segments|reports|marts)\.(\w+)", "\n".join(doc_queries())))
     exposure = nodes["exposures"]["exposure.segmart.analyst_queries"]
     listed = {nodes["nodes"][unique_id]["alias"] for unique_id in exposure["depends_on"]["nodes"]}
     assert listed == read
