@@ -210,6 +210,8 @@ def test_bi_role_reads_marts_segments_reports_and_writes_nothing(engines):
                 "create table marts.scratch (x int)",
                 "drop table reports.segment_funnel",
                 "select count(*) from staging.stg_events",
+                # visibility: private (segments/churn_risk.yml): its table is granted to no one.
+                "select count(*) from segments.churn_risk",
             ):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cursor.execute(statement)
