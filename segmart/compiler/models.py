@@ -197,12 +197,6 @@ def _jinja_safe(text: str) -> str:
     return text.replace("{", "{{ '{' }}")
 
 
-# A private segment's table is granted to no reader: where the BI role gets select on the
-# segments schema (PostgreSQL, dbt_project.yml), a private table's grants replace it with none.
-# Other engines have no grants at all (an empty list would make dbt-spark ask for them).
-PRIVATE_GRANTS = "{{ {'select': []} if target.type == 'postgres' else {} }}"
-
-
 def properties_yaml(registry: Registry) -> str:
     models = []
     for segment in registry:
@@ -219,7 +213,6 @@ def properties_yaml(registry: Registry) -> str:
                 "description": _jinja_safe(f"{segment.title}. {segment.description}"),
                 "config": {
                     "alias": segment.name,
-                    **({"grants": PRIVATE_GRANTS} if segment.visibility == "private" else {}),
                     "tags": ["segment", f"refresh_{segment.refresh}", f"grain_{segment.grain}"],
                     "meta": {
                         "segment": segment.name,

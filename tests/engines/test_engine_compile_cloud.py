@@ -127,7 +127,8 @@ def test_every_layer_every_segment_hooks_and_data_tests_compile(compiled, projec
     segments = {segment.name for segment in load_registry(project.segments_dir)}
     assert len(segments) > 100
     kinds = Counter(node.resource_type for node in nodes.empty.values())
-    assert kinds["test"] > 100 and kinds["operation"] == 2  # on-run-start and on-run-end
+    # on-run-start: engine setup, retired relations; on-run-end: schema grants.
+    assert kinds["test"] > 100 and kinds["operation"] == 3
     models = [node for node in nodes.empty.values() if node.resource_type == "model"]
     assert {node.schema for node in models} >= set(LAYERS)
     assert {f"model.segmart.seg_{name}" for name in segments} <= {m.unique_id for m in models}

@@ -195,6 +195,10 @@ def test_bi_role_reads_marts_segments_reports_and_writes_nothing(engines):
     try:
         reader.autocommit = True
         with reader.cursor() as cursor:
+            # Personal data (dbt_project.yml segmart_personal_data_columns) is withheld, the
+            # rest of the table is not.
+            cursor.execute("select visitor_id, plan from marts.users")
+            cursor.execute("select visitor_id, user_id from segments.onboarding_stalled")
             for relation in (
                 "marts.sessions",
                 "marts.events",
@@ -212,6 +216,11 @@ def test_bi_role_reads_marts_segments_reports_and_writes_nothing(engines):
                 "select count(*) from staging.stg_events",
                 # visibility: private (segments/churn_risk.yml): its table is granted to no one.
                 "select count(*) from segments.churn_risk",
+                "select email from marts.users",
+                "select * from marts.users",
+                "select latest_traits from marts.users",
+                "select email from segments.onboarding_stalled",
+                "select traits from marts.events",
             ):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cursor.execute(statement)

@@ -3,11 +3,7 @@ another, from how it was built rather than from its text."""
 
 from __future__ import annotations
 
-import yaml
-
-from segmart.compiler.models import PRIVATE_GRANTS, generated_files
 from segmart.compiler.sqltext import combine, jinja
-from segmart.registry import load_registry
 
 
 def test_a_combination_inside_another_is_parenthesized():
@@ -30,15 +26,3 @@ def test_a_term_whose_lines_start_with_and_is_not_taken_for_a_combination():
 
 def test_jinja_expressions_are_written_once():
     assert jinja("ref('users')") == "{{ ref('users') }}"
-
-
-def test_only_private_segments_take_the_no_reader_grants():
-    """Every segment table is granted to the BI role (dbt_project.yml) but a private one."""
-    registry = load_registry()
-    (properties,) = [f for f in generated_files(registry) if f.path.name == "_segments.yml"]
-    configs = {m["name"]: m["config"] for m in yaml.safe_load(properties.text)["models"]}
-    private = {f"seg_{s.name}" for s in registry if s.visibility == "private"}
-    assert private and len(private) < len(registry)
-    granted_none = {name for name, config in configs.items() if "grants" in config}
-    assert granted_none == private
-    assert {configs[name]["grants"] for name in private} == {PRIVATE_GRANTS}
