@@ -292,8 +292,8 @@ def warehouse_refresh(settings: Settings, what: str) -> Iterator[None]:
 
 
 def _publish(context: AssetExecutionContext, settings: Settings) -> None:
-    """BI readers get the refresh once the whole build and its checks passed: a complete copy of
-    the warehouse replaces the serving file atomically (segmart/serving.py)."""
+    """Readers get the refresh once the whole build and its checks passed: the serving file BI
+    tools read and segmart's snapshot are replaced atomically (segmart/serving.py)."""
     from segmart.serving import PublishError, publish
 
     try:

@@ -247,8 +247,9 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _print_publication(publication: Publication) -> None:
     print(
-        f"published {publication.path} for BI tools and readers "
-        f"({publication.bytes / 1e6:,.0f} MB in {publication.seconds:.1f} s)"
+        f"published {publication.path} for BI tools (marts, segments, reports; no personal data, "
+        f"no private segment) and {publication.snapshot} for segmart's own commands "
+        f"({publication.seconds:.1f} s)"
     )
 
 
@@ -281,7 +282,7 @@ def _demo(args: argparse.Namespace) -> int:
     )
     served = serving_path(settings)
     if served.exists():
-        print(f"published {served} for BI tools and readers")
+        print(f"published {served} for BI tools (docs/serving.md)")
     _print_summary(settings)
     return 0
 

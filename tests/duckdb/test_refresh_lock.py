@@ -20,7 +20,7 @@ from dagster import Failure
 
 from orchestration.assets import warehouse_refresh
 from segmart.refresh_lock import RefreshLocked, lock_path, refresh_lock
-from segmart.serving import serving_path
+from segmart.serving import snapshot_path
 from segmart.settings import Settings
 
 from conftest import skip_unless_in_ci
@@ -137,8 +137,8 @@ def test_a_process_holding_the_build_file_is_named(settings, tmp_path):
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_sql_reads_the_serving_file_while_a_refresh_holds_the_build_file(settings, tmp_path):
-    served = serving_path(settings, environ={})
+def test_sql_reads_the_snapshot_while_a_refresh_holds_the_build_file(settings, tmp_path):
+    served = snapshot_path(settings)
     served.parent.mkdir()
     for path, rows in ((settings.duckdb_path, 2), (served, 3)):
         with duckdb.connect(str(path)) as connection:
@@ -153,7 +153,7 @@ def test_sql_reads_the_serving_file_while_a_refresh_holds_the_build_file(setting
         writer.kill()
         writer.wait()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[2].strip() == "3"  # the serving file's rows
+    assert result.stdout.splitlines()[2].strip() == "3"  # the snapshot's rows
     assert broken.returncode == 1
     assert broken.stderr.startswith('segmart: Parser Error: syntax error at or near "selec"')
     assert len(broken.stderr.splitlines()) == 1
@@ -229,7 +229,8 @@ def test_a_full_disk_during_publish_is_one_line_and_keeps_no_partial_copy(settin
     assert result.returncode == 1
     assert result.stderr == (
         f"segmart: could not publish {settings.duckdb_path}: the disk holding {small_disk} is "
-        "full. The serving file keeps the previous refresh; free space there (or point "
+        "full. Readers keep the previous refresh; free space there (or point "
         "SEGMART_SERVING_DIR elsewhere) and run `segmart publish`.\n"
     )
     assert list(small_disk.iterdir()) == []
+    assert not snapshot_path(settings).exists()  # neither file is replaced without the other

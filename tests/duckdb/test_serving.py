@@ -20,7 +20,7 @@ from segments_support import AS_OF, Events, SegmentProject, campaign, later, seg
 
 from segmart import cli
 from segmart.dbt_runner import DbtCommandError
-from segmart.serving import Publication, PublishError, publish, serving_path
+from segmart.serving import Publication, PublishError, publish, serving_path, snapshot_path
 from segmart.settings import Settings
 
 READER = Path(__file__).parent.parent / "serving_reader.py"
@@ -30,7 +30,13 @@ def registry() -> list[dict]:
     return [
         segment("buyers", {"performed": {"event": "order_completed"}}),
         segment("paid", {"attribute": "utm_medium", "equals": "cpc"}, grain="session"),
+        # Published to no BI reader: its table, and its rows in the shared tables.
+        segment(PRIVATE, {"performed": {"event": "order_completed"}}, visibility="private"),
     ]
+
+
+PRIVATE = "vip_private_segment"
+EMAIL_DOMAIN = "personal-mail.example"
 
 
 def batch(number: int, visitors: int) -> Events:
@@ -42,6 +48,7 @@ def batch(number: int, visitors: int) -> Events:
         start = later(AS_OF, days=-10 + number, minutes=index)
         context = campaign(source="google", medium="cpc") if index % 3 == 0 else None
         events.page(visitor, start, user=True, context=context)
+        events.identify(visitor, start, user=True, email=f"{visitor}@{EMAIL_DOMAIN}")
         if index % 2 == 0:
             events.track(visitor, "Order Completed", later(start, minutes=1), user=True, revenue=5)
     return events
@@ -72,6 +79,44 @@ def project(tmp_path_factory) -> Project:
     project = Project(tmp_path_factory.mktemp("serving"))
     project.refresh(1, 12)
     return project
+
+
+def test_the_serving_file_holds_only_what_bi_may_read(project):
+    """docs/security.md: the BI schemas, no personal-data column, nothing of a private segment,
+    not even in the file's bytes (it is written fresh, never a copy with rows deleted)."""
+    schemas = project.serving_query("select distinct table_schema from information_schema.tables")
+    assert {schema for (schema,) in schemas} == {
+        "marts",
+        "segments",
+        "reports",
+        "reference",
+        "serving",
+    }
+    columns = project.serving_query("select distinct column_name from information_schema.columns")
+    assert {"visitor_id", "plan", "segment_name"} <= {column for (column,) in columns}
+    assert not {"email", "name", "latest_traits", "traits"} & {column for (column,) in columns}
+    segments = project.serving_query(
+        "select table_name from information_schema.tables where table_schema = 'segments'"
+    )
+    assert "buyers" in {name for (name,) in segments}
+    assert PRIVATE not in {name for (name,) in segments}
+    shared = ("segments.segment_memberships", "segments.segment_catalog", "reports.segment_funnel")
+    for table in shared:
+        rows = f"select count(*) from {table} where segment_name = "
+        assert project.serving_query(rows + "'buyers'") != [(0,)]
+        assert project.serving_query(rows + f"'{PRIVATE}'") == [(0,)]
+    content = project.serving.read_bytes()
+    assert PRIVATE.encode() not in content and EMAIL_DOMAIN.encode() not in content
+
+
+def test_segmarts_own_commands_read_the_whole_snapshot(project, monkeypatch, capsys):
+    snapshot = snapshot_path(project.settings)
+    assert snapshot == project.settings.duckdb_path.parent / "snapshot" / "segmart.duckdb"
+    with duckdb.connect(str(snapshot), read_only=True) as connection:
+        assert connection.execute("select count(email) from marts.users").fetchone()[0] > 0
+    monkeypatch.setenv("SEGMART_DUCKDB", str(project.settings.duckdb_path))
+    assert cli.main(["sql", f"select count(*) as private_members from segments.{PRIVATE}"]) == 0
+    assert "private_members" in capsys.readouterr().out
 
 
 def test_the_serving_file_sits_beside_the_build_file_under_the_same_name(project):

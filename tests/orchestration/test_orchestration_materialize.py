@@ -24,7 +24,7 @@ from orchestration.sensors import SETTLE_ENV
 from segmart import cli
 from segmart.registry import load_registry
 from segmart.sample_data import GeneratorConfig, generate
-from segmart.serving import serving_path
+from segmart.serving import serving_path, snapshot_path
 from segmart.settings import Settings
 
 AS_OF = "2026-10-06T00:00:00"  # the end of the sample days: segment windows see the events
@@ -92,9 +92,10 @@ def test_segmart_demo_materializes_every_asset_through_dagster(
     assert run_id, out
     sessions = query(warehouse, "select count(*) from marts.sessions")[0][0]
     assert sessions > 100
-    # What it points readers at: the serving file the build published (a refresh never waits
-    # for its readers).
-    assert f"DuckDB warehouse: {serving_path(warehouse, environ={})}" in out
+    # What it points readers at: the files the build published (a refresh never waits for its
+    # readers): the serving file for BI tools, the whole snapshot for segmart's own commands.
+    assert f"published {serving_path(warehouse, environ={})} for BI tools" in out
+    assert f"DuckDB warehouse: {snapshot_path(warehouse)}" in out
     assert re.search(rf"marts\.sessions +{sessions:,} rows", out)
     assert 'segmart sql "select channel' in out and "Saved segments" in out
 
@@ -153,7 +154,8 @@ def test_the_sensor_run_loads_a_new_batch_incrementally(warehouse, defs, monkeyp
     built = materializations(result)
     assert AssetKey(["marts", "sessions"]) in built
     assert not [key for key in built if key.path[0] == "segments"]  # segments keep their cadence
-    assert served(warehouse, "select count(*) from staging.stg_events_landed")[0][0] == after
+    events = query(warehouse, "select count(*) from marts.events")[0][0]
+    assert served(warehouse, "select count(*) from marts.events")[0][0] == events
     again = sensor.evaluate_tick(build_sensor_context(cursor=tick.cursor, resources=resources))
     assert again.run_requests == []
 
