@@ -379,7 +379,7 @@ def test_overlap_of_each_ordered_pair_of_the_same_grain(warehouse):
 
 # docs/analyst-queries.md uses starter segments; this warehouse's segments of the same grain
 # stand in for them.
-DOC_SEGMENTS = {"paid_search": "paid", "high_value": "buyers"}
+DOC_SEGMENTS = {"paid_search": "paid", "power_users": "buyers"}
 
 
 def doc_queries() -> list[str]:
