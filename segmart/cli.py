@@ -16,7 +16,14 @@ from segmart.dbt_runner import DbtCommandError, run_dbt
 from segmart.quarantine import quarantine_warning
 from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.sample_data.cli import add_generator_options, config_from_args
-from segmart.serving import Publication, PublishError, publish, readable_path, serving_path
+from segmart.serving import (
+    Publication,
+    PublishError,
+    publish,
+    readable_path,
+    rewrite_build_file,
+    serving_path,
+)
 from segmart.settings import EVENTS_ENV, PROJECT_DIR, ConfigurationError, Settings
 from segmart.targets import target_of
 from segmart.warehouse import (
@@ -95,6 +102,18 @@ def _parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="delete it (without: only say what would be deleted)"
     )
     reset_history.set_defaults(handler=_reset_history)
+
+    forget = commands.add_parser(
+        "forget",
+        help="forget a person: keep their events out of every table and every later refresh",
+    )
+    forget.add_argument("--user-id", action="append", default=[], dest="user_ids")
+    forget.add_argument("--anonymous-id", action="append", default=[], dest="anonymous_ids")
+    forget.add_argument("--email", action="append", default=[], dest="emails")
+    forget.add_argument(
+        "--yes", action="store_true", help="forget them (without: only say what would be removed)"
+    )
+    forget.set_defaults(handler=_forget)
 
     activation = commands.add_parser(
         "activation", help="deliveries to the segments' destinations (docs/security.md)"
@@ -296,6 +315,34 @@ def _reset_history(args: argparse.Namespace) -> int:
     if not args.yes:
         print("segmart: run `segmart reset-history --yes` to delete it", file=sys.stderr)
         return 1
+    return 0
+
+
+def _forget(args: argparse.Namespace) -> int:
+    request = {
+        "user_ids": args.user_ids,
+        "anonymous_ids": args.anonymous_ids,
+        "emails": args.emails,
+    }
+    if not any(request.values()):
+        print("segmart: name someone: --user-id, --anonymous-id or --email", file=sys.stderr)
+        return 1
+    settings = Settings.from_env()
+    with refresh_lock(settings):
+        # The macro print()s the tables and row counts (docs/security.md "Deletion"). The request
+        # goes by environment, and dbt's log file gets no queries: both would hold the values.
+        run_dbt(
+            ["run-operation", "forget", "--args", json.dumps({"confirm": args.yes})],
+            settings,
+            environ={"SEGMART_FORGET_REQUEST": json.dumps(request)},
+            file_log_level="info",
+        )
+        if not args.yes:
+            print("segmart: run it again with --yes to forget them", file=sys.stderr)
+            return 1
+        if target_of(settings).duckdb_file is not None:
+            rewrite_build_file(settings)
+            _print_publication(publish(settings))
     return 0
 
 

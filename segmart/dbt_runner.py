@@ -49,9 +49,13 @@ def run_dbt(
     quiet: bool = True,
     project_dir: Path = PROJECT_DIR,
     callbacks: Sequence[Callable] = (),
+    environ: Mapping[str, str] | None = None,
+    file_log_level: str = "debug",
 ):
     """Invoke `dbt <args>` against the project (`project_dir`, default segmart's own) and return
-    dbt's result; raise on failure. `callbacks` receive every dbt event (dbtRunner callbacks)."""
+    dbt's result; raise on failure. `callbacks` receive every dbt event (dbtRunner callbacks);
+    `environ` adds environment variables for this command. dbt's log file gets `file_log_level`
+    (its debug level holds every query, with the values written into it)."""
     from dbt.cli.main import dbtRunner  # imported lazily: dbt is slow to import
 
     settings = settings or Settings.from_env()
@@ -69,7 +73,7 @@ def run_dbt(
         # Nothing on the terminal but what macros print(): failures come back as one
         # DbtCommandError, and dbt's whole output is in its log file.
         # (dbt applies an explicit --log-level to the file too, unless told otherwise.)
-        cli_args += ["--log-level", "none", "--log-level-file", "debug"]
+        cli_args += ["--log-level", "none", "--log-level-file", file_log_level]
     errors: list[str] = []  # dbt's error messages, for results that carry none (operations)
 
     def show_print(event) -> None:
@@ -82,7 +86,7 @@ def run_dbt(
         if event.info.level == "error" and event.info.name != "MainEncounteredError":
             errors.append(str(event.info.msg))
 
-    with environment(settings.as_env()):
+    with environment({**settings.as_env(), **(environ or {})}):
         try:
             result = dbtRunner(callbacks=[*callbacks, show_print, record_error]).invoke(cli_args)
         finally:

@@ -136,6 +136,22 @@ def publish(settings: Settings | None = None, target: Path | None = None) -> Pub
     )
 
 
+def rewrite_build_file(settings: Settings) -> None:
+    """Write the build file anew, holding only the rows it has now, and rename it over the old
+    one. DuckDB leaves deleted values in the blocks it freed until it reuses them: after
+    `segmart forget` they must leave the file (docs/security.md "Deletion"). Under the refresh
+    lock, as publishing."""
+    source = settings.duckdb_path
+
+    def write(partial: Path) -> None:
+        with duckdb.connect() as connection:
+            connection.execute(f"attach {duckdb_string(str(source))} as build (read_only)")
+            connection.execute(f"attach {duckdb_string(str(partial))} as rewritten")
+            connection.execute("copy from database build to rewritten")
+
+    _replace_both(source, {source: write})
+
+
 def _replace_both(source: Path, writers: dict[Path, Callable[[Path], None]]) -> None:
     """Write a new version of each file beside it, then rename each over the old one: when one
     cannot be written, neither is replaced, so readers of both keep the same refresh."""

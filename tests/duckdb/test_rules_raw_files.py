@@ -180,7 +180,9 @@ def test_a_full_refresh_keeps_the_ledger_and_the_quarantine(warehouse):
 def test_the_reconciliation_fails_when_a_landed_file_misses_lines(make_warehouse):
     warehouse = make_warehouse("raw-files-reconcile")
     write_events(warehouse.events_dir / "day.jsonl", GOOD)
-    warehouse.dbt("run", "--select", "stg_raw_file_ledger", "stg_events_landed")
+    warehouse.dbt(
+        "run", "--select", "suppressed_identities", "stg_raw_file_ledger", "stg_events_landed"
+    )
     warehouse.dbt("test", "--select", "assert_raw_files_reconcile")
 
     with duckdb.connect(str(warehouse.duckdb_path)) as connection:
@@ -221,7 +223,14 @@ def test_lines_streamed_through_one_thread_land_as_collected_ones(
         (events / "c.jsonl").write_bytes(
             json.dumps(GOOD[0]).encode() + b'\n\n{"messageId": "bad\xff"}\n' + b"not json\n"
         )
-        warehouse.dbt("run", "--select", "stg_raw_file_ledger", "stg_events_landed", *extra)
+        warehouse.dbt(
+            "run",
+            "--select",
+            "suppressed_identities",
+            "stg_raw_file_ledger",
+            "stg_events_landed",
+            *extra,
+        )
         landed[name] = warehouse.query(
             "select * exclude (_loaded_at, source_file), parse_filename(source_file)"
             " from staging.stg_events_landed order by all"

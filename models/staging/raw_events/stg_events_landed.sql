@@ -40,11 +40,74 @@ parsed as (
     from raw_messages
 ),
 
+-- The people who asked to be forgotten (segmart forget): their rows keep nothing of the
+-- message, not even as a reject, on every load and every full refresh (docs/security.md).
+suppressed as (
+    select distinct
+        identity_kind,
+        identity_value
+    from {{ ref('suppressed_identities') }}
+),
+
+identified as (
+    select
+        *,
+        {{ segmart.clean_text(segmart.message_field('userId')) }} as message_user_id,
+        {{ segmart.clean_text(segmart.message_field('anonymousId')) }} as message_anonymous_id,
+        lower({{ segmart.clean_text(segmart.json_text(
+            segmart.message_field('traits', json=true), '$.email'
+        )) }}) as message_email
+    from parsed
+),
+
+screened as (
+    select
+        identified.source_file,
+        identified.source_line,
+        identified.raw_message,
+        identified.read_error,
+        identified.message,
+        identified.message_user_id,
+        identified.message_anonymous_id,
+        coalesce(
+            suppressed_users.identity_value,
+            suppressed_visitors.identity_value,
+            suppressed_emails.identity_value
+        ) is not null as is_suppressed
+    from identified
+    left join suppressed as suppressed_users
+        on
+            suppressed_users.identity_kind = 'user_id'
+            and identified.message_user_id = suppressed_users.identity_value
+    left join suppressed as suppressed_visitors
+        on
+            suppressed_visitors.identity_kind = 'anonymous_id'
+            and identified.message_anonymous_id = suppressed_visitors.identity_value
+    left join suppressed as suppressed_emails
+        on
+            suppressed_emails.identity_kind = 'email'
+            and identified.message_email = suppressed_emails.identity_value
+),
+
+forgotten as (
+    select
+        source_file,
+        source_line,
+        case when not is_suppressed then raw_message end as raw_message,
+        case when not is_suppressed then read_error end as read_error,
+        case when not is_suppressed then message end as message,
+        case when not is_suppressed then message_user_id end as message_user_id,
+        case when not is_suppressed then message_anonymous_id end as message_anonymous_id,
+        is_suppressed
+    from screened
+),
+
 renamed as (
     select
         source_file,
         source_line,
         raw_message,
+        is_suppressed,
         -- invalid_utf8 or line_too_long: a line the reader could not read (raw_event_files.sql).
         read_error,
         message is null as is_not_json_object,
@@ -58,8 +121,8 @@ renamed as (
         {{ segmart.message_field_kind('context') }} as context_kind,
         {{ segmart.clean_text(segmart.message_field('messageId')) }} as message_id,
         lower({{ segmart.clean_text(segmart.message_field('type')) }}) as message_type,
-        {{ segmart.clean_text(segmart.message_field('anonymousId')) }} as anonymous_id,
-        {{ segmart.clean_text(segmart.message_field('userId')) }} as user_id,
+        message_anonymous_id as anonymous_id,
+        message_user_id as user_id,
         {{ segmart.message_field('event') }} as event_text,
         {{ segmart.clean_text(segmart.message_field('name')) }} as page_name,
         {{ segmart.message_field('properties', json=true) }} as properties,
@@ -97,7 +160,7 @@ renamed as (
         {{ segmart.clean_text(segmart.message_field('context.locale')) }} as locale,
         {{ segmart.clean_text(segmart.message_field('context.library.name')) }} as library_name,
         {{ segmart.clean_text(segmart.message_field('context.library.version')) }} as library_version
-    from parsed
+    from forgotten
 ),
 
 timed as (
@@ -141,6 +204,7 @@ judged as (
         *,
         -- The first rule a row breaks, in this order (docs/rules.md).
         case
+            when is_suppressed then 'suppressed'
             when read_error is not null then read_error
             when is_not_json_object then 'invalid_json'
             when message_id_kind in {{ non_id_kinds }} then 'invalid_message_id'
