@@ -237,7 +237,9 @@ def properties_yaml(registry: Registry) -> str:
             "name": DEFINITIONS_MODEL,
             "description": "Every saved segment's registry definition, one row per segment "
             "(segment_catalog adds sizes and health).",
-            "config": {"materialized": "view"},
+            # A table, not a view: PostgreSQL's row security (the BI reader sees no private
+            # segment's row, macros/engine/bi_reader.sql) applies to tables.
+            "config": {"materialized": "table"},
             "columns": [
                 {"name": column, "description": _DEFINITION_DOCS[column]}
                 | ({"data_tests": ["unique", "not_null"]} if column == "segment_name" else {})
