@@ -115,9 +115,19 @@ def load_raw_events(location: str, dsn: str | None = None) -> RawLoad:
                 with csv_path.open("w", newline="", encoding="utf-8") as handle:
                     writer = csv.writer(handle)
                     for path in json_files:
-                        writer.writerows((path, *line) for line in landed_lines(path))
+                        writer.writerows(
+                            (path, number, _without_nul(text), error)
+                            for number, text, error in landed_lines(path)
+                        )
                 rows += _copy_csv(cursor, table, csv_path)
         return RawLoad(rows, skipped, len(found) - len(skipped))
+
+
+def _without_nul(text: str) -> str:
+    """PostgreSQL text cannot hold a NUL byte (COPY would fail the whole load): it is kept as
+    the four characters \\x00, as invalid UTF-8 bytes are. A JSON line holding one raw is not
+    JSON either way, so the row is the same invalid_json reject as on DuckDB."""
+    return text.replace("\x00", "\\x00")
 
 
 def _copy_csv(cursor, table: str, csv_path: Path) -> int:

@@ -22,6 +22,8 @@ import pytest
 import yaml
 from engines_support import READ_ERROR_REASONS, REJECT_REASONS
 
+from segmart.settings import PROJECT_DIR
+
 from conftest import Warehouse
 
 HOSTILE = Path(__file__).parent.parent / "hostile"
@@ -40,13 +42,24 @@ def physical_lines(path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def landed(tmp_path_factory, dbt_target_path) -> dict[str, dict]:
-    """Build every hostile file at once; per file: clean lines, rejects, duplicate lines."""
+def built(tmp_path_factory, dbt_target_path) -> tuple[Warehouse, bytes]:
+    """Every hostile file built at once, and what the build wrote to logs/dbt.log."""
     root = tmp_path_factory.mktemp("hostile")
     events = root / "events"
     shutil.copytree(HOSTILE / "events", events)
     warehouse = Warehouse(events, root / "segmart.duckdb", dbt_target_path)
+    log = PROJECT_DIR / "logs" / "dbt.log"
+    start = log.stat().st_size if log.exists() else 0
     warehouse.build()
+    with log.open("rb") as handle:
+        handle.seek(start)
+        return warehouse, handle.read()
+
+
+@pytest.fixture(scope="module")
+def landed(built) -> dict[str, dict]:
+    """Per file: clean lines, rejects, duplicate lines."""
+    warehouse, _ = built
 
     def by_file(sql: str) -> dict[str, list[tuple]]:
         found: dict[str, list[tuple]] = {}
@@ -104,6 +117,14 @@ def test_the_reasons_cover_every_rule(landed):
     """A reason the rules know that no hostile file exercises is a gap in this suite."""
     seen = Counter(reason for found in landed.values() for reason in found["rejected"].values())
     assert set(seen) >= REJECT_REASONS | READ_ERROR_REASONS
+
+
+def test_no_rejected_payload_reaches_the_log(built):
+    """Rejected lines keep their text in the warehouse (stg_events_rejected), never in the log:
+    personal_data.jsonl's email is in lines breaking five different rules."""
+    _, log = built
+    assert b"[debug]" in log or b"Running with dbt" in log  # the build's own log was read
+    assert b"personal-mail.example" not in log
 
 
 @pytest.mark.parametrize("name", REGISTRY_FILES)

@@ -12,11 +12,14 @@ Without SEGMART_PG_HOST these tests skip, except in CI (CI=true), where they fai
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 from engines_support import (
     BUILD_THREADS,
     HISTORY_TABLES,
@@ -36,6 +39,9 @@ from segmart.settings import Settings
 from segmart.targets import target_of
 
 from conftest import skip_unless_in_ci
+
+HOSTILE = Path(__file__).parent.parent / "hostile"
+HOSTILE_EXPECTED = yaml.safe_load((HOSTILE / "expected.yml").read_text())
 
 if not os.environ.get("SEGMART_PG_HOST"):
     skip_unless_in_ci(
@@ -208,6 +214,45 @@ def test_bi_role_reads_marts_segments_reports_and_writes_nothing(engines):
             ):
                 cursor.execute(f"select count(*) from {relation}")
                 assert cursor.fetchone()[0] >= 0
+            # Nor its rows in the shared tables (the fixture gives it no member: one is added).
+            with full._connect() as owner, owner.cursor() as owner_cursor:
+                owner_cursor.execute(
+                    "insert into segments.segment_memberships select (jsonb_populate_record("
+                    "null::segments.segment_memberships, to_jsonb(m) || "
+                    """'{"segment_name": "churn_risk"}')).* from segments.segment_memberships m """
+                    "where segment_name = 'onboarding_stalled' limit 1"
+                )
+            for relation in (
+                "segments.segment_memberships",
+                "segments.segment_definitions",
+                "segments.segment_catalog",
+            ):
+                rows = f"select count(*) from {relation} where segment_name = "
+                cursor.execute(rows + "'churn_risk'")
+                assert cursor.fetchone()[0] == 0, relation
+                assert full.query(rows + "'churn_risk'")[1] == [(1,)], relation
+                cursor.execute(rows + "'onboarding_stalled'")
+                assert cursor.fetchone()[0] > 0, relation
+            # The same policy on every shared table; the views over them check it as the
+            # reader, so the union of every segment table, private ones too, is refused.
+            _, policies = full.query(
+                "select schemaname || '.' || tablename from pg_policies "
+                "where policyname = 'segmart_reader_public' and qual like '%churn_risk%'"
+            )
+            assert {name for (name,) in policies} >= {
+                "segments.segment_memberships",
+                "segments.segment_membership_changes",
+                "segments.segment_catalog",
+                "reports.segment_daily_metrics",
+                "reports.segment_overlap",
+            }
+            cursor.execute("select count(*) from segments.segment_membership_history")
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cursor.execute("select count(*) from segments.segment_members_current")
+            with full._connect() as owner, owner.cursor() as owner_cursor:
+                owner_cursor.execute(
+                    "delete from segments.segment_memberships where segment_name = 'churn_risk'"
+                )
             for statement in (
                 "delete from marts.sessions",
                 "insert into segments.segment_memberships (segment_name) values ('x')",
@@ -347,3 +392,71 @@ def test_a_location_without_event_files_is_an_error_before_dbt_runs(tmp_path):
         assert f"SEGMART_EVENTS={folder}" in failure.event_specific_data.error.message
     finally:
         warehouse.drop()
+
+
+def test_forget_removes_a_person_from_every_table_and_later_builds(engines):
+    """docs/security.md "Deletion", on PostgreSQL: the same operation as `segmart forget`."""
+    _, full, _ = engines
+    _, rows = full.query("select user_id from marts.users where email is not null limit 1")
+    person = rows[0][0]
+    request = json.dumps({"user_ids": [person]})
+    with environment({"SEGMART_PG_DBNAME": full.dbname}):
+        run_dbt(
+            ["run-operation", "forget", "--args", '{"confirm": true}'],
+            full.settings(full.events),
+            target_path=full.target_path,
+            environ={"SEGMART_FORGET_REQUEST": request},
+        )
+    assert _mentions(full, person) == {}
+    _, suppressed = full.query(
+        "select identity_kind, identity_source from privacy.suppressed_identities"
+    )
+    assert ("user_id", "requested") in suppressed
+    assert {kind for kind, _ in suppressed} >= {"user_id", "email"}
+
+    full.build("--exclude-resource-type", "test", "unit_test")
+    assert _mentions(full, person) == {}
+    _, landed = full.query(
+        "select count(*), count(raw_message) from staging.stg_events_landed "
+        "where reject_reason = 'suppressed'"
+    )
+    assert landed[0][0] > 0 and landed[0][1] == 0
+
+
+def _mentions(warehouse: PostgresWarehouse, text: str) -> dict[str, int]:
+    """Rows of each table or view in segmart's schemas (but the suppression list) that mention
+    the text in any column."""
+    _, relations = warehouse.query(
+        "select table_schema, table_name from information_schema.tables where table_schema in "
+        "('staging', 'intermediate', 'marts', 'segments', 'reports')"
+    )
+    found = {}
+    for schema, table in relations:
+        _, rows = warehouse.query(
+            f'select count(*) from "{schema}"."{table}" as t where t::text like '
+            + "'%"
+            + text.replace("'", "''")
+            + "%'"
+        )
+        if rows[0][0]:
+            found[f"{schema}.{table}"] = rows[0][0]
+    return found
+
+
+def test_personal_data_lines_reject_as_on_duckdb(tmp_path):
+    """tests/hostile's personal_data.jsonl: a raw NUL byte (which PostgreSQL text cannot hold,
+    so COPY failed the whole load) lands as the same invalid_json reject as on DuckDB, and
+    every other line with the reason tests/hostile/expected.yml gives it."""
+    name = "personal_data.jsonl"
+    events = tmp_path / "events"
+    events.mkdir()
+    shutil.copy(HOSTILE / "events" / name, events / name)
+    warehouse = PostgresWarehouse(events, tmp_path / "target")
+    try:
+        warehouse.build("--select", "+stg_events_duplicates", "stg_events_rejected")
+        _, rows = warehouse.query(
+            "select source_line, reject_reason from staging.stg_events_rejected order by 1"
+        )
+    finally:
+        warehouse.drop()
+    assert dict(rows) == HOSTILE_EXPECTED["events"][name]["rejected"]
