@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import email.utils
 import hashlib
 import hmac
@@ -83,6 +84,8 @@ create table if not exists {PLANS_TABLE} (
     planned_at timestamp not null,
     primary key (destination, segment_name, recorded_at)
 );
+-- Each part's first member, as JSON [[change, member_key], ...] (null in plans made before it).
+alter table {PLANS_TABLE} add column if not exists part_starts varchar;
 create table if not exists {DISABLED_TABLE} (
     destination varchar not null primary key,
     disabled_at timestamp not null,
@@ -261,30 +264,59 @@ def _log_delivery(
         )
 
 
-def _pinned_batch_size(
+def _pinned_parts(
     duckdb_path: Path | str, destination: str, batch: ChangeBatch, batch_size: int
-) -> int:
-    """The batch size a refresh's changes are split by for this destination: the one in force
-    when its first part was about to be sent, recorded before anything is sent. So a changed
-    `batch_size` never moves a member into another part with another idempotency key while the
-    receiver may already hold the first (a retry after a crash between its 200 and our log)."""
+) -> list[tuple[list[dict], list[dict]]]:
+    """A refresh's parts for this destination, as planned when its first part was about to be
+    sent (the plan is recorded before anything is sent): by the batch size then in force, and
+    pinned by each part's first member. So neither a changed `batch_size` nor a member removed
+    since (`segmart forget`) moves a member into another part with another idempotency key
+    while the receiver may already hold the first (a retry after a crash between its 200 and
+    our log), or into a part already delivered."""
+    planned = _parts(batch, batch_size)
     with _connect(duckdb_path) as connection:
         connection.execute(
-            f"insert or ignore into {PLANS_TABLE} values (?, ?, ?, ?, ?)",
+            f"insert or ignore into {PLANS_TABLE} "
+            "(destination, segment_name, recorded_at, batch_size, planned_at, part_starts) "
+            "values (?, ?, ?, ?, ?, ?)",
             [
                 destination,
                 batch.segment,
                 batch.recorded_at,
                 batch_size,
                 datetime.now(UTC).replace(tzinfo=None),
+                json.dumps([_first_member(part) for part in planned]),
             ],
         )
-        (pinned,) = connection.execute(
-            f"select batch_size from {PLANS_TABLE} "
+        pinned_size, starts = connection.execute(
+            f"select batch_size, part_starts from {PLANS_TABLE} "
             "where destination = ? and segment_name = ? and recorded_at = ?",
             [destination, batch.segment, batch.recorded_at],
         ).fetchone()
-    return pinned
+    if starts is None:  # planned by a version that pinned the size only
+        return _parts(batch, pinned_size)
+    return _parts_from(batch, [tuple(start) for start in json.loads(starts)])
+
+
+def _first_member(part: tuple[list[dict], list[dict]]) -> tuple[str, str] | None:
+    entered, exited = part
+    if entered:
+        return ("entered", entered[0]["member_key"])
+    return ("exited", exited[0]["member_key"]) if exited else None
+
+
+def _parts_from(
+    batch: ChangeBatch, starts: list[tuple[str, str] | None]
+) -> list[tuple[list[dict], list[dict]]]:
+    """Split a batch at the planned parts' first members: a member goes to the last part that
+    starts at or before it (the order of _parts: entered, then exited, each by member_key)."""
+    parts: list[tuple[list[dict], list[dict]]] = [([], []) for _ in starts] or [([], [])]
+    firsts = [start for start in starts if start is not None]
+    for change, members in (("entered", batch.entered), ("exited", batch.exited)):
+        for member in members:
+            index = max(bisect.bisect_right(firsts, (change, member["member_key"])) - 1, 0)
+            parts[index][0 if change == "entered" else 1].append(member)
+    return parts
 
 
 def disabled_destinations(duckdb_path: Path | str) -> dict[str, str]:
@@ -466,10 +498,8 @@ def _webhook(
 def _batch_parts(
     duckdb_path: Path | str, hook: _Webhook, batch: ChangeBatch
 ) -> list[tuple[list[dict], list[dict]]]:
-    """A refresh's parts for this destination, split by its pinned batch size."""
-    return _parts(
-        batch, _pinned_batch_size(duckdb_path, hook.id, batch, hook.destination.batch_size)
-    )
+    """A refresh's parts for this destination, as pinned when first planned."""
+    return _pinned_parts(duckdb_path, hook.id, batch, hook.destination.batch_size)
 
 
 def _send(

@@ -224,6 +224,23 @@ def test_a_changed_batch_size_never_moves_a_pending_member_to_another_key(wareho
     ]
 
 
+def test_a_forgotten_member_moves_no_one_into_a_part_already_delivered(warehouse, receiver):
+    """`segmart forget` deletes a person's changes, maybe from a refresh partly delivered:
+    the rest keep their planned parts, so nobody slides into a part already sent."""
+    receiver.plan = [200, 500, 500, 500]  # refresh 1 in parts of 2: [a, b] sent, [c] fails
+    send(warehouse, receiver, batch_size=2)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("delete from segments.segment_membership_changes where member_key = 'a'")
+
+    assert not send(warehouse, receiver, batch_size=2).failed
+    sent = [
+        (body["recorded_at"], body["part"], [m["member_key"] for m in body["entered"]])
+        for _, body in receiver.accepted()
+    ]
+    r1, r2 = R1.isoformat(), R2.isoformat()
+    assert sent == [(r1, 0, ["a", "b"]), (r1, 1, ["c"]), (r2, 0, ["d"])]
+
+
 def test_only_a_new_refresh_is_sent_after_earlier_ones_were_delivered(warehouse, receiver):
     send(warehouse, receiver)
     add_refresh(warehouse, datetime(2026, 10, 3, 1), entered="e", exited="")
