@@ -8,7 +8,8 @@
        landing reads: their rows never land again, on any load or full refresh.
     2. Their rows leave every table dbt built: deleted, except in stg_events_landed, where they
        become 'suppressed' rejects holding only file, line and load, so the count of raw rows
-       still reconciles with the files (docs/rules.md). Views follow their tables. -#}
+       still reconciles with the files (docs/rules.md). Views follow their tables. A segment
+       list (a seed) that names them is the team's file: it is named, to be edited. -#}
 {% macro forget(confirm=false) %}
     {%- if target.type == 'spark' -%}
         {{ exceptions.raise_compiler_error(
@@ -29,7 +30,7 @@
     {%- endfor -%}
     {{ print("segmart: " ~ ("forgetting" if confirm else "would forget") ~ " "
         ~ counted | join(', ') ~ " (the request and the identities linked to it)") }}
-    {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+    {%- for node in graph.nodes.values() if node.resource_type in ['model', 'seed'] -%}
         {%- set relation = segmart.built_relation(node) -%}
         {%- if relation is not none and not relation.is_view -%}
             {%- set condition = segmart.identity_condition(relation, identities) -%}
@@ -49,6 +50,10 @@
                     ) -%}
                     {{ print("  " ~ relation.schema ~ "." ~ relation.identifier ~ ": " ~ rows
                         ~ " rows " ~ done) }}
+                    {%- if node.resource_type == 'seed' %}
+                    {{ print("  segmart: " ~ node.original_file_path ~ " names them and the next"
+                        ~ " build loads it again: remove them from that file") }}
+                    {%- endif -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endif -%}

@@ -6,13 +6,16 @@ for them, so activation has nothing of theirs to send. The raw files stay as the
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
-from segments_support import AS_OF, Events, later
+from segments_support import AS_OF, Events, SegmentProject, later, segment
 
 from segmart import cli
+from segmart.dbt_runner import run_dbt
 from segmart.serving import publish, serving_path, snapshot_path
-from segmart.settings import PROJECT_DIR
+from segmart.settings import PROJECT_DIR, Settings
 
 from conftest import Warehouse, write_events
 
@@ -161,3 +164,27 @@ def test_forget_needs_someone_and_a_built_warehouse(tmp_path, monkeypatch, capsy
     duckdb.connect(str(tmp_path / "empty.duckdb")).close()
     assert cli.main(["forget", "--user-id", "x", "--yes"]) == 1
     assert "run segmart build first" in capsys.readouterr().err
+
+
+def test_a_segment_list_naming_them_is_named_for_the_team_to_edit(tmp_path, capsys):
+    """Lists (seeds/segment_lists/) are the team's files: their rows leave the warehouse and
+    the file is named, since the next build loads it again."""
+    project = SegmentProject.create(tmp_path)
+    project.write_segments([segment("vip", {"in_list": {"list": "vip_emails", "by": "email"}})])
+    project.write_list("vip_emails", f"email\n{EMAIL}\nother@example.com\n")
+    project.compile()
+    project.write_events(events(1))
+    project.build()
+    settings = Settings(events=str(project.events_dir), duckdb_path=project.duckdb_path)
+    run_dbt(
+        ["run-operation", "forget", "--args", '{"confirm": true}'],
+        settings,
+        target_path=tmp_path / "target",
+        project_dir=project.project_dir,
+        environ={"SEGMART_FORGET_REQUEST": json.dumps({"user_ids": [PERSON]})},
+    )
+    out = capsys.readouterr().out
+    assert "reference.vip_emails: 1 rows deleted" in out
+    assert "seeds/segment_lists/vip_emails.csv names them" in out
+    assert project.query("select email from reference.vip_emails") == [("other@example.com",)]
+    assert project.query("select count(*) from segments.vip") == [(0,)]
