@@ -35,7 +35,7 @@ from segments_support import AS_OF_TEXT, as_of_env
 from segmart.dbt_runner import environment, run_dbt
 from segmart.raw_load import postgres_dsn
 from segmart.serving import serving_path
-from segmart.settings import Settings
+from segmart.settings import PROJECT_DIR, Settings
 from segmart.targets import target_of
 
 from conftest import skip_unless_in_ci
@@ -452,8 +452,13 @@ def test_personal_data_lines_reject_as_on_duckdb(tmp_path):
     events.mkdir()
     shutil.copy(HOSTILE / "events" / name, events / name)
     warehouse = PostgresWarehouse(events, tmp_path / "target")
+    log = PROJECT_DIR / "logs" / "dbt.log"
+    start = log.stat().st_size if log.exists() else 0
     try:
         warehouse.build("--select", "+stg_events_duplicates", "stg_events_rejected")
+        with log.open("rb") as handle:
+            handle.seek(start)
+            assert b"personal-mail.example" not in handle.read()
         _, rows = warehouse.query(
             "select source_line, reject_reason from staging.stg_events_rejected order by 1"
         )
