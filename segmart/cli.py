@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from segmart.dbt_runner import DbtCommandError, run_dbt
+from segmart.dbt_runner import DbtCommandError, environment, run_dbt
 from segmart.quarantine import quarantine_warning
 from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.sample_data.cli import add_generator_options, config_from_args
@@ -24,7 +24,7 @@ from segmart.serving import (
     rewrite_build_file,
     serving_path,
 )
-from segmart.settings import EVENTS_ENV, PROJECT_DIR, ConfigurationError, Settings
+from segmart.settings import AS_OF_ENV, EVENTS_ENV, PROJECT_DIR, ConfigurationError, Settings
 from segmart.targets import target_of
 from segmart.warehouse import (
     FIRST_QUERY,
@@ -276,11 +276,19 @@ def _demo(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not _compile_registry(args):
         return 1
+    as_of = {}
     if os.environ.get(EVENTS_ENV):
         # The user's own events: read them, never overwrite them with samples.
         print(f"using the events at {settings.events} ({EVENTS_ENV})")
     else:
         _generate_events(args, Path(settings.events))
+        if not os.environ.get(AS_OF_ENV):
+            # The sample is fixed in time: windows ending now would miss it ("last 7 days").
+            as_of = {AS_OF_ENV: config_from_args(args).end.isoformat()}
+            print(
+                f"segment windows end at {as_of[AS_OF_ENV]}, where the sample ends "
+                f"({AS_OF_ENV}; with your own events they end at each refresh)"
+            )
     # The whole pipeline through Dagster: every asset materialized, every check run, recorded in
     # the instance `bash scripts/ui.sh` shows. A full refresh: the demo's events were just
     # rewritten, so nothing loaded before still holds.
@@ -288,7 +296,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     output = PROJECT_DIR / "logs" / "demo-run.log"
     print(f"materializing every asset through Dagster (dbt build, checks); dbt's output: {output}")
-    run = materialize_all(settings, full_refresh=True, output=output)
+    with environment(as_of):
+        run = materialize_all(settings, full_refresh=True, output=output)
     if not run.success:
         print(f"segmart: Dagster run {run.run_id} failed:", file=sys.stderr)
         for error in run.errors:

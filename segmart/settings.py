@@ -25,6 +25,9 @@ SPARK_DIR_ENV = "SEGMART_SPARK_DIR"
 # segmart_allow_empty_events reads it too); otherwise such a build is an error.
 ALLOW_EMPTY_EVENTS_ENV = "SEGMART_ALLOW_EMPTY_EVENTS"
 
+# Where segment windows end (macros/segments/as_of.sql); unset: when each refresh starts.
+AS_OF_ENV = "SEGMART_AS_OF"
+
 DEFAULT_EVENTS = PROJECT_DIR / "data" / "events"
 DEFAULT_DUCKDB = PROJECT_DIR / "warehouse" / "segmart.duckdb"
 # The `spark` target's metastore, tables and logs (profiles.yml).

@@ -61,6 +61,11 @@ class GeneratorConfig:
     fault_rate: float = 0.01
 
     @property
+    def end(self) -> dt.datetime:
+        """Where the sample's event time ends (midnight UTC after its last day)."""
+        return dt.datetime.combine(self.start + dt.timedelta(days=self.days), dt.time())
+
+    @property
     def json_lines(self) -> bool:
         """Whether files are JSON lines (plain or gzip), which can hold a line cut short."""
         return self.output_format.startswith("jsonl")
