@@ -42,6 +42,7 @@ HISTORY_TABLES = {
     "segments.segment_membership_changes",
     "segments.segment_membership_history",
     "segments.segment_catalog",
+    "reports.segment_size_history",
 }
 BUILD_THREADS = "2"
 

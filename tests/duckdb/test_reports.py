@@ -300,6 +300,7 @@ def test_a_build_drops_the_tables_of_the_retired_analyses_schema(warehouse, tmp_
         "reports.segment_member_sessions",
         "reports.segment_overlap",
         "reports.segment_retention",
+        "reports.segment_size_history",
     ]
     dropped = [message for message in messages if message.startswith("segmart: dropping")]
     assert len(dropped) == 2 and all("retired" in message for message in dropped), dropped
@@ -429,7 +430,7 @@ def test_every_reports_model_is_exposed_to_bi(warehouse):
         for unique_id, node in nodes["nodes"].items()
         if node["resource_type"] == "model" and node["fqn"][1] == "reports"
     }
-    assert len(reports) == 5
+    assert len(reports) == 6
     assert reports <= exposed
 
 

@@ -132,6 +132,10 @@ def snapshot(project: SegmentProject) -> dict:
                 "from segments.segment_memberships"
             )
         ),
+        "sizes": project.query(
+            "select changed_at, entered, exited, members from reports.segment_size_history "
+            "where segment_name = 'recent_buyers' order by recorded_at"
+        ),
         "catalog": {
             row["segment_name"]: row
             for row in project.query_dicts("select * from segments.segment_catalog")
@@ -174,6 +178,12 @@ def test_history_has_one_interval_per_stay(refreshes):
         ("carol", T1, None, True),
         ("erin", T3, None, True),
     ]
+
+
+def test_size_history_has_the_size_after_each_refresh_that_changed_it(refreshes):
+    assert refreshes[2]["sizes"] == [(T1, 2, 0, 2)]  # refresh 2 changed nothing: no row
+    assert refreshes[4]["sizes"] == [(T1, 2, 0, 2), (T3, 1, 1, 2), (T3, 1, 0, 3)]
+    assert refreshes[4]["sizes"][-1][3] == len(refreshes[4]["members"])
 
 
 def test_memberships_say_since_when(refreshes):
