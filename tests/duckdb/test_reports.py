@@ -133,6 +133,30 @@ def test_member_sessions_cover_both_grains(warehouse):
     }
 
 
+def test_paths_of_a_segments_sessions(warehouse):
+    """friction = A2 (a page, then a rage click) and C1 (a page, signed up, a JS error, a dead
+    click); pages without a path or name are '(page)'."""
+    rows = warehouse.query(
+        "select from_step, to_step, transitions, sessions, share_of_from, share_of_to "
+        "from reports.segment_paths where segment_name = 'friction' order by 1, 2"
+    )
+    assert rows == [
+        ("(page)", "rage_click", 1, 1, 0.5, 1.0),
+        ("(page)", "signed_up", 1, 1, 0.5, 1.0),
+        ("(start)", "(page)", 2, 2, 1.0, 1.0),
+        ("dead_click", "(exit)", 1, 1, 1.0, 0.5),
+        ("js_error", "dead_click", 1, 1, 1.0, 1.0),
+        ("rage_click", "(exit)", 1, 1, 1.0, 0.5),
+        ("signed_up", "js_error", 1, 1, 1.0, 1.0),
+    ]
+    # A user-grain segment's paths cover every session of its members: buyers = A1-A3, E1.
+    starts = warehouse.query(
+        "select sessions from reports.segment_paths "
+        "where segment_name = 'buyers' and from_step = '(start)'"
+    )
+    assert sum(count for (count,) in starts) == 4
+
+
 DAILY_COLUMNS = (
     "sessions, visitors, converted_sessions, conversion_rate, orders, revenue, "
     "revenue_per_session, rage_click_rate, dead_click_rate, js_error_rate, quick_back_rate"
@@ -299,6 +323,7 @@ def test_a_build_drops_the_tables_of_the_retired_analyses_schema(warehouse, tmp_
         "reports.segment_funnel",
         "reports.segment_member_sessions",
         "reports.segment_overlap",
+        "reports.segment_paths",
         "reports.segment_retention",
         "reports.segment_size_history",
     ]
@@ -430,7 +455,7 @@ def test_every_reports_model_is_exposed_to_bi(warehouse):
         for unique_id, node in nodes["nodes"].items()
         if node["resource_type"] == "model" and node["fqn"][1] == "reports"
     }
-    assert len(reports) == 6
+    assert len(reports) == 7
     assert reports <= exposed
 
 
