@@ -28,10 +28,14 @@ from segmart.settings import AS_OF_ENV, EVENTS_ENV, PROJECT_DIR, ConfigurationEr
 from segmart.targets import target_of
 from segmart.warehouse import (
     FIRST_QUERY,
+    MEMBERS_QUERY,
+    OUTPUT_FORMATS,
     SEGMENTS_QUERY,
+    TIMELINE_QUERY,
     UNMATCHED_LISTS_QUERY,
     fetch,
     format_table,
+    render,
     row_counts,
     run_sql,
 )
@@ -143,6 +147,19 @@ def _parser() -> argparse.ArgumentParser:
     sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse")
     sql.add_argument("query", help='SQL text, e.g. "select * from marts.sessions limit 5"')
     sql.set_defaults(handler=_sql)
+    members = commands.add_parser("members", help="a segment's members, from its table")
+    members.add_argument("segment")
+    members.set_defaults(handler=_members)
+    timeline = commands.add_parser(
+        "timeline", help="one member's sessions and events in order (a visitor or session id)"
+    )
+    timeline.add_argument("member", help="a user id, anonymous id, visitor id or session id")
+    timeline.set_defaults(handler=_timeline)
+    for reader in (sql, members, timeline):
+        reader.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
+        reader.add_argument(
+            "--limit", type=int, default=200, help="rows at most (default 200; says when cut)"
+        )
 
     validate = commands.add_parser("validate", help="check the segment registry (segments/*.yml)")
     _add_segments_option(validate)
@@ -402,12 +419,53 @@ def _activation_enable(args: argparse.Namespace) -> int:
 
 
 def _sql(args: argparse.Namespace) -> int:
+    return _print_query(args, args.query)
+
+
+def _members(args: argparse.Namespace) -> int:
+    warehouse = readable_path(Settings.from_env())
+    _, known, _ = fetch(warehouse, "select segment_name from segments.segment_catalog", 100_000)
+    if args.segment not in {name for (name,) in known}:
+        print(f"segmart: no segment named {args.segment!r} (segmart list)", file=sys.stderr)
+        return 1
+    return _print_query(args, MEMBERS_QUERY.format(table=f'"{args.segment}"'))
+
+
+def _timeline(args: argparse.Namespace) -> int:
+    return _print_query(
+        args,
+        TIMELINE_QUERY,
+        params=[args.member],
+        empty=f"segmart: no event of {args.member!r} (a user, anonymous, visitor or session id; "
+        "`segmart members SEGMENT` lists a segment's)",
+    )
+
+
+def _print_query(
+    args: argparse.Namespace, sql: str, params: list[object] | None = None, empty: str = ""
+) -> int:
+    """Print a query's rows from the snapshot in --format, at most --limit of them, saying when
+    it cut (on standard error for CSV and JSON, whose output a program reads)."""
+    if args.limit < 1:
+        print("segmart: --limit must be at least 1", file=sys.stderr)
+        return 1
     try:
-        print(run_sql(readable_path(Settings.from_env()), args.query))
+        names, rows, truncated = fetch(
+            readable_path(Settings.from_env()), sql, args.limit, params or ()
+        )
     except duckdb.Error as error:
         # The query is the user's: its error, on one line, is the whole story.
         print(f"segmart: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
+    if names is None:
+        print("ok")
+        return 0
+    if not rows and empty:
+        print(empty, file=sys.stderr)
+        return 1
+    print(render(names, rows, args.format, truncated))
+    if truncated and args.format != "table":
+        print(f"segmart: the first {args.limit} rows; --limit shows more", file=sys.stderr)
     return 0
 
 

@@ -1,8 +1,12 @@
-"""Read-only questions to the built DuckDB warehouse: row counts and ad-hoc SQL."""
+"""Read-only questions to the built DuckDB warehouse: row counts, ad-hoc SQL, a segment's
+members, a member's timeline; results as a text table, CSV or JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -47,6 +51,37 @@ group by channel
 order by sessions desc"""
 
 
+OUTPUT_FORMATS = ("table", "csv", "json")
+
+# A segment's members, from its own table (the segment name is checked against the catalog).
+MEMBERS_QUERY = """\
+select *
+from segments.{table}
+order by visitor_id"""
+
+# One member's events in order, with their sessions: $1 is a session id (that session), or a
+# visitor's user id or anonymous id (all their sessions).
+TIMELINE_QUERY = """\
+select
+    sessions.session_number,
+    events.session_id,
+    events.event_at,
+    events.message_type,
+    events.event_name,
+    events.page_path,
+    sessions.channel,
+    sessions.device_type
+from marts.events as events
+left join marts.sessions as sessions on events.session_id = sessions.session_id
+where
+    events.session_id = $1
+    or events.visitor_id in (
+        select visitor_id from marts.events
+        where visitor_id = $1 or user_id = $1 or anonymous_id = $1
+    )
+order by events.event_at, events.message_id"""
+
+
 def connect_read_only(duckdb_path: Path) -> duckdb.DuckDBPyConnection:
     if not duckdb_path.exists():
         raise FileNotFoundError(
@@ -79,15 +114,33 @@ def run_sql(duckdb_path: Path, sql: str, max_rows: int = 200) -> str:
     return format_table(names, rows, truncated=truncated)
 
 
-def fetch(duckdb_path: Path, sql: str, max_rows: int = 200) -> tuple[list | None, list, bool]:
+def fetch(
+    duckdb_path: Path, sql: str, max_rows: int = 200, params: Sequence[object] = ()
+) -> tuple[list | None, list, bool]:
     """(column names, at most max_rows rows, whether more rows exist); names are None for a
-    statement that returns no result."""
+    statement that returns no result. `params` bind the query's $1, $2, ... (values a user
+    typed are bound, never spliced into the SQL)."""
     with connect_read_only(duckdb_path) as connection:
-        relation = connection.sql(sql)
+        relation = connection.sql(sql, params=list(params)) if params else connection.sql(sql)
         if relation is None:
             return None, [], False
         rows = relation.fetchmany(max_rows + 1)
         return relation.columns, rows[:max_rows], len(rows) > max_rows
+
+
+def render(names: list[str], rows: list[tuple], output_format: str, truncated: bool) -> str:
+    """Rows as a text table, CSV (a header row) or JSON (a list of objects, values as JSON
+    numbers, booleans and null where they are, else text)."""
+    if output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(rows)
+        return buffer.getvalue().rstrip("\n")
+    if output_format == "json":
+        objects = [dict(zip(names, row, strict=True)) for row in rows]
+        return json.dumps(objects, indent=1, default=str, ensure_ascii=False)
+    return format_table(names, rows, truncated=truncated)
 
 
 def format_table(names: list[str], rows: list[tuple], truncated: bool = False) -> str:
@@ -96,7 +149,8 @@ def format_table(names: list[str], rows: list[tuple], truncated: bool = False) -
     lines = ["  ".join(name.ljust(width) for name, width in zip(names, widths, strict=True))]
     lines.append("  ".join("-" * width for width in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.append(f"({len(rows)} rows{', more not shown' if truncated else ''})")
+    more = "; more not shown: --limit shows more" if truncated else ""
+    lines.append(f"({len(rows)} rows{more})")
     return "\n".join(lines)
 
 

@@ -33,6 +33,7 @@ import duckdb
 import pytest
 from segments_support import Events, SegmentProject, campaign, segment
 
+from segmart import cli
 from segmart.dbt_runner import DbtCommandError, run_dbt
 from segmart.serving import publish, serving_path
 from segmart.settings import PROJECT_DIR, Settings
@@ -465,3 +466,63 @@ def test_the_analyst_queries_exposure_lists_every_table_the_docs_read(warehouse)
     exposure = nodes["exposures"]["exposure.segmart.analyst_queries"]
     listed = {nodes["nodes"][unique_id]["alias"] for unique_id in exposure["depends_on"]["nodes"]}
     assert listed == read
+
+
+# --- reading from the terminal: segmart members, timeline, sql --------------------------------
+
+
+@pytest.fixture
+def cli_env(warehouse, monkeypatch):
+    _published(warehouse)  # and the snapshot segmart's own commands read
+    monkeypatch.setenv("SEGMART_DUCKDB", str(warehouse.duckdb_path))
+    monkeypatch.setenv("SEGMART_EVENTS", str(warehouse.events_dir))
+    monkeypatch.delenv("SEGMART_SERVING_DIR", raising=False)
+
+
+def test_segmart_members_lists_a_segments_members(cli_env, capsys):
+    assert cli.main(["members", "buyers", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("visitor_id,")
+    assert [line.split(",")[0] for line in lines[1:]] == ["alice", "erin"]
+
+    assert cli.main(["members", "buyers", "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "alice" in out and "erin" not in out
+    assert "(1 rows; more not shown: --limit shows more)" in out
+
+    assert cli.main(["members", "no_such_segment"]) == 1
+    assert "no segment named 'no_such_segment'" in capsys.readouterr().err
+
+
+def test_segmart_timeline_shows_a_members_events_in_order(cli_env, warehouse, capsys):
+    assert cli.main(["timeline", "bob", "--format", "json"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert [(e["session_number"], e["event_name"]) for e in events] == [
+        (1, "page"),
+        (1, "signed_up"),
+        (1, "product_viewed"),
+        (2, "page"),
+        (2, "product_added"),
+    ]
+    # A session id: that session only.
+    session = events[-1]["session_id"]
+    assert cli.main(["timeline", session, "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1 + 2
+
+    assert cli.main(["timeline", "nobody"]) == 1
+    assert "no event of 'nobody'" in capsys.readouterr().err
+
+
+def test_segmart_sql_formats_and_says_when_it_cuts(cli_env, capsys):
+    query = "select visitor_id, session_number from marts.sessions order by 1, 2"
+    assert cli.main(["sql", query, "--format", "json", "--limit", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == [
+        {"visitor_id": "alice", "session_number": 1},
+        {"visitor_id": "alice", "session_number": 2},
+    ]
+    assert "the first 2 rows; --limit shows more" in err
+    assert cli.main(["sql", "select nonsense from nowhere"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("segmart: ") and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
