@@ -88,11 +88,11 @@ def raw_event_kind(path: str) -> str | None:
 
 
 def raw_file_paths(location: str) -> list[str]:
-    """Every file at a raw events location, sorted, readable or not: the glob DuckDB's ingest
-    lists (the raw_event_glob macro), listed by DuckDB itself, so every reader sees one set."""
+    """Every file at a raw events location, sorted, readable or not: what DuckDB's ingest lists
+    (the raw_event_file_listing macro), listed by DuckDB itself, so every reader sees one set."""
+    listing = duckdb_macros().raw_event_file_listing(location, None, None)
     with duckdb.connect() as connection:
-        glob = duckdb_macros().raw_event_glob(location)
-        rows = connection.execute("select file from glob(?) order by file", [glob]).fetchall()
+        rows = connection.execute(listing).fetchall()
     return [row[0] for row in rows]
 
 

@@ -83,9 +83,11 @@
     ) }}
 {%- endmacro %}
 
+{#- Hidden files (.gitkeep, .DS_Store, an uploader's partial .name.part) are no events and
+    are not listed, as Spark's file sources do not list them. -#}
 {% macro duckdb__raw_event_file_listing(location, loaded_relation, ledger) -%}
     select file from glob({{ segmart.sql_string(segmart.raw_event_glob(location)) }})
-    where true
+    where not regexp_matches(file, '/[.][^/]*$')
     {%- if loaded_relation is not none %}
         and file not in (select distinct source_file from {{ loaded_relation }})
     {%- endif %}

@@ -151,6 +151,21 @@ def test_a_file_kind_is_how_its_name_ends_in_any_case(name, kind):
     assert raw_inspection.raw_event_kind(f"/events/{name}") == kind
 
 
+def test_hidden_files_are_not_listed_so_no_one_warns_about_them(tmp_path):
+    """.gitkeep, .DS_Store or an uploader's partial file are no events: not listed (as Spark's
+    file sources do not list them), so `segmart build` no longer says it skipped them. Other
+    files are listed, and named when skipped."""
+    (tmp_path / "sub" / ".hidden-dir-is-fine").mkdir(parents=True)
+    for name in (".gitkeep", "sub/.DS_Store", ".day-2.jsonl.part", "day-1.jsonl", "notes.csv"):
+        (tmp_path / name).write_text("{}\n")
+    (tmp_path / "sub" / ".hidden-dir-is-fine" / "day-3.jsonl").write_text("{}\n")
+    assert raw_inspection.raw_file_paths(str(tmp_path)) == [
+        str(tmp_path / "day-1.jsonl"),
+        str(tmp_path / "notes.csv"),
+        str(tmp_path / "sub" / ".hidden-dir-is-fine" / "day-3.jsonl"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("cut", "error"),
     [
