@@ -301,6 +301,8 @@ def _publish(context: AssetExecutionContext, settings: Settings) -> None:
     except PublishError as error:
         # Built but not published: readers keep the previous refresh, the next run publishes.
         raise Failure(description=str(error), allow_retries=False) from error
+    if publication.compaction():
+        context.log.info(publication.compaction())
     context.log.info(f"published {publication.path} for BI readers ({publication.seconds:.1f} s)")
 
 

@@ -282,6 +282,8 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _print_publication(publication: Publication) -> None:
+    if publication.compaction():
+        print(publication.compaction())
     print(
         f"published {publication.path} for BI tools (marts, segments, reports; no personal data, "
         f"no private segment) and {publication.snapshot} for segmart's own commands "
@@ -367,7 +369,7 @@ def _forget(args: argparse.Namespace) -> int:
             print("segmart: run it again with --yes to forget them", file=sys.stderr)
             return 1
         if target_of(settings).duckdb_file is not None:
-            rewrite_build_file(settings)
+            rewrite_build_file(settings.duckdb_path)
             _print_publication(publish(settings))
     return 0
 

@@ -233,3 +233,32 @@ def _wait_for_rounds(out: Path, count: int, published_at: str | None = None) -> 
             return
         time.sleep(0.05)
     raise AssertionError(f"the reader logged fewer than {count} rounds in 60 s")
+
+
+def test_publishing_compacts_a_build_file_that_is_mostly_free_space(project, capsys):
+    """DuckDB reuses freed blocks but never returns them, so rebuilds grew the file without
+    bound; a file over half free is written anew when published, and says so."""
+    path = project.segments.duckdb_path
+    with duckdb.connect(str(path)) as connection:
+        sessions = connection.execute("select count(*) from marts.sessions").fetchone()[0]
+        # Freed space as rebuilds leave it: a large table, another after it, the first dropped
+        # (free blocks at the end of a file are cut off at once; these are not).
+        for name, rows in (("scratch", 5_000_000), ("kept", 1_000_000)):
+            connection.execute(
+                f"create table {name} as select md5(i::varchar) as v from range({rows}) t(i)"
+            )
+            connection.execute("checkpoint")
+        connection.execute("drop table scratch")
+        connection.execute("checkpoint")
+    grown = path.stat().st_size
+
+    publication = publish(project.settings)
+
+    assert publication.compacted is not None and publication.compacted[0] == grown
+    assert path.stat().st_size < grown / 2, (grown, path.stat().st_size)
+    assert "compacted the build file from" in publication.compaction()
+    with duckdb.connect(str(path), read_only=True) as connection:
+        assert connection.execute("select count(*) from marts.sessions").fetchone()[0] == sessions
+    assert project.serving_query("select count(*) from marts.sessions") == [(sessions,)]
+    # Not again while the file is mostly data.
+    assert publish(project.settings).compacted is None
