@@ -769,9 +769,10 @@ def delivery_status(duckdb_path: Path | str, segments: Iterable[Segment]) -> lis
             return connection.execute(query).fetchall() if table in tables else []
 
         refreshes: dict[str, set] = {}
-        for name, recorded_at in connection.execute(
-            f"select distinct segment_name, recorded_at from {CHANGES_TABLE}"
-        ).fetchall():
+        # No changes table yet (a build that stopped before the segments): nothing waits.
+        for name, recorded_at in rows_of(
+            CHANGES_TABLE, f"select distinct segment_name, recorded_at from {CHANGES_TABLE}"
+        ):
             refreshes.setdefault(name, set()).add(recorded_at)
         delivered = {
             (dest, name): (parts, last)

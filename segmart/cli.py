@@ -334,10 +334,20 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _built_duckdb_file(settings: Settings) -> Path | None:
+    """The DuckDB build file (None on a server target); a missing one is an error, which dbt
+    would instead create empty."""
+    duckdb_file = target_of(settings).duckdb_file
+    if duckdb_file is not None and not duckdb_file.exists():
+        raise FileNotFoundError(f"no warehouse at {duckdb_file}: build it first (segmart build)")
+    return duckdb_file
+
+
 def _reset_history(args: argparse.Namespace) -> int:
     arguments = json.dumps({"confirm": args.yes})
     # The macro print()s what it deletes (or would delete); run_dbt passes print() through.
     settings = Settings.from_env()
+    _built_duckdb_file(settings)
     with refresh_lock(settings):
         run_dbt(["run-operation", "reset_membership_history", "--args", arguments], settings)
     if not args.yes:
@@ -356,6 +366,7 @@ def _forget(args: argparse.Namespace) -> int:
         print("segmart: name someone: --user-id, --anonymous-id or --email", file=sys.stderr)
         return 1
     settings = Settings.from_env()
+    duckdb_file = _built_duckdb_file(settings)
     with refresh_lock(settings):
         # The macro print()s the tables and row counts (docs/security.md "Deletion"). The request
         # goes by environment, and dbt's log file gets no queries: both would hold the values.
@@ -368,8 +379,8 @@ def _forget(args: argparse.Namespace) -> int:
         if not args.yes:
             print("segmart: run it again with --yes to forget them", file=sys.stderr)
             return 1
-        if target_of(settings).duckdb_file is not None:
-            rewrite_build_file(settings.duckdb_path)
+        if duckdb_file is not None:
+            rewrite_build_file(duckdb_file)
             _print_publication(publish(settings))
     return 0
 
