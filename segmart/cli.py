@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from segmart.dbt_runner import DbtCommandError, environment, run_dbt
+from segmart.progress import BuildProgress, build_summary
 from segmart.quarantine import quarantine_warning
 from segmart.refresh_lock import RefreshLocked, refresh_lock
 from segmart.sample_data.cli import add_generator_options, config_from_args
@@ -28,6 +29,7 @@ from segmart.settings import AS_OF_ENV, EVENTS_ENV, PROJECT_DIR, ConfigurationEr
 from segmart.targets import target_of
 from segmart.warehouse import (
     FIRST_QUERY,
+    HEALTH_WARNINGS_QUERY,
     MEMBERS_QUERY,
     OUTPUT_FORMATS,
     SEGMENTS_QUERY,
@@ -256,16 +258,38 @@ def _build(args: argparse.Namespace) -> int:
         landed = target.land_raw_events()
         if landed:
             print(landed)
-        # Raises when a model or a test fails: nothing is published.
-        _warn_quarantine(run_dbt(dbt_args, settings), settings)
+        progress = BuildProgress()
+        try:
+            # Raises when a model or a test fails: nothing is published.
+            dbt_result = run_dbt(dbt_args, settings, callbacks=[progress])
+        finally:
+            progress.close()
+        print("\n".join(build_summary(dbt_result, progress, "logs/dbt.log")))
+        _warn_quarantine(dbt_result, settings)
         seconds = time.perf_counter() - started
         if target.duckdb_file is None:
             print(f"built the {target.name} target in {seconds:.1f} s")
             return 0
         print(f"built {target.duckdb_file} in {seconds:.1f} s")
+        for line in _data_warnings(target.duckdb_file):
+            print(line, file=sys.stderr)
         if not args.no_publish:
             _print_publication(publish(settings))
     return 0
+
+
+def _data_warnings(duckdb_file: Path) -> list[str]:
+    """The catalog's health warnings and the list rows that match no one: what a build says
+    about the data, which would otherwise wait in the tables."""
+    try:
+        _, health, _ = fetch(duckdb_file, HEALTH_WARNINGS_QUERY, max_rows=1000)
+        _, unmatched, _ = fetch(duckdb_file, UNMATCHED_LISTS_QUERY, max_rows=1000)
+    except (duckdb.CatalogException, FileNotFoundError):  # a --select that built no segments
+        return []
+    return [f"warning: segment {name}: {warning}" for name, warning in health] + [
+        f"warning: list {name} ({by}): {count} rows match no user, e.g. {examples}"
+        for name, by, count, examples in unmatched
+    ]
 
 
 def _warn_quarantine(dbt_result, settings: Settings) -> None:
@@ -379,6 +403,10 @@ def _forget(args: argparse.Namespace) -> int:
         if not args.yes:
             print("segmart: run it again with --yes to forget them", file=sys.stderr)
             return 1
+        # The reports count their events without naming them, but one of their pages can be a
+        # step of segment_paths: rebuilt from the tables they have left (none reads as_of).
+        run_dbt(["run", "--select", "path:models/reports"], settings)
+        print("rebuilt the reports from what is left")
         if duckdb_file is not None:
             rewrite_build_file(duckdb_file)
             _print_publication(publish(settings))

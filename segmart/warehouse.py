@@ -29,6 +29,13 @@ select segment_name, grain, members, health_warning, unseen_filter_values
 from segments.segment_catalog
 order by grain, segment_name"""
 
+# Segments whose size or filter values look wrong (segment_catalog.health_warning).
+HEALTH_WARNINGS_QUERY = """\
+select segment_name, health_warning
+from segments.segment_catalog
+where health_warning is not null
+order by segment_name"""
+
 # Imported list rows that match no user: shown so a list import never loses ids silently.
 UNMATCHED_LISTS_QUERY = """\
 select

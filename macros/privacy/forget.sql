@@ -13,7 +13,7 @@
 {% macro forget(confirm=false) %}
     {%- if target.type == 'spark' -%}
         {{ exceptions.raise_compiler_error(
-            "segmart forget deletes rows, which Spark's Parquet tables cannot (docs/engines.md)"
+            "segmart forget deletes rows, which Spark's Parquet tables cannot (docs/security.md)"
         ) }}
     {%- endif -%}
     {%- set suppressed = segmart.built_relation(ref('suppressed_identities')) -%}
@@ -62,12 +62,9 @@
         {%- call statement('suppress', auto_begin=true) -%}
             {{ segmart.suppress_identities(suppressed, identities) }}
         {%- endcall -%}
-        {#- run-operation never commits on its own. -#}
+        {#- run-operation never commits on its own: all of it, or none. (DuckDB's freed blocks
+            keep deleted values: `segmart forget` then writes the file anew.) -#}
         {%- do adapter.commit() -%}
-        {%- if target.type == 'duckdb' -%}
-            {#- Rewrites the changed row groups now: the deleted values leave the file. -#}
-            {%- do run_query('checkpoint') -%}
-        {%- endif -%}
     {%- endif -%}
 {% endmacro %}
 

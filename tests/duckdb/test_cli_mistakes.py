@@ -5,6 +5,10 @@ here with that exception (the command line would print its traceback)."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +65,41 @@ def test_a_mistake_is_a_short_message_not_a_traceback(
     assert "Traceback" not in out + err
     assert message.format(tmp=tmp_path) in out + err
     assert len(err.strip().splitlines()) <= 12, err
+
+
+def test_segmart_build_shows_progress_and_then_a_summary(tmp_path: Path):
+    """Not a mistake: what a build shows where its output is a log (not a terminal): a line per
+    model, then what dbt built, every warning, where the log is."""
+    events = tmp_path / "events"
+    events.mkdir()
+    (events / "1.jsonl").write_text(
+        '{"messageId": "m1", "type": "page", "anonymousId": "a1", '
+        '"timestamp": "2024-05-01T08:00:00Z", "receivedAt": "2024-05-01T08:00:00Z"}\n'
+    )
+    env = {
+        **os.environ,
+        "SEGMART_EVENTS": str(events),
+        "SEGMART_DUCKDB": str(tmp_path / "segmart.duckdb"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "segmart.cli", "build", "--no-publish"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert re.search(r"^\[\d+/(\d+)\] OK sql .* model marts\.sessions \(", result.stderr, re.M)
+    total = re.match(r"\[\d+/(\d+)\]", lines[0]).group(1)
+    assert all(line.startswith("[") or line.startswith("warning: ") for line in lines), lines
+    assert all(f"/{total}]" in line for line in lines if line.startswith("["))
+    assert "warning: segment power_users: empty" in lines  # one page view: every segment empty
+    summary = re.search(
+        r"^dbt: (\d+) models, 2 seeds, (\d+) tests in \dm\d\ds; its whole log: "
+        r"logs/dbt.log$",
+        result.stdout,
+        re.M,
+    )
+    assert summary and int(summary.group(1)) > 40, result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -184,7 +184,7 @@ def test_preview_limit_at_user_grain(segmart):
         "visitor_id  user_id  email",
         "----------  -------  -----",
         "u-big       u-big         ",
-        "(1 rows, more not shown)",
+        "(1 rows; more not shown: --limit shows more)",
     ]
 
 
@@ -306,7 +306,7 @@ def test_diff_after_a_grain_change_replaces_every_member(project, segmart):
         "visitor_id  user_id  email",
         "----------  -------  -----",
         "u-big       u-big         ",
-        "(1 rows, more not shown)",
+        "(1 rows; more not shown: --limit shows more)",
         "",
         "removed:",
         *removed.splitlines(),

@@ -199,7 +199,7 @@ def test_publishing_fails_cleanly_while_another_process_holds_the_build_file(pro
 def test_segmart_build_publishes_after_a_successful_build_only(monkeypatch, tmp_path):
     published, outcome = [], {"fail": False}
 
-    def run_dbt(args, settings):
+    def run_dbt(args, settings, **_):
         if outcome["fail"]:
             raise DbtCommandError("dbt build failed\n- test.not_null: 1 failure")
 
