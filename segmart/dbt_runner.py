@@ -114,6 +114,17 @@ def _release_duckdb_file() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
+def _without_macro_stack(message: str) -> str:
+    """dbt's message without the Jinja call stack it appends ("> in macro ...", "> called by
+    ..."): the log keeps it; the terminal gets what failed and what to do."""
+    kept = [
+        line
+        for line in message.splitlines()
+        if not line.lstrip().startswith(("> in macro ", "> called by "))
+    ]
+    return "\n".join(kept).rstrip()
+
+
 def _describe_failure(
     args: Sequence[str], result, errors: Sequence[str], log: Path, warehouse: Path
 ) -> str:
@@ -127,7 +138,7 @@ def _describe_failure(
             # and its message is None: dbt logged the error instead.
             node = getattr(node_result, "node", None)
             unique_id = node.unique_id if node is not None else node_result.unique_id
-            lines.append(f"- {unique_id}: {node_result.message or 'error'}")
+            lines.append(f"- {unique_id}: {_without_macro_stack(node_result.message or 'error')}")
             described = described or bool(node_result.message)
     if not described and result.exception is None:
         lines += errors
