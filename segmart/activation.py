@@ -185,14 +185,12 @@ def activation_warehouse(settings: Settings) -> Path:
     """The DuckDB file activation reads the changes from and logs its deliveries in."""
     from segmart.targets import target_of
 
-    path = target_of(settings).duckdb_file
+    path = target_of(settings).built_duckdb_file()
     if path is None:
         raise ConfigurationError(
             "activation delivers from the DuckDB warehouse only, not from the "
             f"{settings.target} target; remove the segments' destinations or run it on DuckDB"
         )
-    if not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: build it first (segmart build)")
     return path
 
 

@@ -26,6 +26,7 @@ from segmart.serving import (
     serving_path,
 )
 from segmart.settings import AS_OF_ENV, EVENTS_ENV, PROJECT_DIR, ConfigurationError, Settings
+from segmart.sql import identifier
 from segmart.targets import target_of
 from segmart.warehouse import (
     FIRST_QUERY,
@@ -358,20 +359,11 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _built_duckdb_file(settings: Settings) -> Path | None:
-    """The DuckDB build file (None on a server target); a missing one is an error, which dbt
-    would instead create empty."""
-    duckdb_file = target_of(settings).duckdb_file
-    if duckdb_file is not None and not duckdb_file.exists():
-        raise FileNotFoundError(f"no warehouse at {duckdb_file}: build it first (segmart build)")
-    return duckdb_file
-
-
 def _reset_history(args: argparse.Namespace) -> int:
     arguments = json.dumps({"confirm": args.yes})
     # The macro print()s what it deletes (or would delete); run_dbt passes print() through.
     settings = Settings.from_env()
-    _built_duckdb_file(settings)
+    target_of(settings).built_duckdb_file()
     with refresh_lock(settings):
         run_dbt(["run-operation", "reset_membership_history", "--args", arguments], settings)
     if not args.yes:
@@ -390,7 +382,7 @@ def _forget(args: argparse.Namespace) -> int:
         print("segmart: name someone: --user-id, --anonymous-id or --email", file=sys.stderr)
         return 1
     settings = Settings.from_env()
-    duckdb_file = _built_duckdb_file(settings)
+    duckdb_file = target_of(settings).built_duckdb_file()
     with refresh_lock(settings):
         # The macro print()s the tables and row counts (docs/security.md "Deletion"). The request
         # goes by environment, and dbt's log file gets no queries: both would hold the values.
@@ -469,7 +461,7 @@ def _members(args: argparse.Namespace) -> int:
     if args.segment not in {name for (name,) in known}:
         print(f"segmart: no segment named {args.segment!r} (segmart list)", file=sys.stderr)
         return 1
-    return _print_query(args, MEMBERS_QUERY.format(table=f'"{args.segment}"'))
+    return _print_query(args, MEMBERS_QUERY.format(table=identifier(args.segment)))
 
 
 def _timeline(args: argparse.Namespace) -> int:

@@ -34,6 +34,14 @@ class Target:
         engines serve their readers themselves."""
         return None
 
+    def built_duckdb_file(self) -> Path | None:
+        """duckdb_file, which must exist (a command that reads or changes a built warehouse;
+        dbt would create a missing file empty); None on other engines."""
+        path = self.duckdb_file
+        if path is not None and not path.exists():
+            raise FileNotFoundError(f"no warehouse at {path}: build it first (segmart build)")
+        return path
+
     @property
     def warehouse_id(self) -> str:
         """The warehouse a refresh writes, as a short name: refreshes of one warehouse share a
