@@ -49,9 +49,9 @@ _PARTIAL_SUFFIX = ".publishing"
 # the warehouse and the snapshot.
 PUBLISHED_SCHEMAS = ("marts", "segments", "reports", "reference", "serving")
 # Columns that name a saved segment: a private segment's rows are left out where one names it.
+SEGMENT_NAME_COLUMNS = ("segment_name", "other_segment_name")
 # DuckDB draws a progress bar on standard output for queries over two seconds: not in our output.
 QUIET = "set enable_progress_bar = false"
-SEGMENT_NAME_COLUMNS = ("segment_name", "other_segment_name")
 
 
 class PublishError(RuntimeError):

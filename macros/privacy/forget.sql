@@ -23,7 +23,8 @@
             ~ " does not exist): run segmart build first"
         ) }}
     {%- endif -%}
-    {%- set identities = segmart.linked_identities(segmart.forget_request()) -%}
+    {%- set request = segmart.forget_request() -%}
+    {%- set identities = segmart.linked_identities(request) -%}
     {%- set counted = [] -%}
     {%- for kind, values in identities.items() -%}
         {%- do counted.append(values | length ~ ' ' ~ kind) -%}
@@ -60,7 +61,7 @@
     {%- endfor -%}
     {%- if confirm -%}
         {%- call statement('suppress', auto_begin=true) -%}
-            {{ segmart.suppress_identities(suppressed, identities) }}
+            {{ segmart.suppress_identities(suppressed, identities, request) }}
         {%- endcall -%}
         {#- run-operation never commits on its own: all of it, or none. (DuckDB's freed blocks
             keep deleted values: `segmart forget` then writes the file anew.) -#}
@@ -164,19 +165,18 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- Add the identities the list does not hold yet. -#}
-{% macro suppress_identities(suppressed, identities) %}
+{#- Add the identities the list does not hold yet ('requested' when the request named them). -#}
+{% macro suppress_identities(suppressed, identities, request) %}
     {%- set held = run_query("select identity_kind, identity_value from " ~ suppressed) -%}
     {%- set known = [] -%}
     {%- for row in held.rows -%}
         {%- do known.append(row[0] ~ ':' ~ row[1]) -%}
     {%- endfor -%}
-    {%- set requested = segmart.forget_request() -%}
     {%- set rows = [] -%}
     {%- for kind, values in identities.items() -%}
         {%- for value in values if (kind ~ ':' ~ value) not in known -%}
             {%- do rows.append("(" ~ segmart.sql_string_list([
-                kind, value, 'requested' if value in requested[kind] else 'linked',
+                kind, value, 'requested' if value in request[kind] else 'linked',
                 invocation_id]) ~ ", " ~ segmart.current_utc_timestamp() ~ ")") -%}
         {%- endfor -%}
     {%- endfor -%}
