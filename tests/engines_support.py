@@ -125,8 +125,14 @@ def hand_written_events() -> tuple[list[dict | str], list[dict]]:
                     "plan": ["pro", "free", "Team", ""][n % 4],
                     "company_size": ["12", 40, "12.5", "many"][n % 4],
                     "mrr": [99.5, "120", None, "n/a"][n % 4],
+                    "job_function": ["data", "Data", "engineering", None][n // 2 % 4],
                 },
             )
+            # Plans that change around the core feature's use (the trait at the event).
+            if n % 3 == 0:
+                events.identify(user, when + timedelta(hours=10), user=True, plan="enterprise")
+            if n % 5 == 0:
+                events.identify(user, when + timedelta(hours=21 + n), user=True, plan="pro")
             events.track(user, "Signed Up", when + timedelta(hours=3, minutes=3), user=True)
             events.track(user, "core_feature_used", when + timedelta(hours=20 + n), user=True)
             events.track(user, "setup_completed", when + timedelta(hours=30 * n), user=True)

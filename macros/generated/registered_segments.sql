@@ -6,6 +6,7 @@
         {'name': 'almost_bought', 'grain': 'user', 'model': 'seg_almost_bought'},
         {'name': 'churn_risk', 'grain': 'user', 'model': 'seg_churn_risk'},
         {'name': 'consideration', 'grain': 'session', 'model': 'seg_consideration'},
+        {'name': 'data_team_pro_usage', 'grain': 'user', 'model': 'seg_data_team_pro_usage'},
         {'name': 'dead_click_sessions', 'grain': 'session', 'model': 'seg_dead_click_sessions'},
         {'name': 'decision', 'grain': 'session', 'model': 'seg_decision'},
         {'name': 'desktop', 'grain': 'session', 'model': 'seg_desktop'},

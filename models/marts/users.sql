@@ -37,12 +37,7 @@ event_facts as (
         max(event_at) as last_seen,
         min(case when event_name = 'signed_up' then event_at end) as signup_at,
         {% for trait, data_type in traits -%}
-        -- Latest non-null value of each trait across identify calls, by event time.
-        -- (Not visitor_event_number: it numbers activity only and is null on identify calls.)
-            {{ segmart.value_at_max(
-                segmart.json_text('traits', '$.' ~ trait), latest_first,
-                where="message_type = 'identify'", data_type='varchar',
-            ) }} as {{ trait }}_text,
+            {{ segmart.latest_trait(trait) }} as {{ trait }}_text,
         {% endfor -%}
         {{ segmart.value_at_max(
             'traits', latest_first, where="message_type = 'identify'", data_type='json',

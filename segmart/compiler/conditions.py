@@ -36,6 +36,7 @@ from segmart.registry.models import (
     Restarted,
     Sequence,
     Stopped,
+    TraitFilter,
     WithinHours,
     WithinHoursAfter,
 )
@@ -137,6 +138,25 @@ class ConditionCompiler(ConditionVisitor[str]):
             f"{self.grain.alias}.{identifier(column.name)}", column.kind, condition
         )
 
+    def visit_trait(self, condition: TraitFilter) -> str:
+        # Every visitor with events by as_of, the trait null when never set: not_equals and
+        # is_not_set keep the visitors without it, as they do for a users column.
+        latest = (
+            "select\n"
+            + indent(
+                "events.visitor_id,\n"
+                + jinja(f"segmart.latest_trait('{condition.trait}')")
+                + " as trait_value"
+            )
+            + f"\nfrom {EVENTS} as events\nwhere events.event_at <= {AS_OF}"
+            + "\ngroup by events.visitor_id"
+        )
+        query = (
+            f"select latest_traits.visitor_id\nfrom (\n{indent(latest)}\n) as latest_traits\n"
+            + where_clause([json_value_predicate("latest_traits.trait_value", condition)])
+        )
+        return subquery_membership(self.grain.visitor_key, query)
+
     # --- behaviour --------------------------------------------------------------------------
 
     def _behaviour_key(self, same_session: bool | None) -> tuple[str, str]:
@@ -146,12 +166,18 @@ class ConditionCompiler(ConditionVisitor[str]):
         return self.grain.visitor_key, "events.visitor_id"
 
     def _event_predicates(self, event: str, where, alias: str = "events") -> list[str]:
+        """The event's name and its `where` filters, on events read from event_source()."""
         tests = [f"{alias}.event_name = {literal(event)}"]
-        tests += [property_predicate(alias, event, item) for item in where]
+        traits = trait_columns(where)
+        for item in where:
+            if isinstance(item, TraitFilter):
+                tests.append(json_value_predicate(f"{alias}.{traits[item.trait]}", item))
+            else:
+                tests.append(property_predicate(alias, event, item))
         return tests
 
     def _events_query(self, event_key: str, event: str, where, window, extra=()) -> str:
-        """select <event_key> from events [anchors] where <event, properties, window>."""
+        """select <event_key> from events [anchors] where <event, filters, window>."""
         tests = [*self._event_predicates(event, where), *extra]
         joins = ""
         if isinstance(window, WithinHoursAfter):
@@ -159,7 +185,9 @@ class ConditionCompiler(ConditionVisitor[str]):
         tests += window_predicates("events.event_at", window)
         if event_key.endswith("session_id"):
             tests.append(f"{event_key} is not null")
-        return f"select {event_key} from {EVENTS} as events{joins}\n{where_clause(tests)}"
+        source = event_source("events", where)
+        select = f"select {event_key}" + ("\nfrom " if "\n" in source else " from ")
+        return f"{select}{source}{joins}\n{where_clause(tests)}"
 
     def visit_performed(self, condition: Performed) -> str:
         member_key, event_key = self._behaviour_key(condition.same_session)
@@ -197,18 +225,21 @@ class ConditionCompiler(ConditionVisitor[str]):
             )
         limit = condition.within.hours if isinstance(condition.within, WithinHours) else None
 
-        lines = [f"select step_1.{self._sequence_key(same_session)}", f"from {EVENTS} as step_1"]
+        lines = [
+            f"select step_1.{self._sequence_key(same_session)}",
+            f"from {event_source('step_1', positive[0].where)}",
+        ]
         tests = self._event_predicates(positive[0].event, positive[0].where, "step_1")
         tests += window_predicates("step_1.event_at", condition.window)
         for number, step in enumerate(positive[1:], start=2):
             current, previous = f"step_{number}", f"step_{number - 1}"
             on = [
-                f"{current}.{link} = {previous}.{link}",
-                f"{current}.event_at > {previous}.event_at",
+                f"{previous}.{link} = {current}.{link}",
+                f"{previous}.event_at < {current}.event_at",
             ]
             if limit:
                 on.append(f"{current}.event_at <= {hours_after(previous + '.event_at', limit)}")
-            lines.append(f"inner join {EVENTS} as {current}")
+            lines.append(f"inner join {event_source(current, step.where)}")
             lines.append(indent("on " + "\n    and ".join(on)))  # one-line terms only
             tests += self._event_predicates(step.event, step.where, current)
             tests.append(f"{current}.event_at <= {AS_OF}")
@@ -386,8 +417,9 @@ def where_clause(tests: list[str], keyword: str = "where") -> str:
     return f"{keyword}\n" + indent(combine("and", tests))
 
 
-def json_text(alias: str, path: str) -> str:
-    return jinja(f"segmart.json_text('{alias}.properties', '$.{path}')")
+def json_text(alias: str, path: str, document: str = "properties") -> str:
+    """A value of an event's JSON `document` (properties or traits) as text."""
+    return jinja(f"segmart.json_text('{alias}.{document}', '$.{path}')")
 
 
 def json_number(alias: str, path: str, data_type: str) -> str:
@@ -400,18 +432,46 @@ def property_predicate(alias: str, event: str, item: PropertyFilter) -> str:
     """A filter on an event property; page fields of page/screen views are real columns."""
     if event in ("page", "screen") and item.property in PAGE_FIELDS:
         return filters.predicate(f"{alias}.{PAGE_FIELDS[item.property]}", "text", item)
-    values = item.value if isinstance(item.value, tuple) else (item.value,)
-    kind = (
-        filters.kind_of_values(values)
-        if item.operator.value not in ("is_set", "is_not_set")
-        else "text"
+    return json_value_predicate(json_text(alias, item.property), item)
+
+
+def json_value_predicate(text: str, item: PropertyFilter | TraitFilter) -> str:
+    """A filter on a JSON value read as text (`text`, SQL), converted to the filter's kind
+    first: a value that does not convert is null, so only not_equals and is_not_set keep it."""
+    kind = item.kind
+    column = (
+        text
+        if kind == "text"
+        else jinja(f"segmart.try_cast({filters.jinja_argument(text)}, '{_CASTS[kind]}')")
     )
-    text = json_text(alias, item.property)
-    column = text if kind == "text" else json_number(alias, item.property, _CASTS[kind])
     return filters.predicate(column, kind, item)
 
 
 _CASTS = {"number": "double", "boolean": "boolean", "timestamp": "timestamp"}
+
+
+def trait_columns(where) -> dict[str, str]:
+    """The column of event_source() holding each trait an event's filters read, by trait."""
+    traits = dict.fromkeys(item.trait for item in where if isinstance(item, TraitFilter))
+    return {trait: f"trait_value_{number}" for number, trait in enumerate(traits, start=1)}
+
+
+def event_source(alias: str, where) -> str:
+    """marts.events as `alias`, with the value each trait `where` filters on had at each event
+    (macros/marts/traits.sql) when there are such filters."""
+    traits = trait_columns(where)
+    if not traits:
+        return f"{EVENTS} as {alias}"
+    columns = [
+        jinja(f"segmart.trait_at_event('all_events', '{trait}')") + f" as {column}"
+        for trait, column in traits.items()
+    ]
+    select = (
+        "select\n"
+        + indent(",\n".join(["all_events.*", *columns]))
+        + f"\nfrom {EVENTS} as all_events"
+    )
+    return f"(\n{indent(select)}\n) as {alias}"
 
 
 def count_when(test: str) -> str:

@@ -1,7 +1,8 @@
 """Generated checks of the registry against the data, refreshed with the segments:
 
 - segment_filter_values: every text value a segment compares with (equals / not_equals / in /
-  not_in on text columns, and every event name), and whether it occurs in the data. A value that
+  not_in on text columns, traits and event properties, and every event name), and whether it
+  occurs in the data. A value that
   never occurs is most likely misspelled ("Moblie", "order_complete"): the catalog warns.
 - segment_list_unmatched: the rows of imported CSV lists (in_list) whose user id or email matches
   no known user, so a list import never drops ids silently.
@@ -14,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from segmart.compiler.conditions import EVENTS, LIST_KEYS, SESSIONS, USERS, list_seed
+from segmart.compiler.conditions import (
+    EVENTS,
+    LIST_KEYS,
+    PAGE_FIELDS,
+    SESSIONS,
+    USERS,
+    json_text,
+    list_seed,
+)
 from segmart.compiler.sqltext import BOOLEAN_TYPE, STRING_TYPE, empty_select, indent, jinja
 from segmart.registry.catalog import Catalog
 from segmart.registry.loader import Registry
@@ -26,17 +35,20 @@ from segmart.registry.models import (
     AttributeFilter,
     Changed,
     ConditionVisitor,
+    EventStep,
     FirstTime,
     InList,
     InSegment,
     Not,
     NotPerformed,
     Performed,
+    PropertyFilter,
     Regularly,
     Restarted,
     Segment,
     Sequence,
     Stopped,
+    TraitFilter,
     WithinHoursAfter,
     iter_conditions,
 )
@@ -89,16 +101,39 @@ class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
     def visit_attribute(self, condition: AttributeFilter) -> Iterator[FilterValue]:
         return _attribute_values(self.segment, condition, self.table, self.catalog)
 
-    def visit_performed(
-        self, condition: Performed | NotPerformed | FirstTime
-    ) -> Iterator[FilterValue]:
-        return self.events(condition.event, _anchor(condition.window))
+    def visit_trait(self, condition: TraitFilter) -> Iterator[FilterValue]:
+        return self.json_values(f"traits.{condition.trait}", condition)
 
-    visit_not_performed = visit_first_time = visit_performed
+    def json_values(self, column: str, item: PropertyFilter | TraitFilter) -> Iterator[FilterValue]:
+        """The text values of a property or trait filter, on events' `column`."""
+        if item.kind == "text" and item.operator in EQUALITY_OPERATORS:
+            for value in item.values:
+                yield FilterValue(self.segment.name, "events", column, value, item.case_sensitive)
+
+    def event_filters(self, event: str, where) -> Iterator[FilterValue]:
+        for item in where:
+            if isinstance(item, TraitFilter):
+                yield from self.visit_trait(item)
+            elif event in ("page", "screen") and item.property in PAGE_FIELDS:
+                yield from self.json_values(PAGE_FIELDS[item.property], item)
+            else:
+                yield from self.json_values(f"properties.{item.property}", item)
+
+    def visit_performed(self, condition: Performed | NotPerformed) -> Iterator[FilterValue]:
+        yield from self.events(condition.event, _anchor(condition.window))
+        yield from self.event_filters(condition.event, condition.where)
+
+    visit_not_performed = visit_performed
+
+    def visit_first_time(self, condition: FirstTime) -> Iterator[FilterValue]:
+        return self.events(condition.event, _anchor(condition.window))
 
     def visit_sequence(self, condition: Sequence) -> Iterator[FilterValue]:
         yield from self.events(*(step.event for step in condition.steps))
         yield from self.events(_anchor(condition.window))
+        for step in condition.steps:
+            if isinstance(step, EventStep):
+                yield from self.event_filters(step.event, step.where)
         for where in condition.session_where:
             yield from _attribute_values(self.segment, where, "sessions", self.catalog)
 
@@ -182,16 +217,25 @@ def _value_row(value: FilterValue) -> str:
 
 
 def _observed_select(table: str, column: str) -> str:
-    """The distinct values of one column (scanned once however many segments filter on it)."""
-    column = identifier(column)
+    """The distinct values of one column (scanned once however many segments filter on it):
+    `traits.<path>` and `properties.<path>` name values inside events' JSON (traits as identify
+    calls set them)."""
+    document, _, path = column.partition(".")
+    only = ""
+    if path:
+        value = json_text(table, path, document)
+        if document == "traits":
+            only = f"\nwhere {table}.message_type = 'identify'"
+    else:
+        value = f"cast({table}.{identifier(column)} as {STRING_TYPE})"
     return (
         "select distinct\n"
         + indent(
             f"{literal(table)} as table_name,\n"
             f"{literal(column)} as column_name,\n"
-            f"cast({table}.{column} as {STRING_TYPE}) as observed_value"
+            f"{value} as observed_value"
         )
-        + f"\nfrom {_TABLES[table]} as {table}"
+        + f"\nfrom {_TABLES[table]} as {table}{only}"
     )
 
 

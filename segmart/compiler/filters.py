@@ -38,17 +38,6 @@ def value_sql(value: object, kind: Kind | None = None) -> str:
     return literal(value)
 
 
-def kind_of_values(values: tuple) -> Kind:
-    """How a property (untyped JSON) is compared, from the filter's values."""
-    if all(isinstance(v, bool) for v in values):
-        return "boolean"
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return "number"
-    if all(isinstance(v, date | datetime | RelativeTime) for v in values):
-        return "timestamp"
-    return "text"
-
-
 _JINJA_EXPRESSION = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 
 

@@ -29,6 +29,7 @@ from segmart.registry import (
     Restarted,
     Sequence,
     Stopped,
+    TraitFilter,
     WithinHours,
     WithinHoursAfter,
     condition_key,
@@ -40,8 +41,9 @@ def describe(condition) -> str:
     return _Words().visit(condition)
 
 
-def comparison(item: AttributeFilter | PropertyFilter) -> str:
-    """`equals cpc`, `between 1 and 5`, `is set`; `(case-sensitive)` when it is."""
+def comparison(item: AttributeFilter | PropertyFilter | TraitFilter) -> str:
+    """`equals cpc`, `between 1 and 5`, `is set`; `(case-sensitive)` when it is, `(as number)`
+    when a property or trait has a declared type."""
     operator = item.operator.value.replace("_", " ")
     value = item.value
     if item.operator.value in ("is_set", "is_not_set"):
@@ -52,7 +54,11 @@ def comparison(item: AttributeFilter | PropertyFilter) -> str:
         text = f"{operator} {', '.join(value_text(v) for v in value)}"
     else:
         text = f"{operator} {value_text(value)}"
-    return f"{text} (case-sensitive)" if item.case_sensitive else text
+    if item.case_sensitive:
+        text += " (case-sensitive)"
+    if isinstance(item, PropertyFilter | TraitFilter) and item.type is not None:
+        text += f" (as {item.type})"
+    return text
 
 
 def value_text(value: object) -> str:
@@ -89,7 +95,12 @@ def window(value) -> str:
 
 
 def _where(items) -> str:
-    return " and ".join(f"{item.property} {comparison(item)}" for item in items)
+    return " and ".join(f"{_filtered(item)} {comparison(item)}" for item in items)
+
+
+def _filtered(item: PropertyFilter | TraitFilter) -> str:
+    """What an event filter reads: a property, or the trait as it was at the event."""
+    return f"trait {item.trait}" if isinstance(item, TraitFilter) else item.property
 
 
 def _event(event: str, where) -> str:
@@ -104,6 +115,9 @@ class _Words(ConditionVisitor[str]):
 
     def visit_attribute(self, condition: AttributeFilter) -> str:
         return f"attribute {condition.attribute} {comparison(condition)}"
+
+    def visit_trait(self, condition: TraitFilter) -> str:
+        return f"trait {condition.trait} {comparison(condition)}"
 
     def visit_performed(self, condition: Performed) -> str:
         times = condition.times

@@ -3,7 +3,8 @@
 Every node of the condition tree (all / any / not and each leaf) is counted alone over the
 grain's population; each child of an `all` also gets the count so far, as the children are ANDed
 in order, so the filter that drops everyone shows. A leaf that keeps no one is flagged and, for an
-equals/in text filter or a performed event, the closest actual values are suggested.
+equals/in text filter (a column's or a trait's) or a performed event, the closest actual values
+are suggested.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from segmart.inspect.describe import amount, describe, value_text
 from segmart.inspect.queries import closest_values_query, count_query, grain_of, predicate
 from segmart.inspect.readonly import fetch
 from segmart.inspect.render import AS_OF_QUERY
-from segmart.registry import AllOf, AnyOf, AttributeFilter, ConditionVisitor, Not, Performed
+from segmart.registry import (
+    AllOf,
+    AnyOf,
+    AttributeFilter,
+    ConditionVisitor,
+    Not,
+    Performed,
+    TraitFilter,
+)
 
 
 @dataclass
@@ -101,8 +110,8 @@ class _Plan(ConditionVisitor[list[Node]]):
     def _leaf(self, condition) -> list[Node]:
         return []
 
-    visit_attribute = visit_performed = visit_not_performed = visit_sequence = _leaf
-    visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
+    visit_attribute = visit_trait = visit_performed = visit_not_performed = _leaf
+    visit_sequence = visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
     visit_changed = visit_aggregate = visit_in_segment = visit_in_list = _leaf
 
 
@@ -142,7 +151,7 @@ def _matches(node: Node) -> bool:
     condition = node.condition
     if isinstance(condition, Performed):
         wanted, fold = {condition.event}, False
-    elif isinstance(condition, AttributeFilter):
+    elif isinstance(condition, AttributeFilter | TraitFilter):
         fold = not condition.case_sensitive
         wanted = {str(value) for value in condition.value}
     else:
@@ -182,6 +191,8 @@ def _closest_text(node: Node, grain: str) -> str:
     unit = "event" if isinstance(condition, Performed) else grain
     if isinstance(condition, AttributeFilter) and condition.is_user_column:
         unit = "user"
+    if isinstance(condition, TraitFilter):
+        unit = "identify call"
     values = ", ".join(
         f"{value_text(value)} ({amount(count, unit)})" for value, count in node.closest
     )

@@ -11,11 +11,20 @@ from segmart.compiler.conditions import (
     USERS,
     ConditionCompiler,
     Grain,
+    json_text,
     where_clause,
 )
 from segmart.compiler.models import MEMBER_COLUMNS
 from segmart.compiler.sqltext import indent, subquery_membership
-from segmart.registry import AttributeFilter, Catalog, Operator, Performed, Registry, Segment
+from segmart.registry import (
+    AttributeFilter,
+    Catalog,
+    Operator,
+    Performed,
+    Registry,
+    Segment,
+    TraitFilter,
+)
 from segmart.sql import identifier, literal
 
 SOURCES = {SESSION.name: SESSIONS, USER.name: USERS}
@@ -84,25 +93,32 @@ CLOSEST = 3
 
 
 def closest_values_query(segment: Segment, condition, catalog: Catalog) -> str | None:
-    """For an equals/in text attribute filter or a performed event: the column's actual values
+    """For an equals/in text attribute or trait filter or a performed event: the actual values
     (value, how many rows have it) most similar to the wanted ones, else None."""
     if isinstance(condition, Performed):
-        return _closest(EVENTS, "events", "event_name", [condition.event])
-    if not isinstance(condition, AttributeFilter):
+        return _closest(EVENTS, "events", "events.event_name", [condition.event])
+    if not isinstance(condition, AttributeFilter | TraitFilter):
         return None
     if condition.operator not in (Operator.EQUALS, Operator.IN):
         return None
+    wanted = list(condition.value)
+    if isinstance(condition, TraitFilter):
+        if condition.kind != "text":
+            return None
+        value = json_text("events", condition.trait, "traits")
+        return _closest(EVENTS, "events", value, wanted, ["events.message_type = 'identify'"])
     user_table = condition.is_user_column or segment.grain == USER.name
     column = (catalog.users if user_table else catalog.sessions)[condition.column]
     if column.kind != "text":
         return None
     table = USER if user_table else SESSION
-    return _closest(SOURCES[table.name], table.alias, column.name, list(condition.value))
+    value = f"{table.alias}.{identifier(column.name)}"
+    return _closest(SOURCES[table.name], table.alias, value, wanted)
 
 
-def _closest(source: str, alias: str, column: str, wanted: list[str]) -> str:
-    """Similarity ignores case: a case slip is a likely misspelling too."""
-    value = f"{alias}.{identifier(column)}"
+def _closest(source: str, alias: str, value: str, wanted: list[str], tests=()) -> str:
+    """The values of `value` (SQL on `alias`) most like the wanted ones, among rows passing
+    `tests`. Similarity ignores case: a case slip is a likely misspelling too."""
     similarity = ", ".join(
         f"jaro_winkler_similarity(lower({value}), {literal(str(w).lower())})" for w in wanted
     )
@@ -111,7 +127,7 @@ def _closest(source: str, alias: str, column: str, wanted: list[str]) -> str:
             "select",
             indent(f"{value} as value,\ncount(*) as occurrences"),
             f"from {source} as {alias}",
-            where_clause([f"{value} is not null", f"{value} <> ''"]),
+            where_clause([*tests, f"{value} is not null", f"{value} <> ''"]),
             f"group by {value}",
             f"order by max(greatest({similarity})) desc, occurrences desc, value",
             f"limit {CLOSEST}",

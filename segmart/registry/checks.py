@@ -27,14 +27,17 @@ from segmart.registry.models import (
     AnyOf,
     AttributeFilter,
     ConditionVisitor,
+    EventStep,
     InList,
     InSegment,
     Not,
     NotPerformed,
     Operator,
     Performed,
+    PropertyFilter,
     Segment,
     Sequence,
+    TraitFilter,
     condition_key,
 )
 from segmart.registry.problems import YamlPath
@@ -132,9 +135,13 @@ class _Checker(ConditionVisitor[None]):
         grain = self.grain
         self.attribute(condition, self.path, self.catalog.columns(grain), f"{grain} grain")
 
+    def visit_trait(self, condition: TraitFilter) -> None:
+        self.json_value(condition, self.path)
+
     def visit_performed(self, condition: Performed | NotPerformed) -> None:
         key = condition_key(condition)
         self.same_session(condition.same_session, (*self.path, key, "same_session"))
+        self.event_filters(condition.where, (*self.path, key))
 
     visit_not_performed = visit_performed
 
@@ -160,6 +167,9 @@ class _Checker(ConditionVisitor[None]):
                 "at session grain a sequence is within the member session: "
                 "use within: same_session",
             )
+        for index, step in enumerate(sequence.steps):
+            if isinstance(step, EventStep):
+                self.event_filters(step.where, (*path, "steps", index))
         for index, where in enumerate(sequence.session_where):
             self.attribute(
                 where, (*path, "session_where", index), dict(self.catalog.sessions), "sessions"
@@ -176,26 +186,44 @@ class _Checker(ConditionVisitor[None]):
                 + did_you_mean(where.attribute, list(columns)),
             )
             return
+        # Named as written (`user.plan` at session grain).
+        self.comparison(
+            where, path, Column(where.attribute, column.data_type, column.kind), "column"
+        )
+
+    def json_value(self, where: PropertyFilter | TraitFilter, path: YamlPath) -> None:
+        """An event property or a trait, compared as the kind its type or values give it."""
+        noun = "trait" if isinstance(where, TraitFilter) else "property"
+        name = where.trait if isinstance(where, TraitFilter) else where.property
+        self.comparison(where, path, Column(name, where.kind, where.kind), noun)
+
+    def event_filters(self, where: tuple[PropertyFilter | TraitFilter, ...], path: YamlPath):
+        for index, item in enumerate(where):
+            self.json_value(item, (*path, "where", index))
+
+    def comparison(self, where: Any, path: YamlPath, column: Column, noun: str) -> None:
+        """The operator, values and case_sensitive of a filter on `column` (a `noun`: column,
+        property or trait) fit the column's kind."""
         operator = where.operator
         allowed = OPERATORS_BY_KIND[column.kind]
         if operator not in allowed:
             options = [str(op) for op in Operator if op in allowed]
             self.issue(
                 (*path, operator.value),
-                f"operator '{operator}' does not apply to {column.data_type} column "
-                f"'{where.attribute}' (use {', '.join(options[:-1])} or {options[-1]})",
+                f"operator '{operator}' does not apply to {column.data_type} {noun} "
+                f"'{column.name}' (use {', '.join(options[:-1])} or {options[-1]})",
             )
             return
         if operator not in SET_OPERATORS:
-            self.values(where, column, (*path, operator.value))
+            self.values(where, column, noun, (*path, operator.value))
         if "case_sensitive" in where.model_fields_set and column.kind != "text":
             self.issue(
                 (*path, "case_sensitive"),
-                f"case_sensitive applies only to text columns; '{where.attribute}' is "
+                f"case_sensitive applies only to text {noun}s; '{column.name}' is "
                 f"{column.data_type}",
             )
 
-    def values(self, where: AttributeFilter, column: Column, path: YamlPath) -> None:
+    def values(self, where: Any, column: Column, noun: str, path: YamlPath) -> None:
         kind, expected = _VALUE_KINDS[column.kind]
         accepted = {kind}
         if column.kind == "timestamp" and where.operator in ORDER_OPERATORS:
@@ -208,7 +236,7 @@ class _Checker(ConditionVisitor[None]):
                 hint = quoting_hint(column.kind == "text", item)
                 self.issue(
                     path,
-                    f"column '{where.attribute}' is {column.data_type}: expected {expected}, "
+                    f"{noun} '{column.name}' is {column.data_type}: expected {expected}, "
                     f"got {shown}{hint}",
                 )
                 return

@@ -48,7 +48,10 @@ from segmart.registry.values import (
     Tags,
     Text,
     TextValues,
+    TraitPath,
     TrueOnly,
+    ValueType,
+    ValueTypeChoice,
     VisibilityChoice,
     value_kind,
 )
@@ -198,26 +201,63 @@ class AttributeFilter(_Comparison):
         return self.attribute.removeprefix("user.")
 
 
-class PropertyFilter(_Comparison):
+class _JsonValueFilter(_Comparison):
+    """A filter on a value of untyped JSON (an event property, a user trait), compared as its
+    declared `type`, else as the filter's values are (numbers as numbers, dates as timestamps,
+    true/false as booleans, anything else as text). Operators and values are checked against
+    that kind as a column's are against its type (segmart.registry.checks)."""
+
+    type: ValueTypeChoice | None = Field(
+        None, description="How to compare the value; default: as the filter's values are."
+    )
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """The operator's values as a tuple (one for gt, two for between, none for is_set)."""
+        if self.operator in SET_OPERATORS:
+            return ()
+        value = self.value
+        return value if isinstance(value, tuple) else (value,)
+
+    @property
+    def kind(self) -> ValueType:
+        """How the value is compared: the declared type, else the kind all values share."""
+        if self.type is not None:
+            return self.type
+        kinds = {value_kind(item) for item in self.values}
+        if kinds == {"boolean"}:
+            return "boolean"
+        if kinds == {"number"}:
+            return "number"
+        if kinds and kinds <= {"instant", "relative"}:
+            return "timestamp"
+        return "text"
+
+
+class PropertyFilter(_JsonValueFilter):
     """A filter on an event property (a JSON path into `properties`; for page and screen views
     also the page fields path, url, title, referrer)."""
 
     property: PropertyPath
 
-    @model_validator(mode="after")
-    def _no_relative_times(self) -> PropertyFilter:
-        if value_kind(self.value) == "relative":
-            raise custom_error(
-                "relative times (days_ago, hours_ago) apply only to timestamp columns, "
-                "not to event properties",
-                at=self.operator.value,
-            )
-        return self
-
     @property
     def path(self) -> tuple[str, ...]:
         """The property path split on dots: `a.b.c` -> ("a", "b", "c")."""
         return tuple(self.property.split("."))
+
+
+class TraitFilter(_JsonValueFilter):
+    """A filter on a user trait of identify calls (any trait, by name or JSON path). As a
+    condition: the member's latest value at as_of (at session grain, the session's visitor's).
+    In an event's `where`: the value the trait had when the event happened."""
+
+    trait: TraitPath
+
+
+EventFilter = TypeAliasType(
+    "EventFilter",
+    keyed_union("event filter", {"property": PropertyFilter, "trait": TraitFilter}),
+)
 
 
 # --- times and windows ------------------------------------------------------------------------
@@ -303,7 +343,9 @@ class Performed(StrictModel):
     unwrap_key: ClassVar[str | None] = "performed"
 
     event: EventName
-    where: tuple[PropertyFilter, ...] = Field((), description="Event property filters (ANDed).")
+    where: tuple[EventFilter, ...] = Field(
+        (), description="Event property and trait filters (ANDed)."
+    )
     times: Times = Field(Times(at_least=1), description="Default: at_least 1.")
     window: Window | None = Field(None, description="Default: all events up to as_of.")
     same_session: Flag | None = Field(
@@ -323,7 +365,9 @@ class NotPerformed(StrictModel):
     unwrap_key: ClassVar[str | None] = "not_performed"
 
     event: EventName
-    where: tuple[PropertyFilter, ...] = Field((), description="Event property filters (ANDed).")
+    where: tuple[EventFilter, ...] = Field(
+        (), description="Event property and trait filters (ANDed)."
+    )
     window: Window | None = Field(None, description="Default: all events up to as_of.")
     same_session: Flag | None = Field(
         None, description="Session grain only (default true there): events of the member session."
@@ -339,7 +383,7 @@ class EventStep(StrictModel):
     """A sequence step: this event (with optional property filters) happened."""
 
     event: EventName
-    where: tuple[PropertyFilter, ...] = ()
+    where: tuple[EventFilter, ...] = ()
 
 
 class NotStep(StrictModel):
@@ -597,6 +641,7 @@ CONDITION_TYPES: dict[str, type[StrictModel]] = {
     "any": AnyOf,
     "not": Not,
     "attribute": AttributeFilter,
+    "trait": TraitFilter,
     "performed": Performed,
     "not_performed": NotPerformed,
     "sequence": Sequence,
@@ -646,6 +691,8 @@ class ConditionVisitor(ABC, Generic[T]):
                 return self.visit_not(condition)
             case AttributeFilter():
                 return self.visit_attribute(condition)
+            case TraitFilter():
+                return self.visit_trait(condition)
             case Performed():
                 return self.visit_performed(condition)
             case NotPerformed():
@@ -678,6 +725,8 @@ class ConditionVisitor(ABC, Generic[T]):
     def visit_not(self, condition: Not) -> T: ...
     @abstractmethod
     def visit_attribute(self, condition: AttributeFilter) -> T: ...
+    @abstractmethod
+    def visit_trait(self, condition: TraitFilter) -> T: ...
     @abstractmethod
     def visit_performed(self, condition: Performed) -> T: ...
     @abstractmethod
@@ -716,8 +765,8 @@ class _Nested(ConditionVisitor[tuple[Any, ...]]):
     def _leaf(self, condition: Any) -> tuple[Any, ...]:
         return ()
 
-    visit_attribute = visit_performed = visit_not_performed = visit_sequence = _leaf
-    visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
+    visit_attribute = visit_trait = visit_performed = visit_not_performed = _leaf
+    visit_sequence = visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
     visit_changed = visit_aggregate = visit_in_segment = visit_in_list = _leaf
 
 

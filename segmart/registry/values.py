@@ -31,6 +31,8 @@ Visibility = Literal["public", "private"]
 Period = Literal["day", "week"]
 AggregateFunction = Literal["sum", "count", "avg", "min", "max"]
 ListKey = Literal["user_id", "email"]
+# How a trait or event property (untyped JSON) is compared.
+ValueType = Literal["text", "number", "boolean", "timestamp"]
 FileFormat = Literal["csv", "parquet"]
 
 # The kinds a column or an event property is compared with.
@@ -164,15 +166,20 @@ def _event_name(value: Any) -> str:
     return normalized
 
 
-def _property_path(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _expect("a property name", value)
-    if not re.fullmatch(PROPERTY_PATH_PATTERN, value):
-        raise custom_error(
-            f"invalid property path '{value}': use a name or a dotted path like a.b.c "
-            "(letters, digits and _, not starting with a digit)"
-        )
-    return value
+def _json_path(noun: str) -> Callable[[Any], str]:
+    """A validator for a name or dotted path into a JSON object (event properties, traits)."""
+
+    def validate(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _expect(f"a {noun} name", value)
+        if not re.fullmatch(PROPERTY_PATH_PATTERN, value):
+            raise custom_error(
+                f"invalid {noun} path '{value}': use a name or a dotted path like a.b.c "
+                "(letters, digits and _, not starting with a digit)"
+            )
+        return value
+
+    return validate
 
 
 def _choice(literal: Any) -> Callable[[Any], str]:
@@ -239,13 +246,24 @@ EventName = Annotated[
 ]
 PropertyPath = Annotated[
     str,
-    PlainValidator(_property_path),
+    PlainValidator(_json_path("property")),
     WithJsonSchema(
         {
             "type": "string",
             "pattern": PROPERTY_PATH_PATTERN,
             "description": "An event property: a name or a JSON path a.b.c "
             "(page fields: path, url, title, referrer).",
+        }
+    ),
+]
+TraitPath = Annotated[
+    str,
+    PlainValidator(_json_path("trait")),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": PROPERTY_PATH_PATTERN,
+            "description": "A user trait of identify calls: a name or a JSON path a.b.c.",
         }
     ),
 ]
@@ -264,6 +282,9 @@ FunctionChoice = Annotated[
     WithJsonSchema(_enum(AggregateFunction)),
 ]
 ListKeyChoice = Annotated[ListKey, PlainValidator(_choice(ListKey)), WithJsonSchema(_enum(ListKey))]
+ValueTypeChoice = Annotated[
+    ValueType, PlainValidator(_choice(ValueType)), WithJsonSchema(_enum(ValueType))
+]
 
 
 # --- numbers and flags ----------------------------------------------------------------------

@@ -29,6 +29,7 @@ from segmart.sample_data.sql_blocks import (
     COMPANY_SUFFIXES,
     FIRST_NAMES,
     INDUSTRIES,
+    JOB_FUNCTIONS,
     LAST_NAMES,
     page_path,
     sql_list,
@@ -163,6 +164,10 @@ TRAIT_SETS: tuple[tuple[str, tuple[Key, ...]], ...] = (
             Key("company", "company"),
             num("company_size", "company_size"),
             num("mrr", "account_mrr"),
+            Key(
+                "job_function",
+                f"pick({sql_list(JOB_FUNCTIONS)}, rnd(user_num, 'job_function'))",
+            ),
         ),
     ),
     (

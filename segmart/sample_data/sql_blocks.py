@@ -69,6 +69,8 @@ COMPANY_SUFFIXES = (
     "Technologies",
 )  # fmt: skip
 INDUSTRIES = ("Retail", "Software", "Finance", "Healthcare", "Education", "Media", "Logistics")
+# A custom identify trait (not one of Segment's reserved traits), as teams add their own.
+JOB_FUNCTIONS = ("engineering", "product", "marketing", "sales", "data", "founder")
 FIRST_NAMES = (
     "Ana", "Ben", "Chloe", "Diego", "Emma", "Farah", "Gabriel", "Hana", "Ivan", "Julia", "Kenji",
     "Lena", "Mateo", "Nina", "Omar", "Priya", "Quinn", "Rafael", "Sofia", "Tom",

@@ -37,6 +37,34 @@ def registry() -> list[dict]:
             grain="session",
             min_members=1,
         ),
+        # Traits and event properties: the trait as identify calls set it, the property as
+        # events carry it, page fields as columns.
+        segment(
+            "trait_and_properties",
+            {
+                "all": [
+                    {"trait": "job_function", "in": ["Data", "dta"]},
+                    {
+                        "performed": {
+                            "event": "order_completed",
+                            "where": [
+                                {"property": "currency", "equals": "usd"},
+                                {"property": "coupon", "not_equals": "SPRING"},
+                                {"trait": "plan", "equals": "pro"},
+                                {"property": "revenue", "gt": 1},  # not text: not listed
+                            ],
+                        }
+                    },
+                    {
+                        "performed": {
+                            "event": "page",
+                            "where": [{"property": "path", "equals": "/"}],
+                        }
+                    },
+                ]
+            },
+            min_members=1,
+        ),
         segment("vip", {"in_list": {"list": "vip_emails", "by": "email"}}, min_members=1),
         segment("vip_ids", {"in_list": {"list": "vip_ids", "by": "user_id"}}, min_members=1),
     ]
@@ -50,9 +78,13 @@ def project(tmp_path_factory) -> tuple[SegmentProject, object]:
     project.write_list("vip_ids", "user_id\n1001\n999\n")
     project.compile()
     events = Events()
-    events.identify("1001", ago(days=1), user=True, email="ann@Example.com")
-    events.page("1001", ago(days=1), user=True, context=campaign(source="google", medium="cpc"))
-    events.track("1001", "Order Completed", ago(days=1), user=True, revenue=5)
+    events.identify(
+        "1001", ago(days=1), user=True, email="ann@Example.com", job_function="data", plan="pro"
+    )
+    events.page(
+        "1001", ago(days=1), user=True, context=campaign(source="google", medium="cpc"), path="/"
+    )
+    events.track("1001", "Order Completed", ago(days=1), user=True, revenue=5, currency="USD")
     project.write_events(events)
     result = project.build()
     return project, result
@@ -70,6 +102,14 @@ def test_filter_values_say_whether_they_occur(project):
         ("exact_case", "sessions", "utm_source", "Google", False),  # case_sensitive: exact only
         ("partly_misspelled", "sessions", "device_type", "Moblie", False),
         ("partly_misspelled", "sessions", "utm_source", "google", True),
+        ("trait_and_properties", "events", "event_name", "order_completed", True),
+        ("trait_and_properties", "events", "event_name", "page", True),
+        ("trait_and_properties", "events", "page_path", "/", True),
+        ("trait_and_properties", "events", "properties.coupon", "SPRING", False),
+        ("trait_and_properties", "events", "properties.currency", "usd", True),
+        ("trait_and_properties", "events", "traits.job_function", "Data", True),
+        ("trait_and_properties", "events", "traits.job_function", "dta", False),
+        ("trait_and_properties", "events", "traits.plan", "pro", True),
         ("typo_device", "sessions", "device_type", "Moblie", False),
         ("typo_event", "events", "event_name", "order_complete", False),
     ]
@@ -89,6 +129,11 @@ def test_catalog_warns_about_unseen_values(project):
     assert catalog["partly_misspelled"] == (1, "unseen_filter_value", "device_type = Moblie")
     # One of two values unseen still warns: "bing" may be a typo of something else.
     assert catalog["any_case"] == (1, "unseen_filter_value", "utm_source = bing")
+    assert catalog["trait_and_properties"] == (
+        1,
+        "unseen_filter_value",
+        "properties.coupon = SPRING, traits.job_function = dta",
+    )
     assert catalog["vip"] == (1, None, None)
 
 

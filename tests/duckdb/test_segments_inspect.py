@@ -51,6 +51,7 @@ PAID_CART = segment(
     grain="session",
 )
 BUYERS = segment("buyers", {"performed": {"event": "order_completed"}})
+ROLE_TYPO = segment("role_typo", {"trait": "role", "equals": "analist"})
 ORDER_SESSIONS = segment(
     "order_sessions", {"performed": {"event": "order_completed"}}, grain="session"
 )
@@ -87,6 +88,8 @@ def fixture_events() -> Events:
             events.track(visitor, "product_added", later(start, minutes=1))
     events.track("u-big", "order_completed", ago(days=2), user=True, revenue=1500)
     events.track("u-small", "order_completed", ago(days=2), user=True, revenue=20)
+    events.identify("u-big", ago(days=3), user=True, role="analyst")
+    events.identify("u-small", ago(days=3), user=True, role="Designer")
     return events
 
 
@@ -94,7 +97,7 @@ def fixture_events() -> Events:
 def project(tmp_path_factory) -> SegmentProject:
     project = SegmentProject.create(tmp_path_factory.mktemp("inspect"))
     project.write_events(fixture_events())
-    project.write_segments([PAID_CART, BUYERS, ORDER_SESSIONS, EMPTY])
+    project.write_segments([PAID_CART, BUYERS, ORDER_SESSIONS, EMPTY, ROLE_TYPO])
     project.compile()
     project.build()
     return project
@@ -205,7 +208,7 @@ def test_explain_counts_every_condition_and_suggests_values(segmart):
         "       2                    in segment paid_cart",
         "       0                    performed product_aded  <- keeps no one",
         "                                closest actual event names: product_added (4 events), "
-        "order_completed (2 events), page (6 events)",
+        "order_completed (2 events), identify (2 events)",
         "       5             3    attribute utm_source equals google",
         "       8             3    not",
         "       0                    attribute utm_source equals gogle  <- keeps no one",
@@ -217,6 +220,22 @@ def test_explain_counts_every_condition_and_suggests_values(segmart):
         "cpc (2 sessions), CPC (1 session)",
         "",
         "members: 0 sessions",
+    ]
+
+
+def test_explain_suggests_a_traits_actual_values(segmart):
+    code, out, err = segmart("explain", "role_typo")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "role_typo: user grain, as of 2024-06-01 00:00:00",
+        "population: 8 users",
+        "",
+        "users  so far (and)  condition",
+        "    0                trait role equals analist  <- keeps no one",
+        "                         closest actual values: analyst (1 identify call), "
+        "Designer (1 identify call)",
+        "",
+        "members: 0 users",
     ]
 
 

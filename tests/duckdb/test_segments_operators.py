@@ -471,6 +471,137 @@ PROPERTY_CASES = [
         ["pg-other"],
     ),
     Case("bh_page_regex", viewed({"property": "path", "regex": "/OTHER$"}), ["pg-other"]),
+    # A declared type: "lots" as text, revenue as a number whatever the JSON holds.
+    Case(
+        "bh_prop_typed_text",
+        purchased({"property": "revenue", "type": "text", "equals": "lots"}),
+        ["p-bad"],
+    ),
+    Case(
+        "bh_prop_typed_number_set",
+        purchased({"property": "revenue", "type": "number", "is_set": True}),
+        ["p-big", "p-float", "p-small"],
+    ),
+]
+
+
+# --- any trait: the latest value, and the value at an event ---------------------------------------
+# Identify calls (company "op-trait" marks the group). tr-a: role "Data", seats 12, beta, renewal
+# 2024-07-01, address.city Lisbon. tr-b: role engineering then data (2 days ago), seats "3" (text).
+# tr-c: role data, then sales after as_of (not yet). tr-d: no role. tr-e: role "". tr-f: seats
+# "many" (no number).
+TRAITS = {"attribute": "company", "equals": "op-trait", "case_sensitive": True}
+
+
+def trait_events(events: Events) -> None:
+    first = ago(days=10)
+    for visitor, traits in {
+        "tr-a": {
+            "role": "Data",
+            "seats": 12,
+            "beta": True,
+            "renewal": "2024-07-01",
+            "address": {"city": "Lisbon"},
+        },
+        "tr-b": {"role": "engineering", "seats": "3"},
+        "tr-c": {"role": "data"},
+        "tr-d": {},
+        "tr-e": {"role": ""},
+        "tr-f": {"seats": "many"},
+    }.items():
+        events.identify(visitor, first, user=True, company="op-trait", **traits)
+        events.page(visitor, later(first, minutes=1), user=True)
+    events.identify("tr-b", ago(days=2), user=True, role="data")
+    events.identify("tr-c", later(AS_OF, hours=1), user=True, role="sales")
+
+
+def trait_case(name: str, condition: dict, expected: list[str]) -> Case:
+    return Case(name, scoped(TRAITS, condition), expected)
+
+
+NO_ROLE = ["tr-d", "tr-e", "tr-f"]
+TRAIT_CASES = [
+    # Latest value at as_of, case-insensitive: tr-b's second call counts, tr-c's later one not.
+    trait_case("tr_equals", {"trait": "role", "equals": "data"}, ["tr-a", "tr-b", "tr-c"]),
+    trait_case(
+        "tr_case_sensitive",
+        {"trait": "role", "equals": "data", "case_sensitive": True},
+        ["tr-b", "tr-c"],
+    ),
+    # Missing and empty values are "not data", as for a users column.
+    trait_case("tr_not_equals", {"trait": "role", "not_equals": "data"}, NO_ROLE),
+    trait_case("tr_not_set", {"trait": "role", "is_not_set": True}, NO_ROLE),
+    trait_case("tr_not", {"not": {"trait": "role", "equals": "data"}}, NO_ROLE),
+    # Numbers compare as numbers ("3" converts, "many" does not).
+    trait_case("tr_number", {"trait": "seats", "gt": 5}, ["tr-a"]),
+    trait_case("tr_number_typed", {"trait": "seats", "type": "number", "lte": 3}, ["tr-b"]),
+    trait_case("tr_text_typed", {"trait": "seats", "type": "text", "equals": "12"}, ["tr-a"]),
+    trait_case("tr_boolean", {"trait": "beta", "equals": True}, ["tr-a"]),
+    trait_case("tr_timestamp", {"trait": "renewal", "gte": date(2024, 6, 15)}, ["tr-a"]),
+    trait_case("tr_path", {"trait": "address.city", "equals": "lisbon"}, ["tr-a"]),
+    # Session grain: the session's visitor's latest value.
+    Case(
+        "tr_session",
+        scoped(
+            {"attribute": "user.company", "equals": "op-trait", "case_sensitive": True},
+            {"trait": "role", "equals": "data"},
+        ),
+        ["tr-a#1", "tr-b#1", "tr-c#1"],
+        grain="session",
+    ),
+]
+
+
+# tr-g: plan free, tr_order 15 days ago, pro from 10 days ago, tr_order 5 days ago. tr-h: pro,
+# tr_order 15 days ago, free from 10 days ago. tr-i: tr_order 15 days ago, pro only after.
+def trait_at_event_events(events: Events) -> None:
+    events.identify("tr-g", ago(days=20), user=True, plan="free")
+    events.identify("tr-h", ago(days=20), user=True, plan="pro")
+    for visitor in ("tr-g", "tr-h", "tr-i"):
+        events.track(visitor, "tr_order", ago(days=15), user=True)
+    events.identify("tr-g", ago(days=10), user=True, plan="pro")
+    events.identify("tr-h", ago(days=10), user=True, plan="free")
+    events.identify("tr-i", ago(days=10), user=True, plan="pro")
+    events.track("tr-g", "tr_order", ago(days=5), user=True)
+
+
+def ordered(*where: dict, **options) -> dict:
+    return {"performed": {"event": "tr_order", "where": list(where), **options}}
+
+
+ON_PRO = {"trait": "plan", "equals": "pro"}
+TRAIT_AT_EVENT_CASES = [
+    # The plan when the order happened, not the latest one: tr-h is free now, tr-i was not yet.
+    Case("tr_event_pro", ordered(ON_PRO), ["tr-g", "tr-h"]),
+    Case("tr_event_pro_recent", ordered(ON_PRO, window={"last_days": 7}), ["tr-g"]),
+    Case("tr_event_no_plan", ordered({"trait": "plan", "is_not_set": True}), ["tr-i"]),
+    Case(
+        "tr_event_twice_pro",
+        ordered(ON_PRO, times={"at_least": 2}),
+        [],
+    ),
+    Case(
+        "tr_event_not_on_pro",
+        {
+            "all": [
+                {"performed": {"event": "tr_order"}},
+                {"not_performed": {"event": "tr_order", "where": [ON_PRO]}},
+            ]
+        },
+        ["tr-i"],
+    ),
+    Case(
+        "tr_event_sequence",
+        {
+            "sequence": {
+                "steps": [
+                    {"event": "tr_order", "where": [{"trait": "plan", "equals": "free"}]},
+                    {"event": "tr_order", "where": [ON_PRO]},
+                ]
+            }
+        },
+        ["tr-g"],
+    ),
 ]
 
 
@@ -1009,6 +1140,8 @@ CASES = [
     *NUM_CASES,
     *USER_CASES,
     *PROPERTY_CASES,
+    *TRAIT_CASES,
+    *TRAIT_AT_EVENT_CASES,
     *TIMES_CASES,
     *WINDOW_CASES,
     *SESSION_BEHAVIOUR_CASES,
@@ -1022,6 +1155,8 @@ EVENT_WRITERS = (
     num_events,
     user_events,
     purchase_events,
+    trait_events,
+    trait_at_event_events,
     times_events,
     window_events,
     activation_events,

@@ -1,5 +1,5 @@
 """The starter library (segments/*.yml as committed) on a hand-written fixture, built by the real
-project, with every one of the 25 segments' members computed by hand below.
+project, with every one of the 26 segments' members computed by hand below.
 
 as_of is 2024-06-01T00:00:00. Ten visitors, 21 sessions; each session is written out with what
 the session-grain segments look at (channel, device, pages, duration, events). Session-grain
@@ -168,7 +168,8 @@ def visits() -> list[Visit]:
             tuple((60 * n, "page", f"/p{n}") for n in range(6)),
             user=False,
         ),
-        # ivy: plan "pro", uses the core feature 25 and 5 days ago (Direct desktop, 5 s, 1 page).
+        # ivy: plan "starter", then "pro" from 1 day ago; uses the core feature 25 and 5 days
+        # ago (Direct desktop, 5 s, 1 page).
         *[
             Visit(
                 "ivy", ago(days=days), DESKTOP, ((0, "page", "/app"), (5, "Core Feature Used", {}))
@@ -189,11 +190,15 @@ def visits() -> list[Visit]:
 US, BR, DE = {"country": "US"}, {"country": "BR"}, {"country": "DE"}
 TABLET = {"type": "tablet"}
 TRAITS = {
-    "ann": {"plan": "pro", "email": "ann@example.com"},
+    "ann": {"plan": "pro", "email": "ann@example.com", "job_function": "engineering"},
     "cy": {"plan": "free"},
-    "gus": {"plan": "enterprise"},
-    "ivy": {"plan": "pro"},
+    "dee": {"job_function": "data"},
+    "gus": {"plan": "enterprise", "job_function": "Data"},
+    "ivy": {"plan": "starter", "job_function": "data"},
 }
+# Identify calls after the first: ivy upgrades to pro a day before as_of (after her core feature
+# uses), sending only the changed trait.
+LATER_TRAITS = [("ivy", ago(days=1), {"plan": "pro"})]
 
 
 def starter_events() -> Events:
@@ -210,6 +215,8 @@ def starter_events() -> Events:
                 events.track(visit.visitor, kind, when, user=visit.user, context=context, **detail)
     for visitor, traits in TRAITS.items():
         events.identify(visitor, first_visit[visitor].start, user=True, **traits)
+    for visitor, when, traits in LATER_TRAITS:
+        events.identify(visitor, when, user=True, **traits)
     return events
 
 
@@ -246,6 +253,10 @@ EXPECTED = {
     "churn_risk": ["ann"],
     # product_viewed in the session.
     "consideration": ["fay#1"],
+    # job_function data (any case) and the core feature in the last 30 days on pro or
+    # enterprise at the time: gus (10 days ago, enterprise). ivy used it on starter and
+    # upgraded after; dee has no plan; ann is in engineering (and used it 40 days ago).
+    "data_team_pro_usage": ["gus"],
     "dead_click_sessions": ["dee#1"],
     # product_added in the session.
     "decision": ["fay#1", "fay#2"],
@@ -355,7 +366,7 @@ def test_the_generated_models_are_up_to_date(capsys):
 
 def test_every_starter_segment_is_expected():
     assert set(EXPECTED) == set(load_registry().names)
-    assert len(EXPECTED) == 25
+    assert len(EXPECTED) == 26
 
 
 def test_the_fixture_sessions(warehouse):

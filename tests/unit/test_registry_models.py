@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from pydantic import ValidationError
 
+from segmart.inspect.describe import describe
 from segmart.registry import (
     CONDITION_TYPES,
     Aggregate,
@@ -67,6 +68,7 @@ EXAMPLES = {
     "any": {"any": [{"in_segment": "a"}]},
     "not": {"not": {"in_segment": "a"}},
     "attribute": {"attribute": "plan", "equals": "pro"},
+    "trait": {"trait": "industry", "equals": "retail"},
     "performed": {"performed": {"event": "x"}},
     "not_performed": {"not_performed": {"event": "x"}},
     "sequence": {"sequence": {"steps": [{"event": "a"}, {"not": "b"}]}},
@@ -218,8 +220,51 @@ def test_relative_times():
     assert value == RelativeTime(hours_ago=48)
     with pytest.raises(ValidationError, match="exactly one of days_ago, hours_ago"):
         where({"attribute": "signup_at", "lt": {"hours_ago": 48, "days_ago": 2}})
-    with pytest.raises(ValidationError, match="only to timestamp columns, not to event properties"):
-        where({"performed": {"event": "x", "where": [{"property": "at", "lt": {"days_ago": 2}}]}})
+    # An event property or a trait compared with a relative time is compared as a timestamp.
+    performed = where(
+        {"performed": {"event": "x", "where": [{"property": "at", "lt": {"days_ago": 2}}]}}
+    )
+    assert performed.where[0].kind == "timestamp"
+
+
+@pytest.mark.parametrize(
+    ("comparison", "kind"),
+    [
+        ({"equals": "pro"}, "text"),
+        ({"gt": 3}, "number"),
+        ({"between": [1, 2.5]}, "number"),
+        ({"equals": True}, "boolean"),
+        ({"gte": "2024-01-01"}, "timestamp"),
+        ({"gte": {"days_ago": 3}}, "timestamp"),
+        ({"is_set": True}, "text"),
+        ({"is_set": True, "type": "number"}, "number"),
+        ({"equals": "7", "type": "text"}, "text"),
+    ],
+)
+def test_a_trait_or_property_is_compared_as_its_type_or_its_values(comparison, kind):
+    assert where({"trait": "t", **comparison}).kind == kind
+    performed = where({"performed": {"event": "x", "where": [{"property": "p", **comparison}]}})
+    assert performed.where[0].kind == kind
+
+
+def test_an_event_filter_is_a_property_or_a_trait():
+    performed = where(
+        {
+            "performed": {
+                "event": "x",
+                "where": [{"property": "amount", "gt": 5}, {"trait": "plan", "equals": "pro"}],
+            }
+        }
+    )
+    assert [type(item).__name__ for item in performed.where] == ["PropertyFilter", "TraitFilter"]
+    with pytest.raises(ValidationError, match=r"property.*trait|trait.*property"):
+        where(
+            {"performed": {"event": "x", "where": [{"property": "a", "trait": "b", "equals": 1}]}}
+        )
+    with pytest.raises(ValidationError, match=r"invalid trait path 'a\.\.b'"):
+        where({"trait": "a..b", "equals": 1})
+    with pytest.raises(ValidationError, match="invalid value 'int'"):
+        where({"trait": "a", "equals": 1, "type": "int"})
 
 
 def test_performed_defaults():
@@ -410,3 +455,17 @@ def test_segment_defaults_and_text_cleanup():
     )
     assert (segment.tags, segment.min_members) == ((), 100)
     assert segment.description == "Two lines\nof text."
+
+
+def test_traits_read_as_one_line():
+    # What explain, preview and the catalog show of a condition.
+    assert describe(where({"trait": "seats", "type": "number", "gte": 10})) == (
+        "trait seats gte 10 (as number)"
+    )
+    performed = {
+        "event": "order_completed",
+        "where": [{"property": "amount", "gt": 5}, {"trait": "plan", "equals": "pro"}],
+    }
+    assert describe(where({"performed": performed})) == (
+        "performed order_completed where amount gt 5 and trait plan equals pro"
+    )

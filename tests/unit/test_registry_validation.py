@@ -53,6 +53,7 @@ STARTER_SEGMENTS = {
     # user grain
     "almost_bought",
     "churn_risk",
+    "data_team_pro_usage",
     "onboarding_stalled",
     "activated_fast",
     "engagement_dropped",
@@ -71,6 +72,7 @@ def test_starter_library_validates():
     assert user_grain == {
         "almost_bought",
         "churn_risk",
+        "data_team_pro_usage",
         "onboarding_stalled",
         "activated_fast",
         "engagement_dropped",
@@ -998,3 +1000,71 @@ def test_sql_looking_values_are_plain_data(tmp_path):
     assert referrer.value == r"^https?://[^/]*example\.com/"
     assert performed.event == "order_completed"
     assert performed.where[0].value == ("'; select 1 /*",)
+
+
+# --- traits and typed event values --------------------------------------------------------------
+
+
+def test_a_declared_type_decides_operators_and_values(tmp_path):
+    where = """
+    all:
+      - trait: seats
+        type: number
+        equals: many
+      - trait: beta
+        type: boolean
+        gt: 1
+      - trait: renewal
+        type: timestamp
+        gte: soon
+      - trait: role
+        type: number
+        is_set: true
+        case_sensitive: true
+      - performed:
+          event: order_completed
+          where:
+            - trait: plan
+              type: boolean
+              equals: pro
+            - property: total
+              type: text
+              gt: 10
+      - sequence:
+          steps:
+            - event: a
+            - event: b
+              where:
+                - property: coupon
+                  type: number
+                  contains: x
+    """
+    directory = write_segments(tmp_path, ("a", where, "user"))
+    assert problems(directory) == [
+        "segments/a.yml:13: segment 'a', field 'where.all[0].equals': trait 'seats' is number: "
+        "expected a number, got text 'many'",
+        "segments/a.yml:16: segment 'a', field 'where.all[1].gt': operator 'gt' does not apply to "
+        "boolean trait 'beta' (use equals, not_equals, in, not_in, is_set or is_not_set)",
+        # A text where gte wants a bound: the file alone shows it, whatever the type.
+        "segments/a.yml:19: segment 'a', field 'where.all[2].gte': expected a number, a date, a "
+        "timestamp or a relative time like {days_ago: 7}, got text 'soon'",
+        "segments/a.yml:23: segment 'a', field 'where.all[3].case_sensitive': case_sensitive "
+        "applies only to text comparisons",
+        "segments/a.yml:29: segment 'a', field 'where.all[4].performed.where[0].equals': trait "
+        "'plan' is boolean: expected true or false, got text 'pro'",
+        "segments/a.yml:32: segment 'a', field 'where.all[4].performed.where[1].gt': operator "
+        "'gt' does not apply to text property 'total' (use equals, not_equals, in, not_in, "
+        "contains, starts_with, ends_with, regex, is_set or is_not_set)",
+        "segments/a.yml:40: segment 'a', field 'where.all[5].sequence.steps[1].where[0].contains':"
+        " operator 'contains' does not apply to number property 'coupon' (use equals, "
+        "not_equals, in, not_in, gt, gte, lt, lte, between, is_set or is_not_set)",
+    ]
+
+
+def test_a_trait_path_is_checked_like_a_property_path(tmp_path):
+    directory = write_segments(tmp_path, ("a", "trait: address..city\nequals: x", "user"))
+    assert problems(directory) == [
+        "segments/a.yml:10: segment 'a', field 'where.trait': invalid trait path "
+        "'address..city': use a name or a dotted path like a.b.c (letters, digits and _, not "
+        "starting with a digit)",
+    ]

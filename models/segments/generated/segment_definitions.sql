@@ -76,6 +76,20 @@ definitions as (
         100 as min_members
     union all
     select
+        'data_team_pro_usage' as segment_name,
+        'Data teams using the core feature on a paid plan' as title,
+        'Users whose job_function trait (a custom identify trait) is data, who used the core feature in the last 30 days while on the pro or enterprise plan (their plan when they used it).' as description,
+        'product-marketing@example.com' as owner,
+        'Invite data practitioners on paid plans to the warehouse-connector beta.' as use_case,
+        'public' as visibility,
+        'user' as grain,
+        'daily' as refresh,
+        'saas, custom-traits' as tags,
+        '' as referenced_segments,
+        'segments/data_team_pro_usage.yml' as registry_file,
+        10 as min_members
+    union all
+    select
         'dead_click_sessions' as segment_name,
         'Sessions with dead clicks' as title,
         'Sessions with at least one Dead Click (a click that did nothing).' as description,

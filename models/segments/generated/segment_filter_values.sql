@@ -41,6 +41,13 @@ filter_values as (
     union all
     select
         'almost_bought' as segment_name,
+        'events' as table_name,
+        'page_path' as column_name,
+        '/cart' as filter_value,
+        false as case_sensitive
+    union all
+    select
+        'almost_bought' as segment_name,
         'sessions' as table_name,
         'country' as column_name,
         'BR' as filter_value,
@@ -66,6 +73,34 @@ filter_values as (
         'event_name' as column_name,
         'product_viewed' as filter_value,
         true as case_sensitive
+    union all
+    select
+        'data_team_pro_usage' as segment_name,
+        'events' as table_name,
+        'traits.job_function' as column_name,
+        'data' as filter_value,
+        false as case_sensitive
+    union all
+    select
+        'data_team_pro_usage' as segment_name,
+        'events' as table_name,
+        'event_name' as column_name,
+        'core_feature_used' as filter_value,
+        true as case_sensitive
+    union all
+    select
+        'data_team_pro_usage' as segment_name,
+        'events' as table_name,
+        'traits.plan' as column_name,
+        'pro' as filter_value,
+        false as case_sensitive
+    union all
+    select
+        'data_team_pro_usage' as segment_name,
+        'events' as table_name,
+        'traits.plan' as column_name,
+        'enterprise' as filter_value,
+        false as case_sensitive
     union all
     select
         'decision' as segment_name,
@@ -165,6 +200,26 @@ observed_values as (
         'event_name' as column_name,
         cast(events.event_name as {{ dbt.type_string() }}) as observed_value
     from {{ ref('events') }} as events
+    union all
+    select distinct
+        'events' as table_name,
+        'page_path' as column_name,
+        cast(events.page_path as {{ dbt.type_string() }}) as observed_value
+    from {{ ref('events') }} as events
+    union all
+    select distinct
+        'events' as table_name,
+        'traits.job_function' as column_name,
+        {{ segmart.json_text('events.traits', '$.job_function') }} as observed_value
+    from {{ ref('events') }} as events
+    where events.message_type = 'identify'
+    union all
+    select distinct
+        'events' as table_name,
+        'traits.plan' as column_name,
+        {{ segmart.json_text('events.traits', '$.plan') }} as observed_value
+    from {{ ref('events') }} as events
+    where events.message_type = 'identify'
     union all
     select distinct
         'sessions' as table_name,

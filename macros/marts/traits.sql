@@ -1,0 +1,25 @@
+{#- A user trait of identify calls (a name or a dotted path into traits), as text. A visitor's
+    value is the last non-null one by event time, message_id breaking ties (not
+    visitor_event_number: it numbers activity only and is null on identify calls). Users' trait
+    columns and segments' trait conditions read the value at the end (latest_trait, an
+    aggregate over the visitor's messages); an event's trait filter reads it at that event
+    (trait_at_event, a window). -#}
+
+{% macro latest_trait(trait) -%}
+    {{ segmart.value_at_max(
+        segmart.json_text('traits', '$.' ~ trait), ['event_at', 'message_id'],
+        where="message_type = 'identify'", data_type='varchar',
+    ) }}
+{%- endmacro %}
+
+{#- events: the alias of the events relation the window runs over. -#}
+{% macro trait_at_event(events, trait) -%}
+    {{ segmart.last_value_ignore_nulls(
+        "case when " ~ events ~ ".message_type = 'identify' then "
+        ~ segmart.json_text(events ~ '.traits', '$.' ~ trait) ~ " end"
+    ) }} over (
+        partition by {{ events }}.visitor_id
+        order by {{ events }}.event_at, {{ events }}.message_id
+        rows between unbounded preceding and current row
+    )
+{%- endmacro %}
