@@ -21,6 +21,7 @@ from segmart.registry.models import (
     Between,
     Changed,
     ConditionVisitor,
+    Duration,
     EventStep,
     FirstTime,
     InList,
@@ -33,12 +34,12 @@ from segmart.registry.models import (
     Performed,
     PropertyFilter,
     Regularly,
+    RelativeTo,
     Restarted,
     Sequence,
     Stopped,
     TraitFilter,
-    WithinHours,
-    WithinHoursAfter,
+    anchored,
 )
 from segmart.sql import identifier, literal
 
@@ -179,15 +180,12 @@ class ConditionCompiler(ConditionVisitor[str]):
     def _events_query(self, event_key: str, event: str, where, window, extra=()) -> str:
         """select <event_key> from events [anchors] where <event, filters, window>."""
         tests = [*self._event_predicates(event, where), *extra]
-        joins = ""
-        if isinstance(window, WithinHoursAfter):
-            joins = "\n" + anchor_join("events", window.within_hours_after)
-        tests += window_predicates("events.event_at", window)
+        tests += window_predicates("events", window)
         if event_key.endswith("session_id"):
             tests.append(f"{event_key} is not null")
         source = event_source("events", where)
         select = f"select {event_key}" + ("\nfrom " if "\n" in source else " from ")
-        return f"{select}{source}{joins}\n{where_clause(tests)}"
+        return f"{select}{source}\n{where_clause(tests)}"
 
     def visit_performed(self, condition: Performed) -> str:
         member_key, event_key = self._behaviour_key(condition.same_session)
@@ -223,22 +221,23 @@ class ConditionCompiler(ConditionVisitor[str]):
             raise CompileError(
                 f"segment {self.segment_name!r}: a sequence's `not` step must be its last step"
             )
-        limit = condition.within.hours if isinstance(condition.within, WithinHours) else None
+        limit = condition.within if isinstance(condition.within, Duration) else None
 
         lines = [
             f"select step_1.{self._sequence_key(same_session)}",
             f"from {event_source('step_1', positive[0].where)}",
         ]
         tests = self._event_predicates(positive[0].event, positive[0].where, "step_1")
-        tests += window_predicates("step_1.event_at", condition.window)
+        tests += window_predicates("step_1", condition.window)
         for number, step in enumerate(positive[1:], start=2):
             current, previous = f"step_{number}", f"step_{number - 1}"
             on = [
                 f"{previous}.{link} = {current}.{link}",
                 f"{previous}.event_at < {current}.event_at",
             ]
-            if limit:
-                on.append(f"{current}.event_at <= {hours_after(previous + '.event_at', limit)}")
+            step_limit = step.within or limit
+            if step_limit:
+                on.append(f"{current}.event_at <= {time_after(previous + '.event_at', step_limit)}")
             lines.append(f"inner join {event_source(current, step.where)}")
             lines.append(indent("on " + "\n    and ".join(on)))  # one-line terms only
             tests += self._event_predicates(step.event, step.where, current)
@@ -261,8 +260,9 @@ class ConditionCompiler(ConditionVisitor[str]):
                 f"later.event_at <= {AS_OF}",
                 f"later.event_name = {literal(negative[0].event)}",
             ]
-            if limit:
-                later.append(f"later.event_at <= {hours_after(last + '.event_at', limit)}")
+            not_limit = negative[0].within or limit
+            if not_limit:
+                later.append(f"later.event_at <= {time_after(last + '.event_at', not_limit)}")
             tests.append(
                 "not exists (\n"
                 + indent(f"select 1 from {EVENTS} as later\n{where_clause(later)}")
@@ -282,12 +282,8 @@ class ConditionCompiler(ConditionVisitor[str]):
         return f"select events.visitor_id from {EVENTS} as events\n{where_clause(tests)}"
 
     def visit_first_time(self, condition: FirstTime) -> str:
-        if isinstance(condition.window, WithinHoursAfter):
-            raise CompileError(
-                f"segment {self.segment_name!r}: first_time needs a last_days, last_hours or "
-                "between window"
-            )
-        first = window_predicates("min(events.event_at)", condition.window)
+        # An anchored window is refused by the registry checks (it has no single time here).
+        first = window_predicates("events", condition.window, at="min(events.event_at)")
         query = (
             self._visitor_events(condition.event, f"events.event_at <= {AS_OF}")
             + "\ngroup by events.visitor_id\n"
@@ -301,7 +297,7 @@ class ConditionCompiler(ConditionVisitor[str]):
         seconds_ago = "{{ segmart.seconds_between('events.event_at', segmart.as_of()) }}"
         tests = [
             f"events.event_name = {literal(condition.event)}",
-            *window_predicates("events.event_at", LastDays(last_days=days)),
+            *window_predicates("events", LastDays(last_days=days)),
         ]
         periods = (
             f"select\n    events.visitor_id,\n    floor({seconds_ago} / {period_seconds})"
@@ -478,27 +474,16 @@ def count_when(test: str) -> str:
     return f"count(\n    case\n        when {test}\n            then 1\n    end\n)"
 
 
-def hours_after(timestamp: str, hours: int) -> str:
-    return jinja(f"segmart.time_add('hour', {int(hours)}, '{timestamp}')")
+def time_after(timestamp: str, duration: Duration, sign: int = 1) -> str:
+    """`timestamp` (SQL) plus the duration, or minus it with sign=-1."""
+    amount = sign * int(duration.amount)
+    return jinja(f"segmart.time_add('{duration.unit}', {amount}, '{timestamp}')")
 
 
-def anchor_join(alias: str, event: str) -> str:
-    """Join each event to its visitor's first `event` (the anchor of within_hours_after)."""
-    return (
-        "inner join (\n"
-        + indent(
-            "select\n    anchor_events.visitor_id,\n"
-            "    min(anchor_events.event_at) as anchor_at\n"
-            f"from {EVENTS} as anchor_events\n"
-            f"where anchor_events.event_name = {literal(event)}\n"
-            f"group by anchor_events.visitor_id"
-        )
-        + f"\n) as anchors\n    on {alias}.visitor_id = anchors.visitor_id"
-    )
-
-
-def window_predicates(at: str, window) -> list[str]:
-    """Predicates putting the time `at` in the window; every window ends at as_of."""
+def window_predicates(alias: str, window, at: str | None = None) -> list[str]:
+    """Predicates putting the time of the event `alias` (its event_at, or the expression `at`)
+    in the window; every window ends at as_of."""
+    at = at or f"{alias}.event_at"
     if window is None:
         return [f"{at} <= {AS_OF}"]
     if isinstance(window, LastDays):
@@ -515,13 +500,43 @@ def window_predicates(at: str, window) -> list[str]:
         )
         upper = f"{at} < {end_sql}" if end_sql else f"{at} <= {literal(end)}"
         return [f"{at} >= {literal(filters.at_midnight(start))}", upper, f"{at} <= {AS_OF}"]
-    if isinstance(window, WithinHoursAfter):
-        return [
-            f"{at} >= anchors.anchor_at",
-            f"{at} <= {hours_after('anchors.anchor_at', window.hours)}",
-            f"{at} <= {AS_OF}",
-        ]
+    relative = anchored(window)
+    if relative is not None and at == f"{alias}.event_at":
+        return [anchored_test(alias, relative), f"{at} <= {AS_OF}"]
     raise TypeError(f"unknown window {window!r}")
+
+
+def anchored_test(alias: str, window: RelativeTo) -> str:
+    """The event `alias` is within the window of an occurrence (first, last or any) of the anchor
+    event by the same visitor, up to as_of."""
+    anchor_tests = [
+        f"anchor_events.event_name = {literal(window.relative_to)}",
+        f"anchor_events.event_at <= {AS_OF}",
+    ]
+    if window.occurrence == "every":
+        anchors = (
+            "select\n    anchor_events.visitor_id,\n    anchor_events.event_at as anchor_at\n"
+            f"from {EVENTS} as anchor_events\n{where_clause(anchor_tests)}"
+        )
+    else:
+        extreme = "min" if window.occurrence == "first" else "max"
+        anchors = (
+            "select\n    anchor_events.visitor_id,\n"
+            f"    {extreme}(anchor_events.event_at) as anchor_at\n"
+            f"from {EVENTS} as anchor_events\n{where_clause(anchor_tests)}\n"
+            "group by anchor_events.visitor_id"
+        )
+    at = f"{alias}.event_at"
+    before = window.direction in ("before", "around")
+    after = window.direction in ("after", "around")
+    lower = time_after("anchors.anchor_at", window.duration, -1) if before else "anchors.anchor_at"
+    upper = time_after("anchors.anchor_at", window.duration) if after else "anchors.anchor_at"
+    tests = [f"anchors.visitor_id = {alias}.visitor_id", f"{at} >= {lower}", f"{at} <= {upper}"]
+    return (
+        "exists (\n"
+        + indent(f"select 1\nfrom (\n{indent(anchors)}\n) as anchors\n{where_clause(tests)}")
+        + "\n)"
+    )
 
 
 def aggregate_test(aggregated: str, operator: str, value) -> str:

@@ -49,7 +49,7 @@ from segmart.registry.models import (
     Sequence,
     Stopped,
     TraitFilter,
-    WithinHoursAfter,
+    anchored,
     iter_conditions,
 )
 from segmart.sql import identifier, literal
@@ -77,7 +77,7 @@ def segment_filter_values(segment: Segment, catalog: Catalog) -> list[FilterValu
 
 class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
     """The values of one condition: its event names (with the anchor event of a
-    within_hours_after window) and its attributes' text values, on `table` by default."""
+    anchored window) and its attributes' text values, on `table` by default."""
 
     def __init__(self, segment: Segment, table: str, catalog: Catalog) -> None:
         self.segment = segment
@@ -156,8 +156,9 @@ class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
 
 
 def _anchor(window: object) -> str | None:
-    """The event a within_hours_after window is anchored on."""
-    return window.within_hours_after if isinstance(window, WithinHoursAfter) else None
+    """The event an anchored window (relative_to, within_hours_after) is anchored on."""
+    relative = anchored(window)
+    return relative.relative_to if relative is not None else None
 
 
 def _attribute_values(

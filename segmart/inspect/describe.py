@@ -14,6 +14,7 @@ from segmart.registry import (
     Between,
     Changed,
     ConditionVisitor,
+    Duration,
     EventStep,
     FirstTime,
     InList,
@@ -30,8 +31,7 @@ from segmart.registry import (
     Sequence,
     Stopped,
     TraitFilter,
-    WithinHours,
-    WithinHoursAfter,
+    anchored,
     condition_key,
 )
 
@@ -89,9 +89,22 @@ def window(value) -> str:
     if isinstance(value, Between):
         start, end = value.between
         return f"between {value_text(start)} and {value_text(end)}"
-    if isinstance(value, WithinHoursAfter):
-        return f"within {value.hours} hours after {value.within_hours_after}"
+    relative = anchored(value)
+    if relative is not None:
+        span = duration(relative.duration)
+        occurrence = "any" if relative.occurrence == "every" else f"the {relative.occurrence}"
+        return f"within {span} {relative.direction} {occurrence} {relative.relative_to}"
     return str(value)
+
+
+def duration(value: Duration) -> str:
+    """`30 minutes`, `1 day`."""
+    return amount(value.amount, value.unit)
+
+
+def _step(step) -> str:
+    text = _event(step.event, step.where) if isinstance(step, EventStep) else f"not {step.event}"
+    return f"{text} (within {duration(step.within)})" if step.within else text
 
 
 def _where(items) -> str:
@@ -131,15 +144,12 @@ class _Words(ConditionVisitor[str]):
         return _behaviour("did not perform", condition, "")
 
     def visit_sequence(self, condition: Sequence) -> str:
-        steps = [
-            _event(step.event, step.where) if isinstance(step, EventStep) else f"not {step.event}"
-            for step in condition.steps
-        ]
+        steps = [_step(step) for step in condition.steps]
         parts = [f"sequence {' then '.join(steps)}"]
         if condition.within == "same_session":
             parts.append("within the same session")
-        elif isinstance(condition.within, WithinHours):
-            parts.append(f"each step within {condition.within.hours} hours")
+        elif isinstance(condition.within, Duration):
+            parts.append(f"each step within {duration(condition.within)}")
         if condition.window is not None:
             parts.append(f"first step {window(condition.window)}")
         if condition.session_where:

@@ -28,6 +28,7 @@ from segmart.registry.models import (
     AttributeFilter,
     ConditionVisitor,
     EventStep,
+    FirstTime,
     InList,
     InSegment,
     Not,
@@ -38,6 +39,7 @@ from segmart.registry.models import (
     Segment,
     Sequence,
     TraitFilter,
+    anchored,
     condition_key,
 )
 from segmart.registry.problems import YamlPath
@@ -152,7 +154,15 @@ class _Checker(ConditionVisitor[None]):
     def _nothing_to_check(self, condition: Any) -> None:
         """Conditions whose file alone shows all that can be wrong with them."""
 
-    visit_first_time = visit_regularly = visit_stopped = _nothing_to_check
+    def visit_first_time(self, condition: FirstTime) -> None:
+        if anchored(condition.window) is not None:
+            self.issue(
+                (*self.path, "first_time", "window"),
+                "first_time needs a last_days, last_hours or between window "
+                "(a first occurrence has no anchor of its own)",
+            )
+
+    visit_regularly = visit_stopped = _nothing_to_check
     visit_restarted = visit_changed = _nothing_to_check
 
     def same_session(self, value: bool | None, path: YamlPath) -> None:

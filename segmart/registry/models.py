@@ -34,6 +34,7 @@ from segmart.registry.values import (
     Number,
     NumberRange,
     NumberValue,
+    OccurrenceChoice,
     PeriodChoice,
     PositiveInt,
     PropertyPath,
@@ -293,6 +294,35 @@ class Times(StrictModel):
         return _field_value(self, self.bound)
 
 
+class Duration(StrictModel):
+    """A length of time: exactly one of days, hours, minutes."""
+
+    model_config = _one_of_keys(("days", "hours", "minutes"))
+
+    days: PositiveInt | None = None
+    hours: PositiveInt | None = None
+    minutes: PositiveInt | None = None
+
+    @model_validator(mode="after")
+    def _check_one(self) -> Duration:
+        _exactly_one(
+            self,
+            ("days", "hours", "minutes"),
+            "a duration has exactly one of days, hours, minutes",
+            "a duration needs one of days, hours, minutes",
+        )
+        return self
+
+    @property
+    def unit(self) -> Literal["day", "hour", "minute"]:
+        """The unit given, singular (as SQL's dateadd names it)."""
+        return _present(self, ("days", "hours", "minutes"))[0][:-1]  # type: ignore[return-value]
+
+    @property
+    def amount(self) -> int:
+        return _field_value(self, f"{self.unit}s")
+
+
 class LastDays(StrictModel):
     """Event time in (as_of - N days, as_of]."""
 
@@ -312,10 +342,45 @@ class Between(StrictModel):
 
 
 class WithinHoursAfter(StrictModel):
-    """Event time within `hours` after the same visitor's first `within_hours_after` event."""
+    """Event time within `hours` after the same visitor's first `within_hours_after` event (the
+    short form of relative_to with `after: {hours: N}`)."""
 
     within_hours_after: EventName
     hours: PositiveInt
+
+    def relative(self) -> RelativeTo:
+        return RelativeTo(relative_to=self.within_hours_after, after=Duration(hours=self.hours))
+
+
+class RelativeTo(StrictModel):
+    """Event time before, after or around an occurrence of another event of the same visitor (up
+    to as_of): its first occurrence (the default), its last, or any of them (every)."""
+
+    model_config = _one_of_keys(("before", "after", "around"))
+
+    relative_to: EventName = Field(description="The anchor event.")
+    occurrence: OccurrenceChoice = Field("first", description="first, last or every occurrence.")
+    before: Duration | None = Field(None, description="From that long before the anchor to it.")
+    after: Duration | None = Field(None, description="From the anchor to that long after it.")
+    around: Duration | None = Field(None, description="That long before to that long after.")
+
+    @model_validator(mode="after")
+    def _check_direction(self) -> RelativeTo:
+        _exactly_one(
+            self,
+            ("before", "after", "around"),
+            "relative_to has exactly one of before, after, around",
+            "relative_to needs one of before, after, around (a duration: {days: 7})",
+        )
+        return self
+
+    @property
+    def direction(self) -> Literal["before", "after", "around"]:
+        return _present(self, ("before", "after", "around"))[0]  # type: ignore[return-value]
+
+    @property
+    def duration(self) -> Duration:
+        return _field_value(self, self.direction)
 
 
 Window = TypeAliasType(
@@ -327,9 +392,17 @@ Window = TypeAliasType(
             "last_hours": LastHours,
             "between": Between,
             "within_hours_after": WithinHoursAfter,
+            "relative_to": RelativeTo,
         },
     ),
 )
+
+
+def anchored(window: object) -> RelativeTo | None:
+    """A window anchored on another event, in its general form (else None)."""
+    if isinstance(window, WithinHoursAfter):
+        return window.relative()
+    return window if isinstance(window, RelativeTo) else None
 
 
 # --- behaviour --------------------------------------------------------------------------------
@@ -380,39 +453,42 @@ class NotPerformed(StrictModel):
 
 
 class EventStep(StrictModel):
-    """A sequence step: this event (with optional property filters) happened."""
+    """A sequence step: this event (with optional property filters) happened, after the previous
+    step (within `within` of it when given)."""
 
     event: EventName
     where: tuple[EventFilter, ...] = ()
+    within: Duration | None = Field(None, description="At most this long after the previous step.")
 
 
 class NotStep(StrictModel):
-    """A sequence step: this event did not happen after the previous step (within the limit)."""
+    """A sequence step: this event did not happen after the previous step (within `within` of
+    it, or the sequence's limit)."""
 
     event: EventName = Field(alias="not")
+    within: Duration | None = Field(None, description="No such event this long after the step.")
 
 
 Step = TypeAliasType("Step", keyed_union("step", {"event": EventStep, "not": NotStep}))
 
 
-class WithinHours(StrictModel):
-    """Each sequence step within N hours of the previous one."""
-
-    hours: PositiveInt
-
-
 SameSession = Literal["same_session"]
 Within = TypeAliasType(
     "Within",
-    keyed_union("within", {"hours": WithinHours}, literals={"same_session": SameSession}),
+    keyed_union(
+        "time limit",
+        {"days": Duration, "hours": Duration, "minutes": Duration},
+        literals={"same_session": SameSession},
+    ),
 )
 
 
 class Sequence(StrictModel):
     """Steps in order: each positive step after the previous one; a `not` step means no such
     event after the previous step (within the limit). `within` limits the whole sequence to one
-    session or each step to N hours after the previous (default: no limit); `window` applies to
-    the first step; `session_where` filters the session (needs `within: same_session`)."""
+    session or each step to a duration after the previous (default: no limit; a step's own
+    `within` overrides it); `window` applies to the first step; `session_where` filters the
+    session (needs `within: same_session`)."""
 
     unwrap_key: ClassVar[str | None] = "sequence"
 

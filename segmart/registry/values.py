@@ -29,6 +29,7 @@ Grain = Literal["user", "session"]
 Refresh = Literal["hourly", "daily", "weekly"]
 Visibility = Literal["public", "private"]
 Period = Literal["day", "week"]
+Occurrence = Literal["first", "last", "every"]
 AggregateFunction = Literal["sum", "count", "avg", "min", "max"]
 ListKey = Literal["user_id", "email"]
 # How a trait or event property (untyped JSON) is compared.
@@ -276,6 +277,9 @@ FileFormatChoice = Annotated[
     FileFormat, PlainValidator(_choice(FileFormat)), WithJsonSchema(_enum(FileFormat))
 ]
 PeriodChoice = Annotated[Period, PlainValidator(_choice(Period)), WithJsonSchema(_enum(Period))]
+OccurrenceChoice = Annotated[
+    Occurrence, PlainValidator(_choice(Occurrence)), WithJsonSchema(_enum(Occurrence))
+]
 FunctionChoice = Annotated[
     AggregateFunction,
     PlainValidator(_choice(AggregateFunction)),

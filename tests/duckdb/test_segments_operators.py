@@ -727,6 +727,109 @@ WINDOW_CASES = [
 ]
 
 
+# --- windows relative to another event: before / after / around, first / last / every -----------
+# b_cancel anchors, b_buy events (days ago; "-4.9" is 5 days ago plus 2 hours):
+#   r-a: buy 20, cancel 15, buy 10, cancel 5, buy 5 d - 2 h      r-b: buy 3, cancel 1
+#   r-c: buy 9, cancel 1                                          r-d: cancel 2, buy 1
+#   r-e: buy 2, cancel 1 h after as_of (not yet: no anchor)      r-f: cancel 6, buy 6 d - 4 h,
+#                                                                      cancel 3
+
+ANCHORED = {
+    "r-a": [
+        ("b_buy", ago(days=20)),
+        ("b_cancel", ago(days=15)),
+        ("b_buy", ago(days=10)),
+        ("b_cancel", ago(days=5)),
+        ("b_buy", ago(days=4, hours=22)),
+    ],
+    "r-b": [("b_buy", ago(days=3)), ("b_cancel", ago(days=1))],
+    "r-c": [("b_buy", ago(days=9)), ("b_cancel", ago(days=1))],
+    "r-d": [("b_cancel", ago(days=2)), ("b_buy", ago(days=1))],
+    "r-e": [("b_buy", ago(days=2)), ("b_cancel", later(AS_OF, hours=1))],
+    "r-f": [("b_cancel", ago(days=6)), ("b_buy", ago(days=5, hours=20)), ("b_cancel", ago(days=3))],
+}
+
+
+def anchored_events(events: Events) -> None:
+    for visitor, moments in ANCHORED.items():
+        for event, moment in moments:
+            events.track(visitor, event, moment)
+
+
+def bought(occurrence: str, **direction) -> dict:
+    window = {"relative_to": "b_cancel", "occurrence": occurrence, **direction}
+    return {"performed": {"event": "b_buy", "window": window}}
+
+
+ANCHORED_CASES = [
+    # "Bought within 7 days before cancelling" (the first cancel; a later anchor is not yet).
+    Case("rw_before_first", bought("first", before={"days": 7}), ["r-a", "r-b"]),
+    Case("rw_after_first", bought("first", after={"days": 1}), ["r-d", "r-f"]),
+    Case("rw_after_last", bought("last", after={"days": 1}), ["r-a", "r-d"]),
+    Case("rw_after_every", bought("every", after={"days": 1}), ["r-a", "r-d", "r-f"]),
+    # Inclusive on both sides: r-b's buy is exactly 2 days before, r-d's 1 day after.
+    Case("rw_around_first", bought("first", around={"days": 2}), ["r-b", "r-d", "r-f"]),
+    Case("rw_around_hours", bought("first", around={"hours": 12}), ["r-f"]),
+    # An event near two anchors counts once: r-a's three buys are each within 10 days of one.
+    Case(
+        "rw_every_counts_events_once",
+        {
+            "performed": {
+                "event": "b_buy",
+                "times": {"exactly": 3},
+                "window": {
+                    "relative_to": "b_cancel",
+                    "occurrence": "every",
+                    "around": {"days": 10},
+                },
+            }
+        },
+        ["r-a"],
+    ),
+]
+
+
+# --- sequences: time between steps ----------------------------------------------------------------
+# sq_cart 3 days ago, then sq_checkout: q-fast 20 min later, q-edge 30 min, q-slow 40 min. q-fast
+# also sent sq_signal an hour before its cart.
+
+
+def step_time_events(events: Events) -> None:
+    cart = ago(days=3)
+    for visitor, minutes in {"q-fast": 20, "q-edge": 30, "q-slow": 40}.items():
+        events.track(visitor, "sq_cart", cart)
+        events.track(visitor, "sq_checkout", later(cart, minutes=minutes))
+    events.track("q-fast", "sq_signal", later(cart, hours=-1))
+
+
+def carted(*steps: dict, **options) -> dict:
+    return {"sequence": {"steps": [{"event": "sq_cart"}, *steps], **options}}
+
+
+STEP_TIME_CASES = [
+    Case(
+        "sq_step_within",
+        carted({"event": "sq_checkout", "within": {"minutes": 30}}),
+        ["q-edge", "q-fast"],
+    ),
+    Case("sq_within_minutes", carted({"event": "sq_checkout"}, within={"minutes": 25}), ["q-fast"]),
+    # A step's own limit wins over the sequence's.
+    Case(
+        "sq_step_overrides",
+        carted({"event": "sq_checkout", "within": {"minutes": 25}}, within={"hours": 1}),
+        ["q-fast"],
+    ),
+    # "Carted, then no checkout within 30 minutes."
+    Case("sq_not_within", carted({"not": "sq_checkout", "within": {"minutes": 30}}), ["q-slow"]),
+    # A sequence's window can be anchored too (its first step within a day after sq_signal).
+    Case(
+        "sq_anchored_window",
+        carted({"event": "sq_checkout"}, window={"relative_to": "sq_signal", "after": {"days": 1}}),
+        ["q-fast"],
+    ),
+]
+
+
 # --- same_session at session grain; not_performed ------------------------------------------------
 # ss-v: session 1 page + b_cart, session 2 page. ss-x: session 1 b_cart + b_checkout, session 2
 # b_cart. ss-y: a page only.
@@ -1144,6 +1247,8 @@ CASES = [
     *TRAIT_AT_EVENT_CASES,
     *TIMES_CASES,
     *WINDOW_CASES,
+    *ANCHORED_CASES,
+    *STEP_TIME_CASES,
     *SESSION_BEHAVIOUR_CASES,
     *SEQUENCE_CASES,
     *LIFECYCLE_CASES,
@@ -1159,6 +1264,8 @@ EVENT_WRITERS = (
     trait_at_event_events,
     times_events,
     window_events,
+    anchored_events,
+    step_time_events,
     activation_events,
     session_behaviour_events,
     sequence_events,

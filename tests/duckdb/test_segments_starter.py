@@ -1,5 +1,5 @@
 """The starter library (segments/*.yml as committed) on a hand-written fixture, built by the real
-project, with every one of the 26 segments' members computed by hand below.
+project, with every one of the 28 segments' members computed by hand below.
 
 as_of is 2024-06-01T00:00:00. Ten visitors, 21 sessions; each session is written out with what
 the session-grain segments look at (channel, device, pages, duration, events). Session-grain
@@ -153,11 +153,12 @@ def visits() -> list[Visit]:
             DESKTOP,
             ((0, "page", "/shop"), (10, "Order Completed", {"revenue": 500})),
         ),
+        # ... the second after a JS error 5 s before it.
         Visit(
             "gus",
             ago(days=50),
             DESKTOP,
-            ((0, "page", "/shop"), (10, "Order Completed", {"revenue": 900})),
+            ((0, "page", "/shop"), (5, "js_error", {}), (10, "Order Completed", {"revenue": 900})),
         ),
         Visit("gus", ago(days=10), None, ((0, "Core Feature Used", {}),)),
         # hal (anonymous): Organic Search (Bing), desktop, 6 pages in 300 s.
@@ -234,7 +235,7 @@ def starter_events() -> Events:
 #   fay#1 Paid Search  mobile  1 p 100 s first  product_viewed, product_added
 #   fay#2 Paid Search  mobile  2 p 200 s        product_added, /cart (Germany)
 #   gus#1 Direct       desktop 1 p  10 s first  order_completed 500
-#   gus#2 Direct       desktop 1 p  10 s        order_completed 900
+#   gus#2 Direct       desktop 1 p  10 s        js_error, order_completed 900
 #   gus#3 Direct       (none)  0 p   0 s        core_feature_used
 #   hal#1 Org. Search  desktop 6 p 300 s first
 #   ivy#1-2 Direct     desktop 1 p   5 s (#1 first)  core_feature_used
@@ -251,6 +252,9 @@ EXPECTED = {
     # A plan other than free, core feature before the last 21 days but not in them: ann
     # (40 days ago). Not cy (free), gus (only 10 days ago), ivy (also 5 days ago), jay (no plan).
     "churn_risk": ["ann"],
+    # product_added in the last 14 days, no checkout_started within 30 minutes: fay (6 and 2
+    # days ago). bob checked out but never added a product.
+    "cart_stalled": ["fay"],
     # product_viewed in the session.
     "consideration": ["fay#1"],
     # job_function data (any case) and the core feature in the last 30 days on pro or
@@ -296,7 +300,10 @@ EXPECTED = {
     # Sessions: 3 prior (27, 20, 16 days ago) and 1 recent (2 days ago): 1 <= 50% of 3 (eve).
     # ivy has only 1 prior session; the rest none in the prior 14 days.
     "engagement_dropped": ["eve"],
-    "error_sessions": ["dee#1"],
+    # js_error within the hour before an order: gus (5 s before his 900 order). dee's error
+    # has no order after it.
+    "error_before_order": ["gus"],
+    "error_sessions": ["dee#1", "gus#2"],
     # Each visitor's first session.
     "first_time_visit": [
         "ann#1",
@@ -366,7 +373,7 @@ def test_the_generated_models_are_up_to_date(capsys):
 
 def test_every_starter_segment_is_expected():
     assert set(EXPECTED) == set(load_registry().names)
-    assert len(EXPECTED) == 26
+    assert len(EXPECTED) == 28
 
 
 def test_the_fixture_sessions(warehouse):

@@ -19,6 +19,7 @@ from segmart.registry import (
     Between,
     Changed,
     ConditionVisitor,
+    Duration,
     EventMeasure,
     EventStep,
     FirstTime,
@@ -34,13 +35,14 @@ from segmart.registry import (
     PropertyFilter,
     Regularly,
     RelativeTime,
+    RelativeTo,
     Restarted,
     Segment,
     Sequence,
     Stopped,
     Times,
-    WithinHours,
     WithinHoursAfter,
+    anchored,
     condition_key,
     iter_conditions,
 )
@@ -323,7 +325,62 @@ def test_sequence():
     assert second == NotStep(event="checkout_started")
     assert sequence.within == "same_session"
     hours = where({"sequence": {"steps": [{"event": "a"}, {"event": "b"}], "within": {"hours": 2}}})
-    assert hours.within == WithinHours(hours=2)
+    assert hours.within == Duration(hours=2)
+    minutes = where(
+        {
+            "sequence": {
+                "steps": [{"event": "a"}, {"event": "b", "within": {"minutes": 30}}],
+                "within": {"days": 1},
+            }
+        }
+    )
+    assert minutes.within == Duration(days=1)
+    assert minutes.steps[1].within == Duration(minutes=30)
+    assert (minutes.steps[1].within.unit, minutes.steps[1].within.amount) == ("minute", 30)
+    two = {"hours": 1, "minutes": 5}
+    with pytest.raises(ValidationError, match="found 'hours' and 'minutes'"):
+        where({"sequence": {"steps": [{"event": "a"}, {"event": "b"}], "within": two}})
+    with pytest.raises(ValidationError, match="exactly one of days, hours, minutes"):
+        where({"sequence": {"steps": [{"event": "a"}, {"event": "b", "within": two}]}})
+
+
+def test_windows_relative_to_another_event():
+    performed = where(
+        {
+            "performed": {
+                "event": "order_completed",
+                "window": {"relative_to": "cancelled", "before": {"days": 7}},
+            }
+        }
+    )
+    assert performed.window == RelativeTo(relative_to="cancelled", before=Duration(days=7))
+    assert (performed.window.occurrence, performed.window.direction) == ("first", "before")
+    assert anchored(performed.window) == performed.window
+    short = where(
+        {"performed": {"event": "x", "window": {"within_hours_after": "signed_up", "hours": 24}}}
+    )
+    assert anchored(short.window) == RelativeTo(relative_to="signed_up", after=Duration(hours=24))
+    assert anchored(LastDays(last_days=3)) is None
+    with pytest.raises(ValidationError, match="exactly one of before, after, around"):
+        where(
+            {
+                "performed": {
+                    "event": "x",
+                    "window": {"relative_to": "y", "before": {"days": 1}, "after": {"days": 1}},
+                }
+            }
+        )
+    with pytest.raises(ValidationError, match="needs one of before, after, around"):
+        where({"performed": {"event": "x", "window": {"relative_to": "y"}}})
+    with pytest.raises(ValidationError, match="invalid value 'any'"):
+        where(
+            {
+                "performed": {
+                    "event": "x",
+                    "window": {"relative_to": "y", "occurrence": "any", "around": {"hours": 1}},
+                }
+            }
+        )
 
 
 def test_lifecycle_conditions():

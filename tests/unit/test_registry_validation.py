@@ -52,8 +52,10 @@ STARTER_SEGMENTS = {
     "paid_search_high_intent",
     # user grain
     "almost_bought",
+    "cart_stalled",
     "churn_risk",
     "data_team_pro_usage",
+    "error_before_order",
     "onboarding_stalled",
     "activated_fast",
     "engagement_dropped",
@@ -71,8 +73,10 @@ def test_starter_library_validates():
     user_grain = {name for name in registry.names if registry[name].grain == "user"}
     assert user_grain == {
         "almost_bought",
+        "cart_stalled",
         "churn_risk",
         "data_team_pro_usage",
+        "error_before_order",
         "onboarding_stalled",
         "activated_fast",
         "engagement_dropped",
@@ -1067,4 +1071,19 @@ def test_a_trait_path_is_checked_like_a_property_path(tmp_path):
         "segments/a.yml:10: segment 'a', field 'where.trait': invalid trait path "
         "'address..city': use a name or a dotted path like a.b.c (letters, digits and _, not "
         "starting with a digit)",
+    ]
+
+
+def test_first_time_takes_no_anchored_window(tmp_path):
+    where = """
+    first_time:
+      event: core_feature_used
+      window:
+        relative_to: signed_up
+        after: {days: 1}
+    """
+    directory = write_segments(tmp_path, ("a", where, "user"))
+    assert problems(directory) == [
+        "segments/a.yml:12: segment 'a', field 'where.first_time.window': first_time needs a "
+        "last_days, last_hours or between window (a first occurrence has no anchor of its own)",
     ]

@@ -13,19 +13,25 @@ members as (
     where
         users.visitor_id in (
             select events.visitor_id from {{ ref('events') }} as events
-            inner join (
-                select
-                    anchor_events.visitor_id,
-                    min(anchor_events.event_at) as anchor_at
-                from {{ ref('events') }} as anchor_events
-                where anchor_events.event_name = 'signed_up'
-                group by anchor_events.visitor_id
-            ) as anchors
-                on events.visitor_id = anchors.visitor_id
             where
                 events.event_name = 'core_feature_used'
-                and events.event_at >= anchors.anchor_at
-                and events.event_at <= {{ segmart.time_add('hour', 24, 'anchors.anchor_at') }}
+                and exists (
+                    select 1
+                    from (
+                        select
+                            anchor_events.visitor_id,
+                            min(anchor_events.event_at) as anchor_at
+                        from {{ ref('events') }} as anchor_events
+                        where
+                            anchor_events.event_name = 'signed_up'
+                            and anchor_events.event_at <= {{ segmart.as_of() }}
+                        group by anchor_events.visitor_id
+                    ) as anchors
+                    where
+                        anchors.visitor_id = events.visitor_id
+                        and events.event_at >= anchors.anchor_at
+                        and events.event_at <= {{ segmart.time_add('hour', 24, 'anchors.anchor_at') }}
+                )
                 and events.event_at <= {{ segmart.as_of() }}
         )
 ),

@@ -48,6 +48,20 @@ definitions as (
         100 as min_members
     union all
     select
+        'cart_stalled' as segment_name,
+        'Added to cart, no checkout within 30 minutes' as title,
+        'Users who added a product in the last 14 days and did not start checkout within 30 minutes of adding it.' as description,
+        'growth@example.com' as owner,
+        'Cart reminder emails and a look at what stops people between cart and checkout.' as use_case,
+        'public' as visibility,
+        'user' as grain,
+        'hourly' as refresh,
+        'ecommerce, funnel' as tags,
+        '' as referenced_segments,
+        'segments/cart_stalled.yml' as registry_file,
+        10 as min_members
+    union all
+    select
         'churn_risk' as segment_name,
         'Churn risk' as title,
         'Paying customers (a plan other than free) who used the core feature before, but not in the last 21 days.' as description,
@@ -158,6 +172,20 @@ definitions as (
         '' as referenced_segments,
         'segments/engagement_dropped.yml' as registry_file,
         100 as min_members
+    union all
+    select
+        'error_before_order' as segment_name,
+        'JS error within an hour before ordering' as title,
+        'Users who hit a JavaScript error within the hour before any of their orders: they bought despite the error, and others may not have.' as description,
+        'web-quality@example.com' as owner,
+        'Prioritize checkout errors by the buyers who met them; interview them.' as use_case,
+        'public' as visibility,
+        'user' as grain,
+        'daily' as refresh,
+        'ecommerce, quality' as tags,
+        '' as referenced_segments,
+        'segments/error_before_order.yml' as registry_file,
+        10 as min_members
     union all
     select
         'error_sessions' as segment_name,

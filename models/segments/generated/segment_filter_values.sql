@@ -54,6 +54,20 @@ filter_values as (
         false as case_sensitive
     union all
     select
+        'cart_stalled' as segment_name,
+        'events' as table_name,
+        'event_name' as column_name,
+        'product_added' as filter_value,
+        true as case_sensitive
+    union all
+    select
+        'cart_stalled' as segment_name,
+        'events' as table_name,
+        'event_name' as column_name,
+        'checkout_started' as filter_value,
+        true as case_sensitive
+    union all
+    select
         'churn_risk' as segment_name,
         'users' as table_name,
         'plan' as column_name,
@@ -122,6 +136,20 @@ filter_values as (
         'channel' as column_name,
         'Direct' as filter_value,
         false as case_sensitive
+    union all
+    select
+        'error_before_order' as segment_name,
+        'events' as table_name,
+        'event_name' as column_name,
+        'js_error' as filter_value,
+        true as case_sensitive
+    union all
+    select
+        'error_before_order' as segment_name,
+        'events' as table_name,
+        'event_name' as column_name,
+        'order_completed' as filter_value,
+        true as case_sensitive
     union all
     select
         'high_intent' as segment_name,
