@@ -28,6 +28,7 @@
         {'name': 'paid_social', 'grain': 'session', 'model': 'seg_paid_social'},
         {'name': 'power_users', 'grain': 'user', 'model': 'seg_power_users'},
         {'name': 'quick_back_sessions', 'grain': 'session', 'model': 'seg_quick_back_sessions'},
-        {'name': 'rage_click_sessions', 'grain': 'session', 'model': 'seg_rage_click_sessions'}
+        {'name': 'rage_click_sessions', 'grain': 'session', 'model': 'seg_rage_click_sessions'},
+        {'name': 'frustrated_users', 'grain': 'user', 'model': 'seg_frustrated_users'}
     ]) }}
 {%- endmacro %}

@@ -13,6 +13,7 @@ from datetime import datetime
 from segmart.compiler import filters
 from segmart.compiler.sqltext import STRING_TYPE, combine, indent, jinja, subquery_membership
 from segmart.registry.catalog import Catalog
+from segmart.registry.loader import Registry
 from segmart.registry.models import (
     Aggregate,
     AllOf,
@@ -24,6 +25,7 @@ from segmart.registry.models import (
     Duration,
     EventStep,
     FirstTime,
+    HadSessions,
     InList,
     InSegment,
     LastDays,
@@ -38,6 +40,7 @@ from segmart.registry.models import (
     Restarted,
     Sequence,
     Stopped,
+    Times,
     TraitFilter,
     anchored,
 )
@@ -101,10 +104,11 @@ def ago(days: int = 0, hours: int = 0) -> str:
 class ConditionCompiler(ConditionVisitor[str]):
     """A condition as a SQL boolean expression over the segment's member row."""
 
-    def __init__(self, grain: Grain, catalog: Catalog, segment_name: str) -> None:
+    def __init__(self, grain: Grain, catalog: Catalog, segment_name: str, registry: Registry):
         self.grain = grain
         self.catalog = catalog
         self.segment_name = segment_name
+        self.registry = registry  # other segments' grains (in_segment across grains)
 
     # --- boolean groups ---------------------------------------------------------------------
 
@@ -190,18 +194,21 @@ class ConditionCompiler(ConditionVisitor[str]):
     def visit_performed(self, condition: Performed) -> str:
         member_key, event_key = self._behaviour_key(condition.same_session)
         query = self._events_query(event_key, condition.event, condition.where, condition.window)
-        times = condition.times
+        return self._counted(member_key, query, event_key, condition.times)
+
+    def _counted(self, member_key: str, query: str, key: str, times: Times) -> str:
+        """Members whose rows of `query` (selecting `key`) number as `times` says."""
         if times.at_least == 1:
             return subquery_membership(member_key, query)
         if times.at_most is not None:
-            counted = f"{query}\ngroup by {event_key}\nhaving count(*) > {int(times.at_most)}"
+            counted = f"{query}\ngroup by {key}\nhaving count(*) > {int(times.at_most)}"
             return subquery_membership(member_key, counted, negate=True)
         if times.exactly == 0:
             return subquery_membership(member_key, query, negate=True)
         bound = (
             f">= {int(times.at_least)}" if times.at_least is not None else f"= {int(times.exactly)}"
         )
-        counted = f"{query}\ngroup by {event_key}\nhaving count(*) {bound}"
+        counted = f"{query}\ngroup by {key}\nhaving count(*) {bound}"
         return subquery_membership(member_key, counted)
 
     def visit_not_performed(self, condition: NotPerformed) -> str:
@@ -382,6 +389,8 @@ class ConditionCompiler(ConditionVisitor[str]):
 
     def visit_aggregate(self, condition: Aggregate) -> str:
         measure = condition.measure
+        if measure.column is not None:
+            return self._sessions_aggregate(condition)
         member_key, event_key = self._behaviour_key(measure.same_session)
         query = self._events_query(event_key, measure.event, (), measure.window)
         if measure.function == "count":
@@ -392,10 +401,45 @@ class ConditionCompiler(ConditionVisitor[str]):
         test = aggregate_test(aggregated, condition.operator, condition.value)
         return subquery_membership(member_key, f"{query}\ngroup by {event_key}\nhaving {test}")
 
+    def _sessions_aggregate(self, condition: Aggregate) -> str:
+        """A function of a sessions column over the user's sessions in the window (user grain)."""
+        measure = condition.measure
+        column = f"sessions.{identifier(self.catalog.sessions[measure.column].name)}"
+        test = aggregate_test(f"{measure.function}({column})", condition.operator, condition.value)
+        query = (
+            f"select sessions.visitor_id from {SESSIONS} as sessions\n"
+            + where_clause(window_predicates("sessions", measure.window, "sessions.session_start"))
+            + f"\ngroup by sessions.visitor_id\nhaving {test}"
+        )
+        return subquery_membership(self.grain.visitor_key, query)
+
+    def segment_members(self, name: str, key: str) -> str:
+        """A query of the `key` column (session_id or visitor_id) of segment `name`'s members."""
+        return f"select referenced.{key} from {model_ref(name)} as referenced"
+
     def visit_in_segment(self, condition: InSegment) -> str:
-        key = self.grain.member_key.split(".")[1]
-        query = f"select referenced.{key} from {model_ref(condition.segment)} as referenced"
-        return subquery_membership(self.grain.member_key, query)
+        # Across grains members meet through their visitor: the session's visitor is in the user
+        # segment, or the user has a session in the session segment.
+        same_grain = self.registry[condition.segment].grain == self.grain.name
+        member_key = self.grain.member_key if same_grain else self.grain.visitor_key
+        query = self.segment_members(condition.segment, member_key.split(".")[1])
+        return subquery_membership(member_key, query)
+
+    def visit_sessions(self, condition: HadSessions) -> str:
+        tests = [
+            filters.predicate(
+                f"sessions.{identifier(self.catalog.sessions[item.column].name)}",
+                self.catalog.sessions[item.column].kind,
+                item,
+            )
+            for item in condition.where
+        ]
+        if condition.in_segment is not None:
+            query = self.segment_members(condition.in_segment, "session_id")
+            tests.append(subquery_membership("sessions.session_id", query))
+        tests += window_predicates("sessions", condition.window, "sessions.session_start")
+        query = f"select sessions.visitor_id from {SESSIONS} as sessions\n{where_clause(tests)}"
+        return self._counted(self.grain.visitor_key, query, "sessions.visitor_id", condition.times)
 
     def visit_in_list(self, condition: InList) -> str:
         user_key, listed_key = LIST_KEYS[condition.by]
@@ -501,14 +545,15 @@ def window_predicates(alias: str, window, at: str | None = None) -> list[str]:
         upper = f"{at} < {end_sql}" if end_sql else f"{at} <= {literal(end)}"
         return [f"{at} >= {literal(filters.at_midnight(start))}", upper, f"{at} <= {AS_OF}"]
     relative = anchored(window)
-    if relative is not None and at == f"{alias}.event_at":
-        return [anchored_test(alias, relative), f"{at} <= {AS_OF}"]
+    if relative is not None:
+        return [anchored_test(alias, relative, at), f"{at} <= {AS_OF}"]
     raise TypeError(f"unknown window {window!r}")
 
 
-def anchored_test(alias: str, window: RelativeTo) -> str:
-    """The event `alias` is within the window of an occurrence (first, last or any) of the anchor
-    event by the same visitor, up to as_of."""
+def anchored_test(alias: str, window: RelativeTo, at: str) -> str:
+    """The time `at` of the row `alias` (an event or a session, with its visitor_id) is within
+    the window of an occurrence (first, last or any) of the anchor event by the same visitor,
+    up to as_of."""
     anchor_tests = [
         f"anchor_events.event_name = {literal(window.relative_to)}",
         f"anchor_events.event_at <= {AS_OF}",
@@ -526,7 +571,6 @@ def anchored_test(alias: str, window: RelativeTo) -> str:
             f"from {EVENTS} as anchor_events\n{where_clause(anchor_tests)}\n"
             "group by anchor_events.visitor_id"
         )
-    at = f"{alias}.event_at"
     before = window.direction in ("before", "around")
     after = window.direction in ("after", "around")
     lower = time_after("anchors.anchor_at", window.duration, -1) if before else "anchors.anchor_at"

@@ -37,6 +37,7 @@ from segmart.registry.models import (
     ConditionVisitor,
     EventStep,
     FirstTime,
+    HadSessions,
     InList,
     InSegment,
     Not,
@@ -148,6 +149,11 @@ class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
 
     def visit_aggregate(self, condition: Aggregate) -> Iterator[FilterValue]:
         return self.events(condition.measure.event, _anchor(condition.measure.window))
+
+    def visit_sessions(self, condition: HadSessions) -> Iterator[FilterValue]:
+        yield from self.events(_anchor(condition.window))
+        for where in condition.where:
+            yield from _attribute_values(self.segment, where, "sessions", self.catalog)
 
     def visit_in_segment(self, condition: InSegment | InList) -> Iterator[FilterValue]:
         return iter(())

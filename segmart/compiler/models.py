@@ -83,7 +83,7 @@ def source_label(registry: Registry, segment: Segment) -> str:
 
 def segment_sql(segment: Segment, registry: Registry, catalog: Catalog) -> str:
     grain = SESSION if segment.grain == "session" else USER
-    predicate = ConditionCompiler(grain, catalog, segment.name).visit(segment.where)
+    predicate = ConditionCompiler(grain, catalog, segment.name, registry).visit(segment.where)
     columns = MEMBER_COLUMNS[segment.grain]
     source = "{{ ref('sessions') }}" if grain is SESSION else "{{ ref('users') }}"
     member_columns = ",\n".join(f"{grain.alias}.{column}" for column in columns)

@@ -17,6 +17,7 @@ from segmart.registry import (
     Duration,
     EventStep,
     FirstTime,
+    HadSessions,
     InList,
     InSegment,
     LastDays,
@@ -159,6 +160,22 @@ class _Words(ConditionVisitor[str]):
             parts.append(f"session {filters}")
         return ", ".join(parts)
 
+    def visit_sessions(self, condition: HadSessions) -> str:
+        words = ["sessions"]
+        if condition.in_segment is not None:
+            words.append(f"in segment {condition.in_segment}")
+        if condition.where:
+            filters = " and ".join(
+                f"{item.attribute} {comparison(item)}" for item in condition.where
+            )
+            words.append(f"where {filters}")
+        times = condition.times
+        if not (times.bound == "at_least" and times.count == 1):
+            words.append(f"{times.bound.replace('_', ' ')} {times.count} times")
+        if condition.window is not None:
+            words.append(window(condition.window))
+        return " ".join(words)
+
     def visit_first_time(self, condition: FirstTime) -> str:
         return f"first time {condition.event} {window(condition.window)}"
 
@@ -193,8 +210,15 @@ class _Words(ConditionVisitor[str]):
 
     def visit_aggregate(self, condition: Aggregate) -> str:
         measure = condition.measure
-        what = "count" if measure.function == "count" else f"{measure.function}({measure.property})"
-        words = [f"aggregate {what} of {measure.event}"]
+        if measure.column is not None:
+            words = [f"aggregate {measure.function}({measure.column}) of sessions"]
+        else:
+            what = (
+                "count"
+                if measure.function == "count"
+                else f"{measure.function}({measure.property})"
+            )
+            words = [f"aggregate {what} of {measure.event}"]
         if measure.window is not None:
             words.append(window(measure.window))
         if measure.same_session is False:

@@ -112,7 +112,7 @@ class _Plan(ConditionVisitor[list[Node]]):
 
     visit_attribute = visit_trait = visit_performed = visit_not_performed = _leaf
     visit_sequence = visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
-    visit_changed = visit_aggregate = visit_in_segment = visit_in_list = _leaf
+    visit_changed = visit_aggregate = visit_in_segment = visit_sessions = visit_in_list = _leaf
 
 
 def explain(inspection: Inspection) -> Explanation:

@@ -15,7 +15,7 @@ from segmart.compiler.conditions import (
     where_clause,
 )
 from segmart.compiler.models import MEMBER_COLUMNS
-from segmart.compiler.sqltext import indent, subquery_membership
+from segmart.compiler.sqltext import indent
 from segmart.registry import (
     AttributeFilter,
     Catalog,
@@ -44,18 +44,12 @@ def member_key(grain: Grain) -> str:
 
 
 class DefinitionCompiler(ConditionCompiler):
-    """The segment compiler, except that `in_segment` is the referenced segment's registry
+    """The segment compiler, except that a referenced segment's members come from its registry
     definition rather than its materialized table: what a refresh would compute now, also when
     the referenced segment was edited too or is not built yet."""
 
-    def __init__(self, grain: Grain, catalog: Catalog, segment_name: str, registry: Registry):
-        super().__init__(grain, catalog, segment_name)
-        self.registry = registry
-
-    def visit_in_segment(self, condition) -> str:
-        referenced = self.registry[condition.segment]
-        query = members_query(referenced, self.registry, self.catalog, (member_key(self.grain),))
-        return subquery_membership(self.grain.member_key, query)
+    def segment_members(self, name: str, key: str) -> str:
+        return members_query(self.registry[name], self.registry, self.catalog, (key,))
 
 
 def predicate(segment: Segment, condition, registry: Registry, catalog: Catalog) -> str:

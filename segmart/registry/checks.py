@@ -29,6 +29,7 @@ from segmart.registry.models import (
     ConditionVisitor,
     EventStep,
     FirstTime,
+    HadSessions,
     InList,
     InSegment,
     Not,
@@ -148,8 +149,37 @@ class _Checker(ConditionVisitor[None]):
     visit_not_performed = visit_performed
 
     def visit_aggregate(self, condition: Aggregate) -> None:
-        path = (*self.path, "aggregate", "same_session")
-        self.same_session(condition.measure.same_session, path)
+        path = (*self.path, "aggregate")
+        measure = condition.measure
+        self.same_session(measure.same_session, (*path, "same_session"))
+        if measure.column is None:
+            return
+        if self.grain != "user":
+            self.issue(
+                (*path, "column"),
+                "a sessions column is aggregated over a user's sessions: user grain only "
+                "(at session grain, filter the column with attribute)",
+            )
+            return
+        column = self.catalog.sessions.get(measure.column)
+        if column is None or column.kind != "number":
+            numbers = [name for name, col in self.catalog.sessions.items() if col.kind == "number"]
+            what = "unknown" if column is None else f"{column.data_type}, not a number:"
+            self.issue(
+                (*path, "column"),
+                f"{what} sessions column '{measure.column}' (numeric columns: "
+                f"{', '.join(numbers)})" + did_you_mean(measure.column, numbers),
+            )
+
+    def visit_sessions(self, condition: HadSessions) -> None:
+        path = (*self.path, "sessions")
+        if self.grain != "user":
+            self.issue(path, "sessions applies at user grain (a user's sessions)")
+            return
+        for index, where in enumerate(condition.where):
+            self.attribute(where, (*path, "where", index), dict(self.catalog.sessions), "sessions")
+        if condition.in_segment is not None:
+            self.reference(condition.in_segment, (*path, "in_segment"), required_grain="session")
 
     def _nothing_to_check(self, condition: Any) -> None:
         """Conditions whose file alone shows all that can be wrong with them."""
@@ -252,18 +282,18 @@ class _Checker(ConditionVisitor[None]):
                 return
 
     def visit_in_segment(self, condition: InSegment) -> None:
-        path = (*self.path, "in_segment")
-        name = condition.segment
+        self.reference(condition.segment, (*self.path, "in_segment"))
+
+    def reference(self, name: str, path: YamlPath, required_grain: str | None = None) -> None:
+        """Another segment used by this one: it exists (and has `required_grain` if given)."""
         self.result.references.append(Reference(name, path))
         if name not in self.grains:
             self.issue(path, f"unknown segment '{name}'" + did_you_mean(name, list(self.grains)))
             return
         other = self.grains[name]
-        if other is not None and other != self.grain:
+        if required_grain is not None and other is not None and other != required_grain:
             self.issue(
-                path,
-                f"segment '{name}' has {other} grain, this segment has "
-                f"{self.grain} grain (in_segment needs the same grain)",
+                path, f"segment '{name}' has {other} grain: expected a {required_grain} segment"
             )
 
     def visit_in_list(self, condition: InList) -> None:

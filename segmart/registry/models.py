@@ -613,16 +613,38 @@ class Changed(StrictModel):
 
 class AggregateOf(StrictModel):
     """What to aggregate: a function of a numeric event property over the events (count: the
-    number of events). Session grain: the member session's events unless same_session: false."""
+    number of events), or, at user grain, of a numeric marts.sessions column over the user's
+    sessions (`column`, starting in the window). Session grain: the member session's events
+    unless same_session: false."""
+
+    model_config = _one_of_keys(("event", "column"))
 
     function: FunctionChoice
     property: PropertyPath | None = None
-    event: EventName
+    event: EventName | None = None
+    column: str | None = Field(
+        None, description="User grain: a numeric marts.sessions column (rage_click_count)."
+    )
     window: Window | None = None
     same_session: Flag | None = None
 
     @model_validator(mode="after")
-    def _check_property(self) -> AggregateOf:
+    def _check_measure(self) -> AggregateOf:
+        _exactly_one(
+            self,
+            ("event", "column"),
+            "aggregate has exactly one of event (its property) and column (a sessions column)",
+            "aggregate needs an event (with a property) or a sessions column",
+        )
+        if self.column is not None:
+            if self.property is not None:
+                raise custom_error("a sessions column is aggregated itself: remove property")
+            if self.function == "count":
+                raise custom_error(
+                    "count of sessions is the sessions condition: sessions: {times: {at_least: N}}",
+                    at="function",
+                )
+            return self
         if self.function == "count" and self.property is not None:
             raise custom_error("count counts events: remove property", at="property")
         if self.function != "count" and self.property is None:
@@ -675,9 +697,24 @@ class Aggregate(StrictModel):
 
 
 class InSegment(StrictModel):
-    """Member of another segment of the same grain."""
+    """Member of another segment. Across grains: a session whose visitor is in a user segment;
+    a user with a session in a session segment (counts and windows: `sessions`)."""
 
     segment: SegmentReference = Field(alias="in_segment")
+
+
+class HadSessions(StrictModel):
+    """User grain: the user had sessions (in a session segment, passing session attribute
+    filters, starting in the window), as often as `times` says."""
+
+    unwrap_key: ClassVar[str | None] = "sessions"
+
+    in_segment: SegmentReference | None = Field(None, description="A session-grain segment.")
+    where: tuple[AttributeFilter, ...] = Field(
+        (), description="marts.sessions column filters (ANDed)."
+    )
+    times: Times = Field(Times(at_least=1), description="Default: at_least 1.")
+    window: Window | None = Field(None, description="When the sessions start; default: ever.")
 
 
 class InList(StrictModel):
@@ -728,6 +765,7 @@ CONDITION_TYPES: dict[str, type[StrictModel]] = {
     "changed": Changed,
     "aggregate": Aggregate,
     "in_segment": InSegment,
+    "sessions": HadSessions,
     "in_list": InList,
 }
 """Condition key -> class. The key is the one a condition mapping is recognized by."""
@@ -789,6 +827,8 @@ class ConditionVisitor(ABC, Generic[T]):
                 return self.visit_aggregate(condition)
             case InSegment():
                 return self.visit_in_segment(condition)
+            case HadSessions():
+                return self.visit_sessions(condition)
             case InList():
                 return self.visit_in_list(condition)
         raise TypeError(f"not a condition: {condition!r}")
@@ -824,6 +864,8 @@ class ConditionVisitor(ABC, Generic[T]):
     @abstractmethod
     def visit_in_segment(self, condition: InSegment) -> T: ...
     @abstractmethod
+    def visit_sessions(self, condition: HadSessions) -> T: ...
+    @abstractmethod
     def visit_in_list(self, condition: InList) -> T: ...
 
 
@@ -843,7 +885,7 @@ class _Nested(ConditionVisitor[tuple[Any, ...]]):
 
     visit_attribute = visit_trait = visit_performed = visit_not_performed = _leaf
     visit_sequence = visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
-    visit_changed = visit_aggregate = visit_in_segment = visit_in_list = _leaf
+    visit_changed = visit_aggregate = visit_in_segment = visit_sessions = visit_in_list = _leaf
 
 
 def iter_conditions(condition: Any) -> Iterator[Any]:
@@ -916,11 +958,14 @@ class Segment(StrictModel):
     where: Condition
 
     def references(self) -> tuple[str, ...]:
-        """Names of the segments this one uses (in_segment), in order of appearance, once."""
+        """Names of the segments this one uses (in_segment, sessions' in_segment), in order of
+        appearance, once."""
         names: dict[str, None] = {}
         for condition in iter_conditions(self.where):
             if isinstance(condition, InSegment):
                 names.setdefault(condition.segment)
+            elif isinstance(condition, HadSessions) and condition.in_segment is not None:
+                names.setdefault(condition.in_segment)
         return tuple(names)
 
 

@@ -52,6 +52,9 @@ PAID_CART = segment(
 )
 BUYERS = segment("buyers", {"performed": {"event": "order_completed"}})
 ROLE_TYPO = segment("role_typo", {"trait": "role", "equals": "analist"})
+# Across grains: the sessions of buyers (a user segment), the users of paid_cart sessions.
+BUYER_SESSIONS = segment("buyer_sessions", {"in_segment": "buyers"}, grain="session")
+PAID_CART_USERS = segment("paid_cart_users", {"sessions": {"in_segment": "paid_cart"}})
 ORDER_SESSIONS = segment(
     "order_sessions", {"performed": {"event": "order_completed"}}, grain="session"
 )
@@ -97,7 +100,9 @@ def fixture_events() -> Events:
 def project(tmp_path_factory) -> SegmentProject:
     project = SegmentProject.create(tmp_path_factory.mktemp("inspect"))
     project.write_events(fixture_events())
-    project.write_segments([PAID_CART, BUYERS, ORDER_SESSIONS, EMPTY, ROLE_TYPO])
+    project.write_segments(
+        [PAID_CART, BUYERS, ORDER_SESSIONS, EMPTY, ROLE_TYPO, BUYER_SESSIONS, PAID_CART_USERS]
+    )
     project.compile()
     project.build()
     return project
@@ -189,6 +194,19 @@ def test_preview_limit_at_user_grain(segmart):
         "u-big       u-big         ",
         "(1 rows; more not shown: --limit shows more)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "first_line"),
+    [
+        ("buyer_sessions", "buyer_sessions: 2 of 8 sessions (25.0%), as of 2024-06-01 00:00:00"),
+        ("paid_cart_users", "paid_cart_users: 2 of 8 users (25.0%), as of 2024-06-01 00:00:00"),
+    ],
+)
+def test_preview_across_grains_reads_the_other_segments_definition(segmart, name, first_line):
+    code, out, err = segmart("preview", name)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == first_line
 
 
 # --- explain -------------------------------------------------------------------------------------

@@ -1182,6 +1182,87 @@ AGGREGATE_CASES = [
 ]
 
 
+# --- across grains: users by their sessions, sessions by their user -------------------------------
+# Users marked company "op-grain", sessions (days ago: rage clicks): g-a 20: 2, 10: 1, 2: 0;
+# g-b 5: 4; g-c 40: 1, 1: 0; g-d 3: 0. gs_rage: their sessions with a rage click.
+GRAIN = {"attribute": "company", "equals": "op-grain", "case_sensitive": True}
+GRAIN_SESSIONS = {
+    "g-a": [(20, 2), (10, 1), (2, 0)],
+    "g-b": [(5, 4)],
+    "g-c": [(40, 1), (1, 0)],
+    "g-d": [(3, 0)],
+}
+
+
+def grain_events(events: Events) -> None:
+    for visitor, sessions in GRAIN_SESSIONS.items():
+        events.identify(visitor, ago(days=50), user=True, company="op-grain")
+        for days, rage_clicks in sessions:
+            events.page(visitor, ago(days=days), user=True)
+            for second in range(rage_clicks):
+                events.track(visitor, "rage_click", ago(days=days, seconds=-1 - second), user=True)
+
+
+def rage_sum(**comparison) -> dict:
+    measure = {"function": "sum", "column": "rage_click_count", "window": {"last_days": 30}}
+    return {"aggregate": measure, **comparison}
+
+
+GRAIN_CASES = [
+    Case(
+        "gs_rage",
+        {
+            "all": [
+                {"attribute": "user.company", "equals": "op-grain", "case_sensitive": True},
+                {"attribute": "rage_click_count", "gte": 1},
+            ]
+        },
+        ["g-a#1", "g-a#2", "g-b#1", "g-c#1"],
+        grain="session",
+    ),
+    # A user with a session in a session segment.
+    Case("gr_in_session_segment", {"in_segment": "gs_rage"}, ["g-a", "g-b", "g-c"]),
+    Case(
+        "gr_sessions_twice",
+        {"sessions": {"in_segment": "gs_rage", "times": {"at_least": 2}}},
+        ["g-a"],
+    ),
+    # Sessions starting in the last 30 days.
+    Case(
+        "gr_sessions_window",
+        {"sessions": {"in_segment": "gs_rage", "window": {"last_days": 30}}},
+        ["g-a", "g-b"],
+    ),
+    Case(
+        "gr_sessions_where",
+        scoped(GRAIN, {"sessions": {"where": [{"attribute": "rage_click_count", "gte": 2}]}}),
+        ["g-a", "g-b"],
+    ),
+    Case(
+        "gr_sessions_none",
+        scoped(GRAIN, {"sessions": {"in_segment": "gs_rage", "times": {"exactly": 0}}}),
+        ["g-d"],
+    ),
+    # Session columns as per-user aggregates: g-a 2 + 1 + 0 in 30 days, g-b 4, g-c 0 (its 1 is
+    # 40 days old).
+    Case("gr_rage_sum", scoped(GRAIN, rage_sum(gte=3)), ["g-a", "g-b"]),
+    Case(
+        "gr_rage_max",
+        scoped(
+            GRAIN, {"aggregate": {"function": "max", "column": "rage_click_count"}, "equals": 1}
+        ),
+        ["g-c"],
+    ),
+    # Sessions of users in a user segment.
+    Case(
+        "gs_of_users",
+        {"in_segment": "gr_rage_sum"},
+        ["g-a#1", "g-a#2", "g-a#3", "g-b#1"],
+        grain="session",
+    ),
+]
+
+
 # --- other segments and lists --------------------------------------------------------------------
 
 
@@ -1253,6 +1334,7 @@ CASES = [
     *SEQUENCE_CASES,
     *LIFECYCLE_CASES,
     *AGGREGATE_CASES,
+    *GRAIN_CASES,
     *REFERENCE_CASES,
 ]
 EVENT_WRITERS = (
@@ -1271,6 +1353,7 @@ EVENT_WRITERS = (
     sequence_events,
     lifecycle_events,
     aggregate_events,
+    grain_events,
     list_events,
 )
 

@@ -1,5 +1,5 @@
 """The starter library (segments/*.yml as committed) on a hand-written fixture, built by the real
-project, with every one of the 28 segments' members computed by hand below.
+project, with every one of the 29 segments' members computed by hand below.
 
 as_of is 2024-06-01T00:00:00. Ten visitors, 21 sessions; each session is written out with what
 the session-grain segments look at (channel, device, pages, duration, events). Session-grain
@@ -304,6 +304,9 @@ EXPECTED = {
     # has no order after it.
     "error_before_order": ["gus"],
     "error_sessions": ["dee#1", "gus#2"],
+    # A rage-click session (bob#1) or a JS error (dee#1) in the last 30 days; gus's error is 50
+    # days old.
+    "frustrated_users": ["bob", "dee"],
     # Each visitor's first session.
     "first_time_visit": [
         "ann#1",
@@ -373,7 +376,7 @@ def test_the_generated_models_are_up_to_date(capsys):
 
 def test_every_starter_segment_is_expected():
     assert set(EXPECTED) == set(load_registry().names)
-    assert len(EXPECTED) == 28
+    assert len(EXPECTED) == 29
 
 
 def test_the_fixture_sessions(warehouse):

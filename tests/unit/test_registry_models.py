@@ -83,6 +83,7 @@ EXAMPLES = {
     },
     "aggregate": {"aggregate": {"function": "count", "event": "x"}, "gte": 2},
     "in_segment": {"in_segment": "a"},
+    "sessions": {"sessions": {"in_segment": "a", "times": {"at_least": 2}}},
     "in_list": {"in_list": {"list": "vips", "by": "user_id"}},
 }
 

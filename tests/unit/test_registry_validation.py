@@ -56,6 +56,7 @@ STARTER_SEGMENTS = {
     "churn_risk",
     "data_team_pro_usage",
     "error_before_order",
+    "frustrated_users",
     "onboarding_stalled",
     "activated_fast",
     "engagement_dropped",
@@ -77,6 +78,7 @@ def test_starter_library_validates():
         "churn_risk",
         "data_team_pro_usage",
         "error_before_order",
+        "frustrated_users",
         "onboarding_stalled",
         "activated_fast",
         "engagement_dropped",
@@ -747,16 +749,54 @@ def test_reference_to_a_missing_segment(tmp_path):
     ]
 
 
-def test_in_segment_needs_the_same_grain(tmp_path):
+def test_in_segment_crosses_grains_and_sessions_needs_a_session_segment(tmp_path):
     directory = write_segments(
         tmp_path,
         ("buyers", "performed: {event: order_completed}", "user"),
-        ("buyer_sessions", "in_segment: buyers"),
+        ("buyer_sessions", "in_segment: buyers"),  # sessions of users in a user segment
+        ("mobile", "attribute: device_type\nequals: mobile"),
+        ("mobile_users", "in_segment: mobile", "user"),  # users with a mobile session
+        ("twice", "sessions:\n  in_segment: buyers\n  times: {at_least: 2}", "user"),
+        ("nested", "sessions:\n  in_segment: mobile"),
+        ("unknown", "sessions:\n  in_segment: mobil", "user"),
+        ("columns", "sessions:\n  where:\n    - attribute: user.plan\n      equals: pro", "user"),
     )
     assert problems(directory) == [
-        "segments/buyer_sessions.yml:10: segment 'buyer_sessions', field 'where.in_segment': "
-        "segment 'buyers' has user grain, this segment has session grain (in_segment needs the "
-        "same grain)"
+        "segments/columns.yml:12: segment 'columns', field 'where.sessions.where[0].attribute': "
+        "unknown column 'user.plan' for sessions",
+        "segments/nested.yml:10: segment 'nested', field 'where.sessions': sessions applies at "
+        "user grain (a user's sessions)",
+        "segments/twice.yml:11: segment 'twice', field 'where.sessions.in_segment': segment "
+        "'buyers' has user grain: expected a session segment",
+        "segments/unknown.yml:11: segment 'unknown', field 'where.sessions.in_segment': unknown "
+        "segment 'mobil' (did you mean 'mobile'?)",
+    ]
+
+
+def test_a_sessions_column_aggregate_is_numeric_and_at_user_grain(tmp_path):
+    def aggregate(column: str) -> str:
+        return f"aggregate:\n  function: sum\n  column: {column}\ngte: 1"
+
+    directory = write_segments(
+        tmp_path,
+        ("rage", aggregate("rage_click_count"), "user"),
+        ("text", aggregate("channel"), "user"),
+        ("typo", aggregate("rage_clicks"), "user"),
+        ("session", aggregate("rage_click_count")),
+    )
+    numbers = (
+        "session_number, duration_seconds, event_count, page_count, rage_click_count, "
+        "dead_click_count, js_error_count, quick_back_count, excessive_scroll_count, "
+        "order_count, revenue"
+    )
+    assert problems(directory) == [
+        "segments/session.yml:12: segment 'session', field 'where.aggregate.column': a sessions "
+        "column is aggregated over a user's sessions: user grain only (at session grain, filter "
+        "the column with attribute)",
+        f"segments/text.yml:12: segment 'text', field 'where.aggregate.column': varchar, not a "
+        f"number: sessions column 'channel' (numeric columns: {numbers})",
+        f"segments/typo.yml:12: segment 'typo', field 'where.aggregate.column': unknown sessions "
+        f"column 'rage_clicks' (numeric columns: {numbers}) (did you mean 'rage_click_count'?)",
     ]
 
 

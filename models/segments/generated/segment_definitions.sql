@@ -396,6 +396,20 @@ definitions as (
         '' as referenced_segments,
         'segments/rage_click_sessions.yml' as registry_file,
         20 as min_members
+    union all
+    select
+        'frustrated_users' as segment_name,
+        'Frustrated users' as title,
+        'Users with a rage-click session (the session segment rage_click_sessions) or at least one JS error across their sessions in the last 30 days.' as description,
+        'web-quality@example.com' as owner,
+        'Follow up with users who met friction; compare their retention with everyone' || chr(39) || 's.' as use_case,
+        'public' as visibility,
+        'user' as grain,
+        'daily' as refresh,
+        'quality, friction' as tags,
+        'rage_click_sessions' as referenced_segments,
+        'segments/frustrated_users.yml' as registry_file,
+        100 as min_members
 )
 
 select * from definitions
