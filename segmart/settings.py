@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,20 @@ def project_var(name: str) -> Any:
     """A var as dbt_project.yml writes it: the rules dbt's macros and segmart's Python both follow
     (the raw files read, the longest line) are written there once."""
     return _project_vars()[name]
+
+
+def project_time_zone() -> str:
+    """Where the project's days and weeks are (dbt var segmart_time_zone): reports' days and weeks,
+    segments' dates. Timestamps stay UTC in every table."""
+    name = project_var("segmart_time_zone")
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigurationError(
+            f"{CONFIGURATION_ERROR}: dbt_project.yml var segmart_time_zone: unknown time zone "
+            f"{name!r} (an IANA name like Europe/Lisbon, or UTC)"
+        ) from None
+    return name
 
 
 @functools.cache

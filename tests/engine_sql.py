@@ -44,8 +44,8 @@ ENGINES = {
             try_to_timestamp_tz typeof upper"""
         ),
         types=_names(
-            """bigint boolean date double float float8 int integer number string text timestamp
-            timestamp_ntz varchar variant"""
+            """bigint boolean date double float float8 int integer number numeric string text
+            timestamp timestamp_ntz varchar variant"""
         ),
         # SnowflakeAdapter.valid_incremental_strategies
         incremental_strategies=frozenset(
@@ -55,11 +55,11 @@ ENGINES = {
     "bigquery": Engine(
         dialect="bigquery",
         functions=_names(
-            """abs array_agg avg cast chr coalesce count current_timestamp date_trunc datetime_diff
-            floor json_query json_type json_value lag last_value lead left lower max md5 min
-            nullif parse_json regexp_contains regexp_extract regexp_replace replace right round
-            row_number safe_cast safe_offset string_agg strpos sum timestamp timestamp_add
-            timestamp_diff timestamp_sub timestamp_trunc to_hex to_json_string trim
+            """abs array_agg avg cast chr coalesce count current_timestamp date_trunc datetime
+            datetime_diff floor json_query json_type json_value lag last_value lead left lower
+            max md5 min nullif parse_json regexp_contains regexp_extract regexp_replace replace
+            right round row_number safe_cast safe_offset string_agg strpos sum timestamp
+            timestamp_add timestamp_diff timestamp_sub timestamp_trunc to_hex to_json_string trim
             upper"""
         ),
         types=_names(

@@ -222,3 +222,8 @@
 {% macro bigquery__trim_spaces(text) -%}
     {{ segmart.trim_space_separators(text) }}
 {%- endmacro %}
+
+{#- BigQuery's DATETIME is the wall-clock time without a zone. -#}
+{% macro bigquery__local_time(timestamp, zone) -%}
+    datetime({{ timestamp }}, {{ segmart.sql_string(zone) }})
+{%- endmacro %}

@@ -420,6 +420,30 @@
 {%- endmacro %}
 
 {#- The date of the Monday starting the (ISO) week of a UTC timestamp. -#}
+{#- A UTC timestamp as the wall-clock time of the project's time zone (dbt var
+    segmart_time_zone), still a timestamp without a zone: reports take its day or week. -#}
+{% macro local_time(timestamp) -%}
+    {%- set zone = var('segmart_time_zone') -%}
+    {%- if zone == 'UTC' -%}
+        {{ return(timestamp) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('local_time', 'segmart')(timestamp, zone)) }}
+{%- endmacro %}
+
+{#- timezone(zone, timestamptz) is the wall-clock time there (DuckDB's ICU time zones). -#}
+{% macro duckdb__local_time(timestamp, zone) -%}
+    timezone({{ segmart.sql_string(zone) }}, timezone('UTC', {{ timestamp }}))
+{%- endmacro %}
+
+{% macro postgres__local_time(timestamp, zone) -%}
+    (({{ timestamp }}) at time zone 'UTC') at time zone {{ segmart.sql_string(zone) }}
+{%- endmacro %}
+
+{#- The day of a UTC timestamp in the project's time zone. -#}
+{% macro local_date(timestamp) -%}
+    cast({{ dbt.date_trunc('day', segmart.local_time(timestamp)) }} as date)
+{%- endmacro %}
+
 {% macro week_start(timestamp) -%}
     {{ return(adapter.dispatch('week_start', 'segmart')(timestamp)) }}
 {%- endmacro %}

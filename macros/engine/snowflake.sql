@@ -243,3 +243,7 @@
 {% macro snowflake__trim_spaces(text) -%}
     {{ segmart.trim_space_separators(text) }}
 {%- endmacro %}
+
+{% macro snowflake__local_time(timestamp, zone) -%}
+    convert_timezone('UTC', {{ segmart.sql_string(zone) }}, {{ timestamp }})
+{%- endmacro %}

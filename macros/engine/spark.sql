@@ -157,3 +157,7 @@
     time zone is UTC: profiles.yml), text_contains (position(... in ...)), url_host (Java regular
     expressions have non-capturing groups), incremental_strategy (the keyed models rebuild in
     full: keyed_refresh_materialization; append is dbt-spark's). -#}
+
+{% macro spark__local_time(timestamp, zone) -%}
+    from_utc_timestamp({{ timestamp }}, {{ segmart.sql_string(zone) }})
+{%- endmacro %}

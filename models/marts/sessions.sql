@@ -56,7 +56,7 @@ aggregated as (
         count(case when event_name = 'quick_back' then 1 end) as quick_back_count,
         count(case when event_name = 'excessive_scroll' then 1 end) as excessive_scroll_count,
         count(case when {{ segmart.is_order() }} then 1 end) as order_count,
-        coalesce(sum({{ segmart.order_revenue() }}), 0) as revenue,
+        {{ segmart.orders_revenue() }} as revenue,
         max(_sessionized_run) as _sessionized_run,
         max(_sessionized_at) as _sessionized_at
     from session_events

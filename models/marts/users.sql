@@ -12,7 +12,7 @@
 
 {%- set traits = [
     ('email', 'varchar'), ('name', 'varchar'), ('plan', 'varchar'), ('company', 'varchar'),
-    ('company_size', 'bigint'), ('mrr', 'double'),
+    ('company_size', 'bigint'), ('mrr', 'money'),
 ] %}
 {#- Orders a visitor's messages by event time; message_id breaks ties deterministically. -#}
 {%- set latest_first = ['event_at', 'message_id'] %}
@@ -42,7 +42,7 @@ event_facts as (
         {{ segmart.value_at_max(
             'traits', latest_first, where="message_type = 'identify'", data_type='json',
         ) }} as latest_traits,
-        coalesce(sum({{ segmart.order_revenue() }}), 0) as lifetime_revenue,
+        {{ segmart.orders_revenue() }} as lifetime_revenue,
         count(case when {{ segmart.is_order() }} then 1 end) as lifetime_orders,
         max(_sessionized_run) as _sessionized_run,
         max(_sessionized_at) as _sessionized_at
@@ -69,7 +69,12 @@ final as (
         event_facts.last_seen,
         event_facts.signup_at,
         {% for trait, data_type in traits -%}
-            {{ segmart.try_cast('event_facts.' ~ trait ~ '_text', data_type) }} as {{ trait }},
+            {%- set text = 'event_facts.' ~ trait ~ '_text' %}
+            {% if data_type == 'money' -%}
+                {{ segmart.money(segmart.try_cast(text, 'double')) }} as {{ trait }},
+            {%- else -%}
+                {{ segmart.try_cast(text, data_type) }} as {{ trait }},
+            {%- endif %}
         {% endfor -%}
         event_facts.latest_traits,
         coalesce(session_facts.sessions_count, 0) as sessions_count,

@@ -1,12 +1,12 @@
-{#- Per segment and day (of session start, UTC): traffic, conversion, revenue and friction of
-    the segment's sessions (segment_member_sessions). -#}
+{#- Per segment and day (of session start, in the project's time zone): traffic, conversion,
+    revenue and friction of the segment's sessions (segment_member_sessions). -#}
 with
 
 segment_sessions as (
     select
         member_sessions.segment_name,
         member_sessions.grain,
-        cast({{ dbt.date_trunc('day', 'sessions.session_start') }} as date) as metric_date,
+        {{ segmart.local_date('sessions.session_start') }} as metric_date,
         sessions.session_id,
         sessions.visitor_id,
         sessions.order_count,

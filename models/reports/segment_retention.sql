@@ -1,8 +1,9 @@
-{#- Per segment, weekly signup cohorts (the week of users.signup_at; weeks start on Monday) by
-    weeks since signup: how many of the cohort were active (had any session) in each week. The
-    segment's visitors are a user-grain segment's members, or the visitors of a session-grain
-    segment's member sessions; their activity is every session they had. Visitors without a
-    signup are in no cohort. Weeks run up to the latest week with any session in the data. -#}
+{#- Per segment, weekly signup cohorts (the week of users.signup_at in the project's time zone;
+    weeks start on Monday) by weeks since signup: how many of the cohort were active (had any
+    session) in each week. The segment's visitors are a user-grain segment's members, or the
+    visitors of a session-grain segment's member sessions; their activity is every session they
+    had. Visitors without a signup are in no cohort. Weeks run up to the latest week with any
+    session in the data. -#}
 with
 
 segment_visitors as (
@@ -16,7 +17,7 @@ segment_visitors as (
 cohorts as (
     select
         visitor_id,
-        {{ segmart.week_start('signup_at') }} as cohort_week
+        {{ segmart.week_start(segmart.local_time('signup_at')) }} as cohort_week
     from {{ ref('users') }}
     where signup_at is not null
 ),
@@ -24,7 +25,7 @@ cohorts as (
 activity_weeks as (
     select distinct
         visitor_id,
-        {{ segmart.week_start('session_start') }} as activity_week
+        {{ segmart.week_start(segmart.local_time('session_start')) }} as activity_week
     from {{ ref('sessions') }}
 ),
 

@@ -8,7 +8,8 @@ row's key in a subquery over marts.events. Windows end at as_of (docs/registry.m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from segmart.compiler import filters
 from segmart.compiler.sqltext import STRING_TYPE, combine, indent, jinja, subquery_membership
@@ -44,6 +45,7 @@ from segmart.registry.models import (
     TraitFilter,
     anchored,
 )
+from segmart.settings import project_time_zone
 from segmart.sql import identifier, literal
 
 AS_OF = filters.AS_OF
@@ -109,6 +111,8 @@ class ConditionCompiler(ConditionVisitor[str]):
         self.catalog = catalog
         self.segment_name = segment_name
         self.registry = registry  # other segments' grains (in_segment across grains)
+        # Where the segment's dates are days: its own time zone, else the project's.
+        self.zone = ZoneInfo(registry[segment_name].time_zone or project_time_zone())
 
     # --- boolean groups ---------------------------------------------------------------------
 
@@ -136,11 +140,13 @@ class ConditionCompiler(ConditionVisitor[str]):
         )
         column = columns[condition.column]
         if condition.is_user_column:
-            test = filters.predicate(f"users.{identifier(column.name)}", column.kind, condition)
+            test = filters.predicate(
+                f"users.{identifier(column.name)}", column.kind, condition, self.zone
+            )
             query = f"select users.visitor_id from {USERS} as users\nwhere {test}"
             return subquery_membership(self.grain.visitor_key, query)
         return filters.predicate(
-            f"{self.grain.alias}.{identifier(column.name)}", column.kind, condition
+            f"{self.grain.alias}.{identifier(column.name)}", column.kind, condition, self.zone
         )
 
     def visit_trait(self, condition: TraitFilter) -> str:
@@ -158,7 +164,9 @@ class ConditionCompiler(ConditionVisitor[str]):
         )
         query = (
             f"select latest_traits.visitor_id\nfrom (\n{indent(latest)}\n) as latest_traits\n"
-            + where_clause([json_value_predicate("latest_traits.trait_value", condition)])
+            + where_clause(
+                [json_value_predicate("latest_traits.trait_value", condition, self.zone)]
+            )
         )
         return subquery_membership(self.grain.visitor_key, query)
 
@@ -176,15 +184,16 @@ class ConditionCompiler(ConditionVisitor[str]):
         traits = trait_columns(where)
         for item in where:
             if isinstance(item, TraitFilter):
-                tests.append(json_value_predicate(f"{alias}.{traits[item.trait]}", item))
+                column = f"{alias}.{traits[item.trait]}"
+                tests.append(json_value_predicate(column, item, self.zone))
             else:
-                tests.append(property_predicate(alias, event, item))
+                tests.append(property_predicate(alias, event, item, self.zone))
         return tests
 
     def _events_query(self, event_key: str, event: str, where, window, extra=()) -> str:
         """select <event_key> from events [anchors] where <event, filters, window>."""
         tests = [*self._event_predicates(event, where), *extra]
-        tests += window_predicates("events", window)
+        tests += window_predicates("events", window, None, self.zone)
         if event_key.endswith("session_id"):
             tests.append(f"{event_key} is not null")
         source = event_source("events", where)
@@ -235,7 +244,7 @@ class ConditionCompiler(ConditionVisitor[str]):
             f"from {event_source('step_1', positive[0].where)}",
         ]
         tests = self._event_predicates(positive[0].event, positive[0].where, "step_1")
-        tests += window_predicates("step_1", condition.window)
+        tests += window_predicates("step_1", condition.window, None, self.zone)
         for number, step in enumerate(positive[1:], start=2):
             current, previous = f"step_{number}", f"step_{number - 1}"
             on = [
@@ -256,7 +265,9 @@ class ConditionCompiler(ConditionVisitor[str]):
             for item in condition.session_where:
                 column = self.catalog.sessions[item.column]
                 tests.append(
-                    filters.predicate(f"step_session.{identifier(column.name)}", column.kind, item)
+                    filters.predicate(
+                        f"step_session.{identifier(column.name)}", column.kind, item, self.zone
+                    )
                 )
         if same_session:
             tests.append("step_1.session_id is not null")
@@ -290,7 +301,7 @@ class ConditionCompiler(ConditionVisitor[str]):
 
     def visit_first_time(self, condition: FirstTime) -> str:
         # An anchored window is refused by the registry checks (it has no single time here).
-        first = window_predicates("events", condition.window, at="min(events.event_at)")
+        first = window_predicates("events", condition.window, "min(events.event_at)", self.zone)
         query = (
             self._visitor_events(condition.event, f"events.event_at <= {AS_OF}")
             + "\ngroup by events.visitor_id\n"
@@ -304,7 +315,7 @@ class ConditionCompiler(ConditionVisitor[str]):
         seconds_ago = "{{ segmart.seconds_between('events.event_at', segmart.as_of()) }}"
         tests = [
             f"events.event_name = {literal(condition.event)}",
-            *window_predicates("events", LastDays(last_days=days)),
+            *window_predicates("events", LastDays(last_days=days), None, self.zone),
         ]
         periods = (
             f"select\n    events.visitor_id,\n    floor({seconds_ago} / {period_seconds})"
@@ -408,7 +419,9 @@ class ConditionCompiler(ConditionVisitor[str]):
         test = aggregate_test(f"{measure.function}({column})", condition.operator, condition.value)
         query = (
             f"select sessions.visitor_id from {SESSIONS} as sessions\n"
-            + where_clause(window_predicates("sessions", measure.window, "sessions.session_start"))
+            + where_clause(
+                window_predicates("sessions", measure.window, "sessions.session_start", self.zone)
+            )
             + f"\ngroup by sessions.visitor_id\nhaving {test}"
         )
         return subquery_membership(self.grain.visitor_key, query)
@@ -431,13 +444,16 @@ class ConditionCompiler(ConditionVisitor[str]):
                 f"sessions.{identifier(self.catalog.sessions[item.column].name)}",
                 self.catalog.sessions[item.column].kind,
                 item,
+                self.zone,
             )
             for item in condition.where
         ]
         if condition.in_segment is not None:
             query = self.segment_members(condition.in_segment, "session_id")
             tests.append(subquery_membership("sessions.session_id", query))
-        tests += window_predicates("sessions", condition.window, "sessions.session_start")
+        tests += window_predicates(
+            "sessions", condition.window, "sessions.session_start", self.zone
+        )
         query = f"select sessions.visitor_id from {SESSIONS} as sessions\n{where_clause(tests)}"
         return self._counted(self.grain.visitor_key, query, "sessions.visitor_id", condition.times)
 
@@ -468,14 +484,14 @@ def json_number(alias: str, path: str, data_type: str) -> str:
     return jinja(f"segmart.json_as('{alias}.properties', '$.{path}', '{data_type}')")
 
 
-def property_predicate(alias: str, event: str, item: PropertyFilter) -> str:
+def property_predicate(alias: str, event: str, item: PropertyFilter, zone: ZoneInfo) -> str:
     """A filter on an event property; page fields of page/screen views are real columns."""
     if event in ("page", "screen") and item.property in PAGE_FIELDS:
-        return filters.predicate(f"{alias}.{PAGE_FIELDS[item.property]}", "text", item)
-    return json_value_predicate(json_text(alias, item.property), item)
+        return filters.predicate(f"{alias}.{PAGE_FIELDS[item.property]}", "text", item, zone)
+    return json_value_predicate(json_text(alias, item.property), item, zone)
 
 
-def json_value_predicate(text: str, item: PropertyFilter | TraitFilter) -> str:
+def json_value_predicate(text: str, item: PropertyFilter | TraitFilter, zone: ZoneInfo) -> str:
     """A filter on a JSON value read as text (`text`, SQL), converted to the filter's kind
     first: a value that does not convert is null, so only not_equals and is_not_set keep it."""
     kind = item.kind
@@ -484,7 +500,7 @@ def json_value_predicate(text: str, item: PropertyFilter | TraitFilter) -> str:
         if kind == "text"
         else jinja(f"segmart.try_cast({filters.jinja_argument(text)}, '{_CASTS[kind]}')")
     )
-    return filters.predicate(column, kind, item)
+    return filters.predicate(column, kind, item, zone)
 
 
 _CASTS = {"number": "double", "boolean": "boolean", "timestamp": "timestamp"}
@@ -524,9 +540,9 @@ def time_after(timestamp: str, duration: Duration, sign: int = 1) -> str:
     return jinja(f"segmart.time_add('{duration.unit}', {amount}, '{timestamp}')")
 
 
-def window_predicates(alias: str, window, at: str | None = None) -> list[str]:
+def window_predicates(alias: str, window, at: str | None, zone: ZoneInfo) -> list[str]:
     """Predicates putting the time of the event `alias` (its event_at, or the expression `at`)
-    in the window; every window ends at as_of."""
+    in the window (dates are days in `zone`); every window ends at as_of."""
     at = at or f"{alias}.event_at"
     if window is None:
         return [f"{at} <= {AS_OF}"]
@@ -536,14 +552,13 @@ def window_predicates(alias: str, window, at: str | None = None) -> list[str]:
         return [f"{at} > {ago(hours=window.last_hours)}", f"{at} <= {AS_OF}"]
     if isinstance(window, Between):
         start, end = window.between
-        # A date as the end means the whole day.
-        end_sql = (
-            jinja(f"segmart.time_add('day', 1, \"{literal(filters.at_midnight(end))}\")")
-            if not isinstance(end, datetime)
-            else None
+        # A date as the end means the whole day: up to the next day's start.
+        upper = (
+            f"{at} <= {literal(end)}"
+            if isinstance(end, datetime)
+            else f"{at} < {literal(filters.at_midnight(end + timedelta(days=1), zone))}"
         )
-        upper = f"{at} < {end_sql}" if end_sql else f"{at} <= {literal(end)}"
-        return [f"{at} >= {literal(filters.at_midnight(start))}", upper, f"{at} <= {AS_OF}"]
+        return [f"{at} >= {literal(filters.at_midnight(start, zone))}", upper, f"{at} <= {AS_OF}"]
     relative = anchored(window)
     if relative is not None:
         return [anchored_test(alias, relative, at), f"{at} <= {AS_OF}"]

@@ -7,8 +7,9 @@ lowered in Python and the column in SQL. Every value goes through segmart.sql.li
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from segmart.compiler.sqltext import jinja
 from segmart.registry.models import Operator, _Comparison
@@ -24,17 +25,21 @@ def relative_time(value: RelativeTime) -> str:
     return jinja(f"segmart.time_add('hour', -{int(value.hours)}, segmart.as_of())")
 
 
-def at_midnight(value: date) -> datetime:
-    """A date as the timestamp its day starts at (a datetime as it is): time columns compare
-    with timestamps, never dates (BigQuery will not compare a TIMESTAMP with a DATE)."""
-    return value if isinstance(value, datetime) else datetime.combine(value, time())
+def at_midnight(value: date, zone: ZoneInfo) -> datetime:
+    """A date as the instant its day starts in `zone`, as naive UTC like the warehouse's times
+    (a datetime, already an instant, as it is): time columns compare with timestamps, never
+    dates (BigQuery will not compare a TIMESTAMP with a DATE)."""
+    if isinstance(value, datetime):
+        return value
+    local = datetime.combine(value, time(), tzinfo=zone)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def value_sql(value: object, kind: Kind | None = None) -> str:
+def value_sql(value: object, kind: Kind | None, zone: ZoneInfo) -> str:
     if isinstance(value, RelativeTime):
         return relative_time(value)
     if kind == "timestamp" and isinstance(value, date):
-        return literal(at_midnight(value))
+        return literal(at_midnight(value, zone))
     return literal(value)
 
 
@@ -61,8 +66,9 @@ def _jinja_string(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def predicate(column: str, kind: Kind, comparison: _Comparison) -> str:
-    """The SQL predicate `comparison` makes of `column` (an expression of the given kind)."""
+def predicate(column: str, kind: Kind, comparison: _Comparison, zone: ZoneInfo) -> str:
+    """The SQL predicate `comparison` makes of `column` (an expression of the given kind); dates
+    are days in `zone`."""
     operator = comparison.operator
     value = comparison.value
     fold = kind == "text" and not comparison.case_sensitive
@@ -81,7 +87,7 @@ def predicate(column: str, kind: Kind, comparison: _Comparison) -> str:
         return present if operator is Operator.IS_SET else absent
 
     if operator in (Operator.EQUALS, Operator.IN, Operator.NOT_EQUALS, Operator.NOT_IN):
-        values = [value_sql(text(v)) for v in value]
+        values = [value_sql(text(v), None, zone) for v in value]
         negate = operator in (Operator.NOT_EQUALS, Operator.NOT_IN)
         if len(values) == 1:
             test = f"{subject} {'<>' if negate else '='} {values[0]}"
@@ -116,8 +122,9 @@ def predicate(column: str, kind: Kind, comparison: _Comparison) -> str:
 
     symbols = {Operator.GT: ">", Operator.GTE: ">=", Operator.LT: "<", Operator.LTE: "<="}
     if operator in symbols:
-        return f"{column} {symbols[operator]} {value_sql(value, kind)}"
+        return f"{column} {symbols[operator]} {value_sql(value, kind, zone)}"
     if operator is Operator.BETWEEN:
         low, high = value
-        return f"{column} between {value_sql(low, kind)} and {value_sql(high, kind)}"
+        low_sql, high_sql = value_sql(low, kind, zone), value_sql(high, kind, zone)
+        return f"{column} between {low_sql} and {high_sql}"
     raise ValueError(f"unsupported operator {operator}")

@@ -49,6 +49,7 @@ from segmart.registry.values import (
     Tags,
     Text,
     TextValues,
+    TimeZoneName,
     TraitPath,
     TrueOnly,
     ValueType,
@@ -952,6 +953,11 @@ class Segment(StrictModel):
     grain: GrainChoice = Field(description="What a member is.")
     refresh: RefreshChoice
     min_members: Count = Field(100, description="Fewer members is a 'too small' health warning.")
+    time_zone: TimeZoneName | None = Field(
+        None,
+        description="Where this segment's dates are days (default: the project's, dbt var "
+        "segmart_time_zone).",
+    )
     destinations: tuple[Destination, ...] = Field(
         (), description="Where entered / exited members are delivered after each refresh."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import zoneinfo
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, get_args
@@ -103,6 +104,28 @@ def value_kind(value: Any) -> ValueKind:
     if isinstance(value, date):
         return "instant"
     return "text"
+
+
+def _time_zone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _expect("a time zone name", value)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise custom_error(
+            f"unknown time zone '{value}': use an IANA name like Europe/Lisbon or UTC"
+            + did_you_mean(value, sorted(zoneinfo.available_timezones()))
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    PlainValidator(_time_zone),
+    WithJsonSchema(
+        {"type": "string", "description": "An IANA time zone name (Europe/Lisbon, UTC)."}
+    ),
+]
 
 
 def utc_naive(moment: datetime) -> datetime:

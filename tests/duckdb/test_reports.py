@@ -188,6 +188,34 @@ def test_daily_metrics(warehouse):
     }
 
 
+def test_days_are_the_project_time_zones(warehouse, tmp_path):
+    """With segmart_time_zone Asia/Tokyo (UTC+9), A3 (21 20:00 UTC) is on the 22nd and D1 (13
+    15:00 UTC) on the 14th; the rest stay on their UTC day. Rebuilt on a copy."""
+    copy = shutil.copy(warehouse.duckdb_path, tmp_path / warehouse.duckdb_path.name)
+    run_dbt(
+        [
+            *("run", "--select", "segment_daily_metrics"),
+            *("--vars", json.dumps({"segmart_time_zone": "Asia/Tokyo"})),
+        ],
+        Settings(events=str(warehouse.events_dir), duckdb_path=copy),
+        target_path=tmp_path / "target",
+        project_dir=warehouse.project_dir,
+    )
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        rows = connection.execute(
+            "select segment_name, day(metric_date), sessions, orders from "
+            "reports.segment_daily_metrics where segment_name in ('buyers', 'paid') order by 1, 2"
+        ).fetchall()
+    assert rows == [
+        ("buyers", 13, 1, 1),
+        ("buyers", 14, 1, 1),
+        ("buyers", 21, 1, 0),
+        ("buyers", 22, 1, 1),
+        ("paid", 14, 1, 0),
+        ("paid", 21, 1, 0),
+    ]
+
+
 def test_daily_metrics_types_suit_bi_tools(warehouse):
     """Days are dates, counts 64-bit integers (DuckDB sums bigints into 128-bit ones, which
     some JDBC tools cannot read)."""

@@ -7,6 +7,7 @@ One warehouse holds every case: each channel case is a visitor `ch-<case id>` wi
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from rules_support import at, build, message, new_warehouse, rows_by, write_events
@@ -363,6 +364,24 @@ def test_a_session_row_summarizes_its_events(sessions):
         "revenue": 59.75,
         "is_suspected_bot": False,
     }
+
+
+def test_money_is_decimal_end_to_end(warehouse, sessions, users):
+    # Revenue and mrr are exact decimals (numeric(28, 6)), never binary floats that print
+    # 1094.5700000000002: 49.5 and "10.25" make 59.75 exactly.
+    assert sessions[("u-ann", 1)]["revenue"] == Decimal("59.75")
+    assert users["u-ann"]["lifetime_revenue"] == Decimal("59.75")
+    assert users["u-ann"]["mrr"] == Decimal("99.5")
+    types = warehouse.query(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where column_name in ('revenue', 'lifetime_revenue', 'mrr') and table_schema = 'marts' "
+        "order by 1, 2"
+    )
+    assert types == [
+        ("sessions", "revenue", "DECIMAL(28,6)"),
+        ("users", "lifetime_revenue", "DECIMAL(28,6)"),
+        ("users", "mrr", "DECIMAL(28,6)"),
+    ]
 
 
 def test_device_and_os_from_the_context_win_over_the_user_agent(sessions):

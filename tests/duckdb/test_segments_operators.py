@@ -727,6 +727,49 @@ WINDOW_CASES = [
 ]
 
 
+# --- time zones: a date is a day where the segment is --------------------------------------------
+# One b_tz each (UTC): z-late 2024-05-09 23:30, z-early 2024-05-10 02:30, z-mid 2024-05-10 12:00.
+# 2024-05-10 is [05-10 00:00, 05-11 00:00) UTC, [05-10 03:00, 05-11 03:00) in Sao Paulo (UTC-3),
+# [05-09 15:00, 05-10 15:00) in Tokyo (UTC+9).
+
+TZ_EVENTS = {
+    "z-late": datetime(2024, 5, 9, 23, 30),
+    "z-early": datetime(2024, 5, 10, 2, 30),
+    "z-mid": datetime(2024, 5, 10, 12, 0),
+}
+
+
+def time_zone_events(events: Events) -> None:
+    for visitor, moment in TZ_EVENTS.items():
+        events.track(visitor, "b_tz", moment, user=True)
+
+
+def on_may_10(zone: str | None) -> dict:
+    return {"time_zone": zone} if zone else {}
+
+
+TZ_WINDOW = {"performed": {"event": "b_tz", "window": {"between": ["2024-05-10", "2024-05-10"]}}}
+TZ_FIRST_SEEN = {
+    "all": [
+        {"performed": {"event": "b_tz"}},
+        {"attribute": "first_seen", "gte": date(2024, 5, 10)},
+    ]
+}
+TIME_ZONE_CASES = [
+    Case("tz_utc", TZ_WINDOW, ["z-early", "z-mid"]),
+    Case("tz_sao_paulo", TZ_WINDOW, ["z-mid"], fields=on_may_10("America/Sao_Paulo")),
+    Case("tz_tokyo", TZ_WINDOW, ["z-early", "z-late", "z-mid"], fields=on_may_10("Asia/Tokyo")),
+    # Dates compared with a timestamp column start at midnight there; timestamps stay UTC.
+    Case("tz_attribute_utc", TZ_FIRST_SEEN, ["z-early", "z-mid"]),
+    Case(
+        "tz_attribute_tokyo",
+        TZ_FIRST_SEEN,
+        ["z-early", "z-late", "z-mid"],
+        fields=on_may_10("Asia/Tokyo"),
+    ),
+]
+
+
 # --- windows relative to another event: before / after / around, first / last / every -----------
 # b_cancel anchors, b_buy events (days ago; "-4.9" is 5 days ago plus 2 hours):
 #   r-a: buy 20, cancel 15, buy 10, cancel 5, buy 5 d - 2 h      r-b: buy 3, cancel 1
@@ -1328,6 +1371,7 @@ CASES = [
     *TRAIT_AT_EVENT_CASES,
     *TIMES_CASES,
     *WINDOW_CASES,
+    *TIME_ZONE_CASES,
     *ANCHORED_CASES,
     *STEP_TIME_CASES,
     *SESSION_BEHAVIOUR_CASES,
@@ -1346,6 +1390,7 @@ EVENT_WRITERS = (
     trait_at_event_events,
     times_events,
     window_events,
+    time_zone_events,
     anchored_events,
     step_time_events,
     activation_events,

@@ -74,6 +74,14 @@ def project(tmp_path_factory) -> SegmentProject:
     for name, text in LISTS.items():
         project.write_list(name, text)
     project.compile()
+    # A time zone other than UTC, so reports compile each engine's conversion (local_time).
+    dbt_project = project.project_dir / "dbt_project.yml"
+    text = dbt_project.read_text(encoding="utf-8")
+    assert "segmart_time_zone: UTC\n" in text
+    dbt_project.write_text(
+        text.replace("segmart_time_zone: UTC\n", "segmart_time_zone: Asia/Kolkata\n"),
+        encoding="utf-8",
+    )
     return project
 
 

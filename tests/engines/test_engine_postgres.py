@@ -22,6 +22,7 @@ import pytest
 import yaml
 from engines_support import (
     BUILD_THREADS,
+    ENGINE_VARS,
     HISTORY_TABLES,
     READ_ERROR_REASONS,
     REJECT_REASONS,
@@ -99,7 +100,7 @@ class PostgresWarehouse:
             settings = self.settings(self.events)
             with as_of_env(AS_OF_TEXT):
                 run_dbt(
-                    ["build", "--threads", BUILD_THREADS, *args],
+                    ["build", "--threads", BUILD_THREADS, *ENGINE_VARS, *args],
                     settings,
                     target_path=self.target_path,
                 )

@@ -30,6 +30,7 @@ import jinja2
 import pytest
 from engines_support import (
     BUILD_THREADS,
+    ENGINE_VARS,
     HISTORY_TABLES,
     LAYERS,
     LINE_ENDING_FILES,
@@ -89,7 +90,7 @@ class SparkWarehouse:
     def build(self, *args: str) -> None:
         with as_of_env(AS_OF_TEXT), environment(SMALL_DATA):
             run_dbt(
-                ["build", "--threads", BUILD_THREADS, *args],
+                ["build", "--threads", BUILD_THREADS, *ENGINE_VARS, *args],
                 self.settings,
                 target_path=self.target_path,
             )

@@ -1127,3 +1127,13 @@ def test_first_time_takes_no_anchored_window(tmp_path):
         "segments/a.yml:12: segment 'a', field 'where.first_time.window': first_time needs a "
         "last_days, last_hours or between window (a first occurrence has no anchor of its own)",
     ]
+
+
+def test_a_time_zone_is_an_iana_name(tmp_path):
+    directory = write_segments(tmp_path, ("a", "attribute: channel\nequals: x"))
+    text = (directory / "a.yml").read_text(encoding="utf-8")
+    (directory / "a.yml").write_text(text + "time_zone: Europe/Lisbn\n", encoding="utf-8")
+    assert problems(directory) == [
+        "segments/a.yml:12: segment 'a', field 'time_zone': unknown time zone 'Europe/Lisbn': use "
+        "an IANA name like Europe/Lisbon or UTC (did you mean 'Europe/Lisbon'?)",
+    ]
