@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the Dagster UI (webserver and daemon) for segmart on http://127.0.0.1:3000
 # (SEGMART_UI_PORT to change it). Schedules and the new-files sensor start stopped: switch them
-# on in the UI, or start with SEGMART_AUTOMATION=on. Ctrl-C stops everything.
+# on in the UI, or start with SEGMART_AUTOMATION=on. Ctrl-C or SIGTERM stops everything.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/bootstrap.sh"
@@ -21,5 +21,28 @@ fi
 # Compile the registry and parse the dbt project first, so a broken segment file is reported
 # here rather than as a code location error in the UI.
 "$root/.venv/bin/python" -m orchestration prepare
-exec "$root/.venv/bin/dagster" dev -m orchestration.definitions \
-  -h 127.0.0.1 -p "${SEGMART_UI_PORT:-3000}"
+
+# dagster dev's webserver, daemon and code servers ignore SIGINT and SIGTERM, so a signal to
+# dagster dev alone can leave them running (and the port taken). They run in a process group of
+# their own; Ctrl-C or SIGTERM here stops the whole group, also when this script runs in the
+# background (where the shell ignores SIGINT: send SIGTERM, as `kill` does).
+setsid "$root/.venv/bin/dagster" dev -m orchestration.definitions \
+  -h 127.0.0.1 -p "${SEGMART_UI_PORT:-3000}" &
+group=$!
+
+stop() {
+  trap - INT TERM
+  kill -TERM -- "-$group" 2>/dev/null || return 0
+  # A grace period for dagster dev to end its runs cleanly, then the processes that ignored it.
+  for _ in $(seq 1 20); do
+    kill -0 -- "-$group" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  kill -KILL -- "-$group" 2>/dev/null || true
+}
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+status=0
+wait "$group" || status=$?
+stop  # dagster dev ended by itself: nothing of it stays behind
+exit "$status"
