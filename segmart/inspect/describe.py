@@ -108,6 +108,10 @@ def _step(step) -> str:
     return f"{text} (within {duration(step.within)})" if step.within else text
 
 
+def _attributes(items: tuple[AttributeFilter, ...]) -> str:
+    return " and ".join(f"{item.attribute} {comparison(item)}" for item in items)
+
+
 def _where(items) -> str:
     return " and ".join(f"{_filtered(item)} {comparison(item)}" for item in items)
 
@@ -154,10 +158,7 @@ class _Words(ConditionVisitor[str]):
         if condition.window is not None:
             parts.append(f"first step {window(condition.window)}")
         if condition.session_where:
-            filters = " and ".join(
-                f"{item.attribute} {comparison(item)}" for item in condition.session_where
-            )
-            parts.append(f"session {filters}")
+            parts.append(f"session {_attributes(condition.session_where)}")
         return ", ".join(parts)
 
     def visit_sessions(self, condition: HadSessions) -> str:
@@ -165,10 +166,7 @@ class _Words(ConditionVisitor[str]):
         if condition.in_segment is not None:
             words.append(f"in segment {condition.in_segment}")
         if condition.where:
-            filters = " and ".join(
-                f"{item.attribute} {comparison(item)}" for item in condition.where
-            )
-            words.append(f"where {filters}")
+            words.append(f"where {_attributes(condition.where)}")
         times = condition.times
         if not (times.bound == "at_least" and times.count == 1):
             words.append(f"{times.bound.replace('_', ' ')} {times.count} times")

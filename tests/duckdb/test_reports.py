@@ -188,24 +188,33 @@ def test_daily_metrics(warehouse):
     }
 
 
-def test_days_are_the_project_time_zones(warehouse, tmp_path):
-    """With segmart_time_zone Asia/Tokyo (UTC+9), A3 (21 20:00 UTC) is on the 22nd and D1 (13
-    15:00 UTC) on the 14th; the rest stay on their UTC day. Rebuilt on a copy."""
+def rebuilt_with_vars(
+    warehouse: SegmentProject, tmp_path: Path, model: str, variables: dict, query: str
+) -> list[tuple]:
+    """`query`'s rows after rebuilding `model` with dbt --vars on a copy of the warehouse (same
+    file name: dbt-duckdb names the catalog after it)."""
     copy = shutil.copy(warehouse.duckdb_path, tmp_path / warehouse.duckdb_path.name)
     run_dbt(
-        [
-            *("run", "--select", "segment_daily_metrics"),
-            *("--vars", json.dumps({"segmart_time_zone": "Asia/Tokyo"})),
-        ],
+        ["run", "--select", model, "--vars", json.dumps(variables)],
         Settings(events=str(warehouse.events_dir), duckdb_path=copy),
         target_path=tmp_path / "target",
         project_dir=warehouse.project_dir,
     )
     with duckdb.connect(str(copy), read_only=True) as connection:
-        rows = connection.execute(
-            "select segment_name, day(metric_date), sessions, orders from "
-            "reports.segment_daily_metrics where segment_name in ('buyers', 'paid') order by 1, 2"
-        ).fetchall()
+        return connection.execute(query).fetchall()
+
+
+def test_days_are_the_project_time_zones(warehouse, tmp_path):
+    """With segmart_time_zone Asia/Tokyo (UTC+9), A3 (21 20:00 UTC) is on the 22nd and D1 (13
+    15:00 UTC) on the 14th; the rest stay on their UTC day. Rebuilt on a copy."""
+    rows = rebuilt_with_vars(
+        warehouse,
+        tmp_path,
+        "segment_daily_metrics",
+        {"segmart_time_zone": "Asia/Tokyo"},
+        "select segment_name, day(metric_date), sessions, orders from "
+        "reports.segment_daily_metrics where segment_name in ('buyers', 'paid') order by 1, 2",
+    )
     assert rows == [
         ("buyers", 13, 1, 1),
         ("buyers", 14, 1, 1),
@@ -287,30 +296,20 @@ def test_funnel_default_steps(warehouse):
 
 def test_funnel_steps_are_configurable(warehouse, tmp_path):
     """Two steps from --vars, event names written as sent, one step reached by either event;
-    rebuilt on a copy of the warehouse (same file name: dbt-duckdb names the catalog after it)."""
-    copy = shutil.copy(warehouse.duckdb_path, tmp_path / warehouse.duckdb_path.name)
+    rebuilt on a copy of the warehouse."""
     steps = [
         {"name": "Viewed", "events": ["Product Viewed"]},
         # "İnvite": named as the warehouse names it (invite), though no one sent it here.
         {"name": "Bought", "events": ["Order Completed", "product_added", "İnvite"]},
     ]
-    run_dbt(
-        [
-            "run",
-            "--select",
-            "segment_funnel",
-            "--vars",
-            json.dumps({"segment_funnel_steps": steps}),
-        ],
-        Settings(events=str(warehouse.events_dir), duckdb_path=copy),
-        target_path=tmp_path / "target",
-        project_dir=warehouse.project_dir,
+    rows = rebuilt_with_vars(
+        warehouse,
+        tmp_path,
+        "segment_funnel",
+        {"segment_funnel_steps": steps},
+        "select segment_name, step_number, step_name, step_events, reached_members "
+        "from reports.segment_funnel where segment_name in ('signed_up', 'buyers', 'paid')",
     )
-    with duckdb.connect(str(copy), read_only=True) as connection:
-        rows = connection.execute(
-            "select segment_name, step_number, step_name, step_events, reached_members "
-            "from reports.segment_funnel where segment_name in ('signed_up', 'buyers', 'paid')"
-        ).fetchall()
     assert sorted(rows) == [
         # erin viewed at 10:05 and ordered at 10:10: with these steps she goes all the way.
         ("buyers", 1, "Viewed", "product_viewed", 2),
