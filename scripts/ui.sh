@@ -26,12 +26,10 @@ fi
 # dagster dev alone can leave them running (and the port taken). They run in a process group of
 # their own; Ctrl-C or SIGTERM here stops the whole group, also when this script runs in the
 # background (where the shell ignores SIGINT: send SIGTERM, as `kill` does).
-setsid "$root/.venv/bin/dagster" dev -m orchestration.definitions \
-  -h 127.0.0.1 -p "${SEGMART_UI_PORT:-3000}" &
-group=$!
-
+group=""
 stop() {
-  trap - INT TERM
+  trap '' INT TERM HUP  # a second Ctrl-C must not cut the cleanup short
+  [ -n "$group" ] || return 0
   kill -TERM -- "-$group" 2>/dev/null || return 0
   # A grace period for dagster dev to end its runs cleanly, then the processes that ignored it.
   for _ in $(seq 1 20); do
@@ -40,8 +38,13 @@ stop() {
   done
   kill -KILL -- "-$group" 2>/dev/null || true
 }
+# Set before dagster dev starts, so no signal falls between; HUP: the terminal closed.
 trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
+trap 'stop; exit 129' HUP
+setsid "$root/.venv/bin/dagster" dev -m orchestration.definitions \
+  -h 127.0.0.1 -p "${SEGMART_UI_PORT:-3000}" &
+group=$!
 status=0
 wait "$group" || status=$?
 stop  # dagster dev ended by itself: nothing of it stays behind

@@ -419,7 +419,6 @@
     {{ timestamp }} - ({{ end_ts }} - {{ start_ts }})
 {%- endmacro %}
 
-{#- The date of the Monday starting the (ISO) week of a UTC timestamp. -#}
 {#- A UTC timestamp as the wall-clock time of the project's time zone (dbt var
     segmart_time_zone), still a timestamp without a zone: reports take its day or week. -#}
 {% macro local_time(timestamp) -%}
@@ -444,6 +443,7 @@
     cast({{ dbt.date_trunc('day', segmart.local_time(timestamp)) }} as date)
 {%- endmacro %}
 
+{#- The date of the Monday starting the (ISO) week of a timestamp. -#}
 {% macro week_start(timestamp) -%}
     {{ return(adapter.dispatch('week_start', 'segmart')(timestamp)) }}
 {%- endmacro %}

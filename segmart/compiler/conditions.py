@@ -52,12 +52,6 @@ AS_OF = filters.AS_OF
 EVENTS = "{{ ref('events') }}"
 SESSIONS = "{{ ref('sessions') }}"
 USERS = "{{ ref('users') }}"
-PAGE_FIELDS = {
-    "path": "page_path",
-    "url": "page_url",
-    "title": "page_title",
-    "referrer": "page_referrer",
-}
 
 
 # How an in_list matches: (users-side key, list-side key) by list column. Emails ignore case;
@@ -94,6 +88,11 @@ USER = Grain("user", "users")
 
 def model_ref(segment_name: str) -> str:
     return jinja(f"ref('seg_{identifier(segment_name)}')")
+
+
+def as_of_minus(duration: Duration) -> str:
+    """as_of minus a registry duration, in SQL."""
+    return jinja(f"segmart.time_add('{duration.unit}', -{int(duration.amount)}, segmart.as_of())")
 
 
 def ago(days: int = 0, hours: int = 0) -> str:
@@ -281,6 +280,8 @@ class ConditionCompiler(ConditionVisitor[str]):
             not_limit = negative[0].within or limit
             if not_limit:
                 later.append(f"later.event_at <= {time_after(last + '.event_at', not_limit)}")
+                # "No B within 30 minutes" is known only once the 30 minutes have passed.
+                tests.append(f"{last}.event_at <= {as_of_minus(not_limit)}")
             tests.append(
                 "not exists (\n"
                 + indent(f"select 1 from {EVENTS} as later\n{where_clause(later)}")
@@ -486,8 +487,9 @@ def json_number(alias: str, path: str, data_type: str) -> str:
 
 def property_predicate(alias: str, event: str, item: PropertyFilter, zone: ZoneInfo) -> str:
     """A filter on an event property; page fields of page/screen views are real columns."""
-    if event in ("page", "screen") and item.property in PAGE_FIELDS:
-        return filters.predicate(f"{alias}.{PAGE_FIELDS[item.property]}", "text", item, zone)
+    column = item.page_field(event)
+    if column is not None:
+        return filters.predicate(f"{alias}.{column}", "text", item, zone)
     return json_value_predicate(json_text(alias, item.property), item, zone)
 
 

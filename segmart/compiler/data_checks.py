@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from segmart.compiler.conditions import (
     EVENTS,
     LIST_KEYS,
-    PAGE_FIELDS,
     SESSIONS,
     USERS,
     json_text,
@@ -115,8 +114,8 @@ class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
         for item in where:
             if isinstance(item, TraitFilter):
                 yield from self.visit_trait(item)
-            elif event in ("page", "screen") and item.property in PAGE_FIELDS:
-                yield from self.json_values(PAGE_FIELDS[item.property], item)
+            elif item.page_field(event) is not None:
+                yield from self.json_values(item.page_field(event), item)
             else:
                 yield from self.json_values(f"properties.{item.property}", item)
 

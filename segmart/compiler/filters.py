@@ -7,7 +7,7 @@ lowered in Python and the column in SQL. Every value goes through segmart.sql.li
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -121,6 +121,20 @@ def predicate(column: str, kind: Kind, comparison: _Comparison, zone: ZoneInfo) 
         )
 
     symbols = {Operator.GT: ">", Operator.GTE: ">=", Operator.LT: "<", Operator.LTE: "<="}
+    last_day = value[1] if operator is Operator.BETWEEN else value
+    if (
+        kind == "timestamp"
+        and operator in (Operator.GT, Operator.LTE, Operator.BETWEEN)
+        and _is_day(last_day)
+    ):
+        # A date as the upper end means the whole day, as in a between window: up to the next
+        # day's start; "after" a day is from the next day's start.
+        next_day = literal(at_midnight(last_day + timedelta(days=1), zone))
+        if operator is Operator.GT:
+            return f"{column} >= {next_day}"
+        if operator is Operator.LTE:
+            return f"{column} < {next_day}"
+        return f"{column} >= {value_sql(value[0], kind, zone)} and {column} < {next_day}"
     if operator in symbols:
         return f"{column} {symbols[operator]} {value_sql(value, kind, zone)}"
     if operator is Operator.BETWEEN:
@@ -128,3 +142,7 @@ def predicate(column: str, kind: Kind, comparison: _Comparison, zone: ZoneInfo) 
         low_sql, high_sql = value_sql(low, kind, zone), value_sql(high, kind, zone)
         return f"{column} between {low_sql} and {high_sql}"
     raise ValueError(f"unsupported operator {operator}")
+
+
+def _is_day(value: object) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)

@@ -148,6 +148,8 @@ def _mark_emptying_child(group: Node) -> None:
 
 def _matches(node: Node) -> bool:
     """Does an actual value equal a wanted one (then the filter is not misspelled)?"""
+    if not node.closest:  # only equals / in text filters and events have suggestions
+        return False
     condition = node.condition
     if isinstance(condition, Performed):
         wanted, fold = {condition.event}, False

@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,7 @@ class _Checker(ConditionVisitor[None]):
     def visit_performed(self, condition: Performed | NotPerformed) -> None:
         key = condition_key(condition)
         self.same_session(condition.same_session, (*self.path, key, "same_session"))
-        self.event_filters(condition.where, (*self.path, key))
+        self.event_filters(condition.event, condition.where, (*self.path, key))
 
     visit_not_performed = visit_performed
 
@@ -209,7 +210,7 @@ class _Checker(ConditionVisitor[None]):
             )
         for index, step in enumerate(sequence.steps):
             if isinstance(step, EventStep):
-                self.event_filters(step.where, (*path, "steps", index))
+                self.event_filters(step.event, step.where, (*path, "steps", index))
         for index, where in enumerate(sequence.session_where):
             self.attribute(
                 where, (*path, "session_where", index), dict(self.catalog.sessions), "sessions"
@@ -237,9 +238,21 @@ class _Checker(ConditionVisitor[None]):
         name = where.trait if isinstance(where, TraitFilter) else where.property
         self.comparison(where, path, Column(name, where.kind, where.kind), noun)
 
-    def event_filters(self, where: tuple[PropertyFilter | TraitFilter, ...], path: YamlPath):
+    def event_filters(
+        self, event: str, where: tuple[PropertyFilter | TraitFilter, ...], path: YamlPath
+    ) -> None:
         for index, item in enumerate(where):
-            self.json_value(item, (*path, "where", index))
+            item_path = (*path, "where", index)
+            if isinstance(item, PropertyFilter) and item.page_field(event) is not None:
+                # Page fields are text columns, whatever the filter's values suggest.
+                if item.type not in (None, "text"):
+                    self.issue(
+                        (*item_path, "type"),
+                        f"page field '{item.property}' is text: remove type {item.type}",
+                    )
+                self.comparison(item, item_path, Column(item.property, "text", "text"), "field")
+            else:
+                self.json_value(item, item_path)
 
     def comparison(self, where: Any, path: YamlPath, column: Column, noun: str) -> None:
         """The operator, values and case_sensitive of a filter on `column` (a `noun`: column,
@@ -271,6 +284,17 @@ class _Checker(ConditionVisitor[None]):
             expected += " or a relative time like {days_ago: 7}"
         value = where.value
         for item in value if isinstance(value, tuple) else (value,):
+            if (
+                column.kind == "timestamp"
+                and where.operator in EQUALITY_OPERATORS
+                and (value_kind(item) == "instant" and not isinstance(item, datetime))
+            ):
+                self.issue(
+                    path,
+                    f"{noun} '{column.name}' is a timestamp and {item} a whole day: use "
+                    f"between: [{item}, {item}] (equals compares instants)",
+                )
+                return
             if value_kind(item) not in accepted:
                 shown = "a relative time" if isinstance(item, RelativeTime) else describe(item)
                 hint = quoting_hint(column.kind == "text", item)

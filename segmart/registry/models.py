@@ -236,11 +236,24 @@ class _JsonValueFilter(_Comparison):
         return "text"
 
 
+# The page fields of page and screen views: text columns of marts.events, by property name.
+PAGE_FIELDS = {
+    "path": "page_path",
+    "url": "page_url",
+    "title": "page_title",
+    "referrer": "page_referrer",
+}
+
+
 class PropertyFilter(_JsonValueFilter):
     """A filter on an event property (a JSON path into `properties`; for page and screen views
     also the page fields path, url, title, referrer)."""
 
     property: PropertyPath
+
+    def page_field(self, event: str) -> str | None:
+        """The events column this property is for page and screen views (path: page_path)."""
+        return PAGE_FIELDS.get(self.property) if event in ("page", "screen") else None
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -504,6 +517,12 @@ class Sequence(StrictModel):
     def _check_steps(self) -> Sequence:
         if isinstance(self.steps[0], NotStep):
             raise custom_error("a sequence starts with an event, not a 'not' step")
+        if self.steps[0].within is not None:
+            raise custom_error(
+                "the first step has no previous step to be within: remove its within "
+                "(the window says when the sequence starts)",
+                at="steps",
+            )
         if self.session_where and self.within != "same_session":
             raise custom_error("session_where needs within: same_session", at="session_where")
         return self

@@ -52,6 +52,8 @@ PAID_CART = segment(
 )
 BUYERS = segment("buyers", {"performed": {"event": "order_completed"}})
 ROLE_TYPO = segment("role_typo", {"trait": "role", "equals": "analist"})
+# A one-value filter that keeps no one (explain has no values to suggest for it).
+NO_SEATS = segment("no_seats", {"trait": "seats", "gt": 10})
 # Across grains: the sessions of buyers (a user segment), the users of paid_cart sessions.
 BUYER_SESSIONS = segment("buyer_sessions", {"in_segment": "buyers"}, grain="session")
 PAID_CART_USERS = segment("paid_cart_users", {"sessions": {"in_segment": "paid_cart"}})
@@ -101,7 +103,16 @@ def project(tmp_path_factory) -> SegmentProject:
     project = SegmentProject.create(tmp_path_factory.mktemp("inspect"))
     project.write_events(fixture_events())
     project.write_segments(
-        [PAID_CART, BUYERS, ORDER_SESSIONS, EMPTY, ROLE_TYPO, BUYER_SESSIONS, PAID_CART_USERS]
+        [
+            PAID_CART,
+            BUYERS,
+            ORDER_SESSIONS,
+            EMPTY,
+            ROLE_TYPO,
+            NO_SEATS,
+            BUYER_SESSIONS,
+            PAID_CART_USERS,
+        ]
     )
     project.compile()
     project.build()
@@ -255,6 +266,12 @@ def test_explain_suggests_a_traits_actual_values(segmart):
         "",
         "members: 0 users",
     ]
+
+
+def test_explain_a_comparison_that_keeps_no_one(segmart):
+    code, out, err = segmart("explain", "no_seats")
+    assert (code, err) == (0, "")
+    assert "    0                trait seats gt 10  <- keeps no one" in out.splitlines()
 
 
 # --- diff ----------------------------------------------------------------------------------------

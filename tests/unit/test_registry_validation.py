@@ -1137,3 +1137,31 @@ def test_a_time_zone_is_an_iana_name(tmp_path):
         "segments/a.yml:12: segment 'a', field 'time_zone': unknown time zone 'Europe/Lisbn': use "
         "an IANA name like Europe/Lisbon or UTC (did you mean 'Europe/Lisbon'?)",
     ]
+
+
+def test_dates_page_fields_and_first_steps_that_cannot_mean_what_they_say(tmp_path):
+    directory = write_segments(
+        tmp_path,
+        ("day", "attribute: signup_at\nequals: 2026-11-27", "user"),
+        (
+            "page",
+            "performed:\n  event: page\n  where:\n    - {property: path, type: number, gt: 5}",
+        ),
+        (
+            "first",
+            "sequence:\n  steps:\n    - {event: a, within: {hours: 1}}\n    - event: b",
+        ),
+    )
+    assert problems(directory) == [
+        "segments/day.yml:11: segment 'day', field 'where.equals': column 'signup_at' is a "
+        "timestamp and 2026-11-27 a whole day: use between: [2026-11-27, 2026-11-27] (equals "
+        "compares instants)",
+        "segments/first.yml:11: segment 'first', field 'where.sequence.steps': the first step has "
+        "no previous step to be within: remove its within (the window says when the sequence "
+        "starts)",
+        "segments/page.yml:13: segment 'page', field 'where.performed.where[0].gt': operator 'gt' "
+        "does not apply to text field 'path' (use equals, not_equals, in, not_in, contains, "
+        "starts_with, ends_with, regex, is_set or is_not_set)",
+        "segments/page.yml:13: segment 'page', field 'where.performed.where[0].type': page field "
+        "'path' is text: remove type number",
+    ]

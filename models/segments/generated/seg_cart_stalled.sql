@@ -19,6 +19,7 @@ members as (
                 step_1.event_name = 'product_added'
                 and step_1.event_at > {{ segmart.time_add('day', -14, segmart.as_of()) }}
                 and step_1.event_at <= {{ segmart.as_of() }}
+                and step_1.event_at <= {{ segmart.time_add('minute', -30, segmart.as_of()) }}
                 and not exists (
                     select 1 from {{ ref('events') }} as later
                     where
