@@ -19,13 +19,10 @@
 {%- endmacro %}
 
 {#- An amount of money from a number: dbt's numeric type (numeric(28, 6); BigQuery NUMERIC), so
-    sums are exact (0.1 + 0.2 is 0.3, not 0.30000000000000004). Rounded to 6 decimals on every
-    engine (BigQuery's NUMERIC would keep 9); a
+    sums are exact (0.1 + 0.2 is 0.3, not 0.30000000000000004). Rounded to 6 decimals (BigQuery's
+    NUMERIC keeps 9: PostgreSQL has no round of a double to digits, so no round() here); a
     magnitude of 10^15 or more is no amount (null), as text that is no number is. The cast is
     outermost so the column's type is exactly numeric(28, 6) (PostgreSQL drops it from a case). -#}
 {% macro money(number) -%}
-    cast(
-        case when abs({{ number }}) < 1e15 then round({{ number }}, 6) end
-        as {{ dbt.type_numeric() }}
-    )
+    cast(case when abs({{ number }}) < 1e15 then {{ number }} end as {{ dbt.type_numeric() }})
 {%- endmacro %}
