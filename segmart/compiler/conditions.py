@@ -8,7 +8,7 @@ row's key in a subquery over marts.events. Windows end at as_of (docs/registry.m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from segmart.compiler import filters
@@ -558,7 +558,7 @@ def window_predicates(alias: str, window, at: str | None, zone: ZoneInfo) -> lis
         upper = (
             f"{at} <= {literal(end)}"
             if isinstance(end, datetime)
-            else f"{at} < {literal(filters.at_midnight(end + timedelta(days=1), zone))}"
+            else f"{at} < {literal(filters.next_day_start(end, zone))}"
         )
         return [f"{at} >= {literal(filters.at_midnight(start, zone))}", upper, f"{at} <= {AS_OF}"]
     relative = anchored(window)

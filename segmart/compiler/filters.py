@@ -35,6 +35,12 @@ def at_midnight(value: date, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
+def next_day_start(day: date, zone: ZoneInfo) -> datetime:
+    """Where a date as an upper end stops: the start of the following day in `zone` (naive UTC),
+    so the whole day is in."""
+    return at_midnight(day + timedelta(days=1), zone)
+
+
 def value_sql(value: object, kind: Kind | None, zone: ZoneInfo) -> str:
     if isinstance(value, RelativeTime):
         return relative_time(value)
@@ -129,7 +135,7 @@ def predicate(column: str, kind: Kind, comparison: _Comparison, zone: ZoneInfo) 
     ):
         # A date as the upper end means the whole day, as in a between window: up to the next
         # day's start; "after" a day is from the next day's start.
-        next_day = literal(at_midnight(last_day + timedelta(days=1), zone))
+        next_day = literal(next_day_start(last_day, zone))
         if operator is Operator.GT:
             return f"{column} >= {next_day}"
         if operator is Operator.LTE:
