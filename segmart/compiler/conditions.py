@@ -479,6 +479,11 @@ def json_text(alias: str, path: str, document: str = "properties") -> str:
     return jinja(f"segmart.json_text('{alias}.{document}', '$.{path}')")
 
 
+def identify_calls(alias: str) -> str:
+    """The events of `alias` that set traits (what a trait's actual values are read from)."""
+    return f"{alias}.message_type = 'identify'"
+
+
 def json_number(alias: str, path: str, data_type: str) -> str:
     """A property converted to `data_type`, null when it does not convert (engine-specific:
     the try_cast dispatch macro)."""

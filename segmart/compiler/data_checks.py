@@ -20,6 +20,7 @@ from segmart.compiler.conditions import (
     LIST_KEYS,
     SESSIONS,
     USERS,
+    identify_calls,
     json_text,
     list_seed,
 )
@@ -231,7 +232,7 @@ def _observed_select(table: str, column: str) -> str:
     if path:
         value = json_text(table, path, document)
         if document == "traits":
-            only = f"\nwhere {table}.message_type = 'identify'"
+            only = f"\nwhere {identify_calls(table)}"
     else:
         value = f"cast({table}.{identifier(column)} as {STRING_TYPE})"
     return (

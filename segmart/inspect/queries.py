@@ -11,6 +11,7 @@ from segmart.compiler.conditions import (
     USERS,
     ConditionCompiler,
     Grain,
+    identify_calls,
     json_text,
     where_clause,
 )
@@ -100,7 +101,7 @@ def closest_values_query(segment: Segment, condition, catalog: Catalog) -> str |
         if condition.kind != "text":
             return None
         value = json_text("events", condition.trait, "traits")
-        return _closest(EVENTS, "events", value, wanted, ["events.message_type = 'identify'"])
+        return _closest(EVENTS, "events", value, wanted, [identify_calls("events")])
     user_table = condition.is_user_column or segment.grain == USER.name
     column = (catalog.users if user_table else catalog.sessions)[condition.column]
     if column.kind != "text":
