@@ -173,11 +173,13 @@ def _parser() -> argparse.ArgumentParser:
     list_segments.set_defaults(handler=_list_segments)
 
     schema = commands.add_parser(
-        "schema", help="write the JSON schema of segment files (schemas/segment.schema.json)"
+        "schema",
+        help="write the JSON schemas of segment and funnel files (schemas/segment.schema.json, "
+        "schemas/funnel.schema.json)",
     )
-    schema.add_argument("--out", type=Path, help="file (default: schemas/segment.schema.json)")
+    schema.add_argument("--out", type=Path, help="folder (default: schemas/)")
     schema.add_argument(
-        "--check", action="store_true", help="only check that the file is up to date"
+        "--check", action="store_true", help="only check that the files are up to date"
     )
     schema.set_defaults(handler=_schema)
 
@@ -530,10 +532,10 @@ def _compile(args: argparse.Namespace) -> int:
         if problems:
             print("segmart: run `segmart compile` and commit the result", file=sys.stderr)
             return 1
-        print(f"generated files of {len(registry)} segments are up to date")
+        print(f"generated files of {_entries(registry)} are up to date")
         return 0
     changed = write_generated(files)
-    print(f"compiled {len(registry)} segments ({len(changed)} files changed)")
+    print(f"compiled {_entries(registry)} ({len(changed)} files changed)")
     return 0
 
 
@@ -581,8 +583,18 @@ def _validate(args: argparse.Namespace) -> int:
     registry = _load_registry(args)
     if registry is None:
         return 1
-    print(f"{len(registry)} segment{'' if len(registry) == 1 else 's'} OK")
+    print(f"{_entries(registry)} OK")
     return 0
+
+
+def _entries(registry) -> str:
+    """'29 segments', and ', 2 funnels' when it has funnels."""
+    counts = [(len(registry), "segment"), (len(registry.funnels), "funnel")]
+    return ", ".join(
+        f"{count} {noun}{'' if count == 1 else 's'}"
+        for count, noun in counts
+        if count or noun == "segment"
+    )
 
 
 def _list_segments(args: argparse.Namespace) -> int:
@@ -602,17 +614,19 @@ def _list_segments(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from segmart.registry.schema import SCHEMA_PATH, schema_text, write_schema
+    from segmart.registry.schema import SCHEMAS_DIR, stale_schemas, write_schemas
 
-    path = args.out or SCHEMA_PATH
+    folder = args.out or SCHEMAS_DIR
     if args.check:
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current != schema_text():
+        stale = stale_schemas(folder)
+        for path in stale:
             print(f"{path} is out of date: run `segmart schema`", file=sys.stderr)
+        if stale:
             return 1
-        print(f"{path} is up to date")
+        print(f"the schemas in {folder} are up to date")
         return 0
-    print(f"wrote {write_schema(path)}")
+    for path in write_schemas(folder):
+        print(f"wrote {path}")
     return 0
 
 

@@ -138,6 +138,17 @@ def write_segment_files(folder: Path, entries: Iterable[dict]) -> Path:
     return folder
 
 
+def funnel(name: str, steps: list[dict], **fields) -> dict:
+    """A funnel file's entry (docs/registry.md, "Funnels") with boilerplate metadata."""
+    entry = {
+        "name": name,
+        "title": f"Test funnel {name}",
+        "description": f"Test funnel {name}.",
+        "owner": "tests@example.com",
+    }
+    return entry | fields | {"steps": steps}
+
+
 def scoped(scope: dict, condition: dict) -> dict:
     """`all: [scope, condition]`: a case group's marker condition and the condition tested."""
     return {"all": [scope, condition]}
@@ -182,6 +193,9 @@ class SegmentProject:
 
     def write_segments(self, entries: Iterable[dict]) -> None:
         write_segment_files(self.segments_dir, entries)
+
+    def write_funnels(self, entries: Iterable[dict]) -> None:
+        write_segment_files(self.project_dir / "funnels", entries)
 
     def write_list(self, name: str, text: str) -> Path:
         self.lists_dir.mkdir(parents=True, exist_ok=True)

@@ -179,15 +179,7 @@ class ConditionCompiler(ConditionVisitor[str]):
 
     def _event_predicates(self, event: str, where, alias: str = "events") -> list[str]:
         """The event's name and its `where` filters, on events read from event_source()."""
-        tests = [f"{alias}.event_name = {literal(event)}"]
-        traits = trait_columns(where)
-        for item in where:
-            if isinstance(item, TraitFilter):
-                column = f"{alias}.{traits[item.trait]}"
-                tests.append(json_value_predicate(column, item, self.zone))
-            else:
-                tests.append(property_predicate(alias, event, item, self.zone))
-        return tests
+        return event_predicates(alias, event, where, trait_columns(where), self.zone)
 
     def _events_query(self, event_key: str, event: str, where, window, extra=()) -> str:
         """select <event_key> from events [anchors] where <event, filters, window>."""
@@ -535,6 +527,20 @@ def event_source(alias: str, where) -> str:
         + f"\nfrom {EVENTS} as all_events"
     )
     return f"(\n{indent(select)}\n) as {alias}"
+
+
+def event_predicates(
+    alias: str, event: str, where, traits: dict[str, str], zone: ZoneInfo
+) -> list[str]:
+    """The event's name and its `where` filters on the row `alias` of an event_source() whose
+    trait columns are `traits` (trait_columns() of all the filters it was built for)."""
+    tests = [f"{alias}.event_name = {literal(event)}"]
+    for item in where:
+        if isinstance(item, TraitFilter):
+            tests.append(json_value_predicate(f"{alias}.{traits[item.trait]}", item, zone))
+        else:
+            tests.append(property_predicate(alias, event, item, zone))
+    return tests
 
 
 def count_when(test: str) -> str:

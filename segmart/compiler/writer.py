@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from segmart.compiler.funnels import FUNNEL_MODELS_DIR
 from segmart.compiler.library_doc import LIBRARY_DOC
 from segmart.compiler.models import REGISTRY_MACRO, SEGMENT_MODELS_DIR, GeneratedFile
 from segmart.settings import PROJECT_DIR
 
 
 def _existing(project_dir: Path) -> set[Path]:
-    folder = project_dir / SEGMENT_MODELS_DIR
-    found = {p.relative_to(project_dir) for p in folder.glob("*")} if folder.exists() else set()
+    found = set()
+    for folder in (project_dir / SEGMENT_MODELS_DIR, project_dir / FUNNEL_MODELS_DIR):
+        if folder.exists():
+            found |= {p.relative_to(project_dir) for p in folder.glob("*")}
     for single in (REGISTRY_MACRO, LIBRARY_DOC):
         if (project_dir / single).exists():
             found.add(single)
@@ -19,7 +22,7 @@ def _existing(project_dir: Path) -> set[Path]:
 
 
 def write_generated(files: list[GeneratedFile], project_dir: Path = PROJECT_DIR) -> list[Path]:
-    """Write every file; remove generated files of segments no longer in the registry."""
+    """Write every file; remove generated files of entries no longer in the registry."""
     wanted = {file.path for file in files}
     for stale in _existing(project_dir) - wanted:
         (project_dir / stale).unlink()
@@ -38,7 +41,7 @@ def check_generated(files: list[GeneratedFile], project_dir: Path = PROJECT_DIR)
     problems = []
     wanted = {file.path for file in files}
     for stale in sorted(_existing(project_dir) - wanted):
-        problems.append(f"{stale}: generated for a segment no longer in the registry")
+        problems.append(f"{stale}: generated for an entry no longer in the registry")
     for file in files:
         target = project_dir / file.path
         if not target.exists():

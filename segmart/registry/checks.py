@@ -30,6 +30,7 @@ from segmart.registry.models import (
     ConditionVisitor,
     EventStep,
     FirstTime,
+    Funnel,
     HadSessions,
     InList,
     InSegment,
@@ -104,6 +105,19 @@ def check_condition(condition: Any, grain: str, context: Context, path: YamlPath
 def check_segment(segment: Segment, context: Context) -> SegmentCheck:
     """Check a valid segment's conditions in their context."""
     return check_condition(segment.where, segment.grain, context, ("where",))
+
+
+def check_funnel(funnel: Funnel, context: Context) -> SegmentCheck:
+    """Check a valid funnel's step filters and the segments it names."""
+    checker = _Checker("user", context)
+    for index, step in enumerate(funnel.steps):
+        for event in step.event:
+            checker.event_filters(event, step.where, ("steps", index))
+    for index, name in enumerate(funnel.segments):
+        checker.reference(name, ("segments", index))
+    # A step of several events checks its filters once per event: report each problem once.
+    checker.result.issues = list(dict.fromkeys(checker.result.issues))
+    return checker.result
 
 
 class _Checker(ConditionVisitor[None]):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -19,9 +19,15 @@ from pydantic import TypeAdapter, ValidationError
 
 from segmart.registry.base import FROM_YAML, describe
 from segmart.registry.catalog import Catalog, load_catalog
-from segmart.registry.checks import Context, Reference, check_condition, check_segment
+from segmart.registry.checks import (
+    Context,
+    Reference,
+    check_condition,
+    check_funnel,
+    check_segment,
+)
 from segmart.registry.graph import cycle_through, dependency_order
-from segmart.registry.models import Condition, Segment
+from segmart.registry.models import Condition, Funnel, Segment
 from segmart.registry.problems import (
     Problem,
     RegistryError,
@@ -35,16 +41,20 @@ from segmart.settings import PROJECT_DIR
 
 DEFAULT_SEGMENTS_DIR = PROJECT_DIR / "segments"
 LISTS_SUBDIR = Path("seeds") / "segment_lists"
+FUNNELS_SUBDIR = Path("funnels")
 _CONDITION: TypeAdapter[Any] = TypeAdapter(Condition)
 
 
 @dataclass(frozen=True)
 class Registry:
-    """Valid segments in dependency order: each after the segments it uses (in_segment)."""
+    """Valid segments in dependency order: each after the segments it uses (in_segment); and
+    the funnels reported for them, by name."""
 
     segments: Mapping[str, Segment]
     files: Mapping[str, Path]
     _dependencies: Mapping[str, tuple[str, ...]]
+    funnels: Mapping[str, Funnel] = field(default_factory=lambda: MappingProxyType({}))
+    funnel_files: Mapping[str, Path] = field(default_factory=lambda: MappingProxyType({}))
 
     def __iter__(self) -> Iterator[Segment]:
         return iter(self.segments.values())
@@ -71,17 +81,23 @@ class Registry:
         """The segments that use `name` directly, in dependency order."""
         return tuple(other for other in self.segments if name in self._dependencies[other])
 
+    def funnel_segments(self, funnel: Funnel) -> tuple[Segment, ...]:
+        """The segments `funnel` is reported for, in dependency order."""
+        return tuple(s for s in self if not funnel.segments or s.name in funnel.segments)
+
 
 def load_registry(
     directory: Path = DEFAULT_SEGMENTS_DIR,
     *,
     catalog: Catalog | None = None,
     lists_dir: Path | None = None,
+    funnels_dir: Path | None = None,
 ) -> Registry:
-    """Read and check every segment file in `directory`; raise RegistryError listing every
-    problem. `catalog` defaults to the marts contract (models/marts/_marts.yml); `lists_dir`
-    (in_list CSVs) to seeds/segment_lists beside the segments directory."""
-    loaded = _Loader(directory, catalog or load_catalog(), lists_dir)
+    """Read and check every segment file in `directory` and every funnel file in `funnels_dir`;
+    raise RegistryError listing every problem. `catalog` defaults to the marts contract
+    (models/marts/_marts.yml); `lists_dir` (in_list CSVs) to seeds/segment_lists and
+    `funnels_dir` to funnels/ beside the segments directory (no such folder: no funnels)."""
+    loaded = _Loader(directory, catalog or load_catalog(), lists_dir, funnels_dir)
     problems, registry = loaded.run()
     if problems:
         raise RegistryError(problems)
@@ -94,23 +110,37 @@ def check_registry(
     *,
     catalog: Catalog | None = None,
     lists_dir: Path | None = None,
+    funnels_dir: Path | None = None,
 ) -> list[Problem]:
     """Every problem of the registry (empty when it is valid), by file and line."""
     try:
-        load_registry(directory, catalog=catalog, lists_dir=lists_dir)
+        load_registry(directory, catalog=catalog, lists_dir=lists_dir, funnels_dir=funnels_dir)
     except RegistryError as error:
         return list(error.problems)
     return []
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """What a registry folder holds: segments or funnels."""
+
+    noun: str
+    model: type[Segment] | type[Funnel]
+
+
+SEGMENTS = _Kind("segment", Segment)
+FUNNELS = _Kind("funnel", Funnel)
+
+
 @dataclass
 class _File:
-    """One segment file while it is being checked."""
+    """One segment or funnel file while it is being checked."""
 
     path: Path
     display: str
+    kind: _Kind
     document: YamlDocument | None = None
-    segment: Segment | None = None
+    entry: Any = None  # the valid Segment or Funnel
 
     @property
     def declared_name(self) -> str | None:
@@ -128,47 +158,62 @@ class _File:
 
 
 class _Loader:
-    def __init__(self, directory: Path, catalog: Catalog, lists_dir: Path | None) -> None:
+    def __init__(
+        self, directory: Path, catalog: Catalog, lists_dir: Path | None, funnels_dir: Path | None
+    ) -> None:
         if not directory.is_dir():
             raise FileNotFoundError(f"no segments directory at {directory}")
         self.directory = directory
         self.catalog = catalog
         self.lists_dir = lists_dir or directory.parent / LISTS_SUBDIR
+        self.funnels_dir = funnels_dir or directory.parent / FUNNELS_SUBDIR
         self.problems: list[Problem] = []
 
     def run(self) -> tuple[list[Problem], Registry | None]:
-        files = [self.read(path) for path in sorted(self.directory.glob("*.yml"))]
-        for path in sorted(self.directory.glob("*.yaml")):
-            display = self.display(path)
-            self.problems.append(
-                Problem(
-                    display,
-                    1,
-                    path.stem,
-                    None,
-                    f"segment files end in .yml: rename it to {path.stem}.yml",
-                )
-            )
-        self.check_names(files)
+        files = self.read_folder(self.directory, SEGMENTS)
+        funnel_files = (
+            self.read_folder(self.funnels_dir, FUNNELS) if self.funnels_dir.is_dir() else []
+        )
         context = Context(
             self.catalog, self.declared_grains(files), self.lists_dir, self.lists_display()
         )
         references: dict[str, list[Reference]] = {}
         for file in files:
-            if file.segment is not None:
-                result = check_segment(file.segment, context)
+            if file.entry is not None:
+                result = check_segment(file.entry, context)
                 for path, message in result.issues:
                     self.add(file, path, message)
-                references[file.segment.name] = result.references
+                references[file.entry.name] = result.references
             elif file.document is not None:
                 self.check_valid_parts(file, context)
         self.check_cycles(files, references)
+        for file in funnel_files:
+            if file.entry is not None:
+                for path, message in check_funnel(file.entry, context).issues:
+                    self.add(file, path, message)
         if self.problems:
             return self.problems, None
-        return [], self.registry(files)
+        return [], self.registry(files, funnel_files)
+
+    def read_folder(self, folder: Path, kind: _Kind) -> list[_File]:
+        """Every file of `folder` read (a .yaml one reported), names checked."""
+        files = [self.read(path, kind) for path in sorted(folder.glob("*.yml"))]
+        for path in sorted(folder.glob("*.yaml")):
+            self.problems.append(
+                Problem(
+                    self.display(path),
+                    1,
+                    path.stem,
+                    None,
+                    f"{kind.noun} files end in .yml: rename it to {path.stem}.yml",
+                    kind.noun,
+                )
+            )
+        self.check_names(files)
+        return files
 
     def display(self, path: Path) -> str:
-        return f"{self.directory.name}/{path.name}"
+        return f"{path.parent.name}/{path.name}"
 
     def lists_display(self) -> str:
         try:
@@ -178,11 +223,18 @@ class _Loader:
 
     def add(self, file: _File, path: YamlPath, message: str) -> None:
         self.problems.append(
-            Problem(file.display, file.line(path), file.label, format_path(path) or None, message)
+            Problem(
+                file.display,
+                file.line(path),
+                file.label,
+                format_path(path) or None,
+                message,
+                file.kind.noun,
+            )
         )
 
-    def read(self, path: Path) -> _File:
-        file = _File(path, self.display(path))
+    def read(self, path: Path, kind: _Kind) -> _File:
+        file = _File(path, self.display(path), kind)
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
@@ -191,7 +243,9 @@ class _Loader:
         try:
             file.document = load_yaml(text)
         except YamlSyntaxError as error:
-            self.problems.append(Problem(file.display, error.line, path.stem, None, error.message))
+            self.problems.append(
+                Problem(file.display, error.line, path.stem, None, error.message, kind.noun)
+            )
             return file
         for issue in file.document.issues:  # at the issue's own line: a bad key has no path
             self.problems.append(
@@ -201,22 +255,23 @@ class _Loader:
                     file.label,
                     format_path(issue.path) or None,
                     issue.message,
+                    kind.noun,
                 )
             )
         data = file.document.data
         if not isinstance(data, dict):
             got = "an empty file" if data is None else describe(data)
-            self.add(file, (), f"expected a mapping of segment fields, got {got}")
+            self.add(file, (), f"expected a mapping of {kind.noun} fields, got {got}")
             return file
         try:
-            segment = Segment.model_validate(data, context={FROM_YAML: True})
+            entry = kind.model.model_validate(data, context={FROM_YAML: True})
         except ValidationError as error:
             for field_path, message in validation_issues(error):
                 if not _about_unreadable(field_path, file.document.unreadable):
                     self.add(file, field_path, message)
             return file
         if not file.document.issues:
-            file.segment = segment
+            file.entry = entry
         return file
 
     def check_valid_parts(self, file: _File, context: Context) -> None:
@@ -253,13 +308,14 @@ class _Loader:
                     file,
                     ("name",),
                     f"name '{name}' does not match the file name '{file.path.name}' "
-                    f"(the file of segment '{name}' is {name}.yml)",
+                    f"(the file of {file.kind.noun} '{name}' is {name}.yml)",
                 )
             if name in first:
                 self.add(
                     file,
                     ("name",),
-                    f"duplicate segment name '{name}': also defined in {first[name].display}",
+                    f"duplicate {file.kind.noun} name '{name}': also defined in "
+                    f"{first[name].display}",
                 )
             else:
                 first[name] = file
@@ -279,7 +335,7 @@ class _Loader:
 
     def check_cycles(self, files: list[_File], references: dict[str, list[Reference]]) -> None:
         graph = {name: tuple(ref.segment for ref in refs) for name, refs in references.items()}
-        by_name = {file.segment.name: file for file in files if file.segment is not None}
+        by_name = {file.entry.name: file for file in files if file.entry is not None}
         for name, refs in references.items():
             cycle = cycle_through(name, graph)
             if cycle is None:
@@ -289,15 +345,17 @@ class _Loader:
                 by_name[name], reference.path, f"segment reference cycle: {' -> '.join(cycle)}"
             )
 
-    def registry(self, files: list[_File]) -> Registry:
-        segments = {file.segment.name: file.segment for file in files if file.segment}
-        paths = {file.segment.name: file.path for file in files if file.segment}
+    def registry(self, files: list[_File], funnel_files: list[_File]) -> Registry:
+        segments = {file.entry.name: file.entry for file in files if file.entry}
+        paths = {file.entry.name: file.path for file in files if file.entry}
         dependencies = {name: segment.references() for name, segment in segments.items()}
         order = dependency_order(dependencies)
         return Registry(
             segments=MappingProxyType({name: segments[name] for name in order}),
             files=MappingProxyType({name: paths[name] for name in order}),
             _dependencies=MappingProxyType(dependencies),
+            funnels=MappingProxyType({f.entry.name: f.entry for f in funnel_files if f.entry}),
+            funnel_files=MappingProxyType({f.entry.name: f.path for f in funnel_files if f.entry}),
         )
 
 

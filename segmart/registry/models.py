@@ -24,6 +24,7 @@ from segmart.registry.values import (
     DropPercent,
     EnvName,
     EventName,
+    EventNames,
     FileFormatChoice,
     Flag,
     FunctionChoice,
@@ -992,6 +993,77 @@ class Segment(StrictModel):
             elif isinstance(condition, HadSessions) and condition.in_segment is not None:
                 names.setdefault(condition.in_segment)
         return tuple(names)
+
+
+# --- funnels -----------------------------------------------------------------------------
+
+
+class FunnelStep(StrictModel):
+    """A funnel step: one of its events (passing the filters), after an event of the previous
+    step: in the same session (scope session) or in any of the member's sessions (scope user)."""
+
+    name: Text = Field(description="How the step is shown (Viewed product).")
+    event: EventNames = Field(description="The step's event, or a list of them (any of them).")
+    where: tuple[EventFilter, ...] = Field(
+        (), description="Event property and trait filters (ANDed)."
+    )
+    scope: GrainChoice | None = Field(
+        None,
+        description="session: in the same session as the previous step; user: in any session. "
+        "Default: the funnel's scope.",
+    )
+
+
+# A funnel's table is funnel_<name>: within the 63 characters of a PostgreSQL name.
+FUNNEL_NAME_LIMIT = 56
+
+
+class Funnel(StrictModel):
+    """A saved funnel: ordered steps, reported for each segment's members (a table per funnel,
+    one row per segment and step: members reaching the step, step-to-step conversion)."""
+
+    name: SegmentName = Field(
+        description="Slug of at most 56 characters, equal to the file name; the table is "
+        "reports.funnel_<name>."
+    )
+    title: Text = Field(description="Human name.")
+    description: Text = Field(description="What it measures, in a sentence or two.")
+    owner: Text = Field(description="A person or team.")
+    tags: Tags = ()
+    scope: GrainChoice = Field(
+        "user", description="Where each step happens relative to the previous one (default)."
+    )
+    conversion_window: Duration | None = Field(
+        None, description="Every step within this long of the member's first step (default: none)."
+    )
+    segments: tuple[SegmentReference, ...] = Field(
+        (), description="The segments it is reported for (default: every segment)."
+    )
+    steps: tuple[FunnelStep, ...] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _check_funnel(self) -> Funnel:
+        if len(self.name) > FUNNEL_NAME_LIMIT:
+            raise custom_error(
+                f"a funnel name has at most {FUNNEL_NAME_LIMIT} characters (its table is "
+                f"funnel_<name>), got {len(self.name)}",
+                at="name",
+            )
+        if self.steps[0].scope is not None:
+            raise custom_error(
+                "the first step has no previous step to share a session with: remove its scope",
+                at="steps",
+            )
+        step_names = [step.name for step in self.steps]
+        for key, names in (("steps", step_names), ("segments", list(self.segments))):
+            repeated = [name for index, name in enumerate(names) if name in names[:index]]
+            if repeated:
+                raise custom_error(f"{key[:-1]} '{repeated[0]}' is listed twice", at=key)
+        return self
+
+    def step_scope(self, step: FunnelStep) -> str:
+        """Where `step` happens relative to the previous step: session or user."""
+        return step.scope or self.scope
 
 
 for _model in (AllOf, AnyOf, Not, Segment):

@@ -26,6 +26,7 @@ class Problem:
     segment: the segment's name (the file name when the name is unusable).
     field_path: where in the entry, e.g. "where.all[1].attribute"; None for the whole file.
     message: what is wrong and, where possible, how to fix it.
+    kind: what the file defines: a segment or a funnel.
     """
 
     file: str
@@ -33,9 +34,10 @@ class Problem:
     segment: str
     field_path: str | None
     message: str
+    kind: str = "segment"
 
     def __str__(self) -> str:
-        where = f"segment '{self.segment}'"
+        where = f"{self.kind} '{self.segment}'"
         if self.field_path:
             where += f", field '{self.field_path}'"
         return _visible(f"{self.file}:{self.line}: {where}: {self.message}")

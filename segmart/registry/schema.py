@@ -1,4 +1,4 @@
-"""The JSON Schema of a segment file, generated from the pydantic models.
+"""The JSON Schemas of segment and funnel files, generated from the pydantic models.
 
 Editors (via the `# yaml-language-server: $schema=...` line at the top of each file) complete
 keys and flag mistakes as you type; generating it from the models keeps it from drifting from
@@ -15,10 +15,12 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from segmart.registry.models import Segment
+from segmart.registry.models import Funnel, Segment
 from segmart.settings import PROJECT_DIR
 
-SCHEMA_PATH = PROJECT_DIR / "schemas" / "segment.schema.json"
+SCHEMAS_DIR = PROJECT_DIR / "schemas"
+# Each kind of registry file, its model and the name of its schema file in SCHEMAS_DIR.
+KINDS = {"segment": Segment, "funnel": Funnel}
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -42,11 +44,15 @@ class _RegistrySchema(GenerateJsonSchema):
         return False
 
 
-def segment_json_schema() -> dict[str, Any]:
-    """The JSON Schema of one segment file."""
-    schema = Segment.model_json_schema(by_alias=True, schema_generator=_RegistrySchema)
+def schema_file(kind: str) -> str:
+    return f"{kind}.schema.json"
+
+
+def json_schema(kind: str = "segment") -> dict[str, Any]:
+    """The JSON Schema of one segment (or funnel) file."""
+    schema = KINDS[kind].model_json_schema(by_alias=True, schema_generator=_RegistrySchema)
     schema.pop("title", None)
-    return _unwrap_lines({"$schema": SCHEMA_DIALECT, "title": "segmart segment", **schema})
+    return _unwrap_lines({"$schema": SCHEMA_DIALECT, "title": f"segmart {kind}", **schema})
 
 
 def _unwrap_lines(value: Any) -> Any:
@@ -63,13 +69,27 @@ def _unwrap_lines(value: Any) -> Any:
     return value
 
 
-def schema_text() -> str:
-    """The schema as written to schemas/segment.schema.json."""
-    return json.dumps(segment_json_schema(), indent=2, ensure_ascii=False) + "\n"
+def schema_text(kind: str = "segment") -> str:
+    """The schema as written to schemas/<kind>.schema.json."""
+    return json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_schema(path: Path = SCHEMA_PATH) -> Path:
-    """Write the schema file (creating its folder) and return its path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(schema_text(), encoding="utf-8")
-    return path
+def write_schemas(folder: Path = SCHEMAS_DIR) -> list[Path]:
+    """Write every kind's schema file into `folder` (created); return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for kind in KINDS:
+        path = folder / schema_file(kind)
+        path.write_text(schema_text(kind), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def stale_schemas(folder: Path = SCHEMAS_DIR) -> list[Path]:
+    """The schema files in `folder` that are missing or out of date."""
+    stale = []
+    for kind in KINDS:
+        path = folder / schema_file(kind)
+        if not path.exists() or path.read_text(encoding="utf-8") != schema_text(kind):
+            stale.append(path)
+    return stale

@@ -190,6 +190,17 @@ def _event_name(value: Any) -> str:
     return normalized
 
 
+def _event_names(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else [value]
+    if not items:
+        raise custom_error("expected at least one event name, got an empty list")
+    names = tuple(_event_name(item) for item in items)
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise custom_error(f"event '{items[index]}' is listed twice (as {name})")
+    return names
+
+
 def _json_path(noun: str) -> Callable[[Any], str]:
     """A validator for a name or dotted path into a JSON object (event properties, traits)."""
 
@@ -265,6 +276,20 @@ EventName = Annotated[
             "minLength": 1,
             "description": "An event name, normalized (Product Added -> product_added); "
             "page and screen mean page and screen views.",
+        }
+    ),
+]
+EventNames = Annotated[
+    tuple[str, ...],
+    PlainValidator(_event_names),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+            ],
+            "description": "An event name or a list of them (any of them), normalized as "
+            "marts.events names them.",
         }
     ),
 ]

@@ -18,7 +18,7 @@ Five visitors (all times 2024-05, UTC; weeks start on Monday 13, 20 and 27):
                                  Order Completed 50 10:10
 
 Segments: signed_up (user: alice, bob, carol), buyers (user: alice, erin), paid (session: C1,
-D1), friction (session: A2, C1), nobody (session, empty).
+D1), friction (session: A2, C1), nobody (session, empty). Funnels: see funnels().
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from segments_support import Events, SegmentProject, campaign, segment
+from segments_support import Events, SegmentProject, campaign, funnel, segment
 
 from segmart import cli
-from segmart.dbt_runner import DbtCommandError, run_dbt
+from segmart.dbt_runner import run_dbt
 from segmart.serving import publish, serving_path
 from segmart.settings import PROJECT_DIR, Settings
 
@@ -96,10 +96,62 @@ def registry() -> list[dict]:
     ]
 
 
+STAGES = [
+    {"name": "Awareness", "event": ["page", "screen"]},
+    {"name": "Consideration", "event": "product_viewed"},
+    {"name": "Decision", "event": "product_added"},
+    {"name": "Action", "event": "order_completed"},
+]
+VISIT = [
+    {"name": "Visited", "event": "page"},
+    {"name": "Viewed", "event": "Product Viewed"},  # named as sent: product_viewed
+    {"name": "Added", "event": "product_added"},
+]
+RAGE_THEN_ORDER = [
+    {"name": "Raged", "event": "rage_click"},
+    {"name": "Ordered", "event": "order_completed"},
+]
+
+
+def funnels() -> list[dict]:
+    return [
+        # Each step after the previous one in any session of the member (the default scope).
+        funnel("stages", STAGES),
+        # Every step in the session of the previous one.
+        funnel("one_visit", VISIT, scope="session", segments=["signed_up", "paid"]),
+        # The same, but adding to the cart in any later session.
+        funnel(
+            "added_later",
+            [*VISIT[:2], {**VISIT[2], "scope": "user"}],
+            scope="session",
+            segments=["signed_up"],
+        ),
+        # alice raged at 21 09:01 and ordered at 21 20:01, 11 hours after.
+        funnel("rage_6h", RAGE_THEN_ORDER, conversion_window={"hours": 6}, segments=["signed_up"]),
+        funnel(
+            "rage_12h", RAGE_THEN_ORDER, conversion_window={"hours": 12}, segments=["signed_up"]
+        ),
+        # Step filters: alice's first order was 100, erin's 50.
+        funnel(
+            "big_order",
+            [
+                {"name": "Visited", "event": "page"},
+                {
+                    "name": "Ordered big",
+                    "event": "order_completed",
+                    "where": [{"property": "revenue", "gt": 60}],
+                },
+            ],
+            segments=["buyers"],
+        ),
+    ]
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> SegmentProject:
     project = SegmentProject.create(tmp_path_factory.mktemp("reports"))
     project.write_segments(registry())
+    project.write_funnels(funnels())
     project.compile()
     project.write_events(events())
     project.build()
@@ -235,9 +287,9 @@ def test_daily_metrics_types_suit_bi_tools(warehouse):
     assert row == (date(2024, 5, 13), "DATE", "BIGINT", "BIGINT")
 
 
-def test_funnel_default_steps(warehouse):
+def test_funnel_stages(warehouse):
     rows = warehouse.query_dicts(
-        "select * from reports.segment_funnel order by segment_name, step_number"
+        "select * from reports.funnel_stages order by segment_name, step_number"
     )
     steps = {row["step_number"]: (row["step_name"], row["step_events"]) for row in rows}
     assert steps == {
@@ -246,6 +298,7 @@ def test_funnel_default_steps(warehouse):
         3: ("Decision", "product_added"),
         4: ("Action", "order_completed"),
     }
+    assert {row["funnel_name"] for row in rows} == {"stages"}
     got: dict[str, list[tuple]] = {}
     for row in rows:
         got.setdefault(row["segment_name"], []).append(
@@ -277,13 +330,14 @@ def test_funnel_default_steps(warehouse):
             ("user", 2, 2, 1, 1, 0.5, 0.5),
             ("user", 2, 1, 1, 0, 1.0, 0.5),
         ],
-        # Sessions on their own: D1 viewed a product, C1 did not.
+        # A session starts its funnel: D1 viewed a product, C1 did not, nor did carol later.
         "paid": [
             ("session", 2, 2, 2, 0, 1.0, 1.0),
             ("session", 2, 2, 1, 1, 0.5, 0.5),
             ("session", 2, 1, 0, 1, 0.0, 0.0),
             ("session", 2, 0, 0, 0, None, 0.0),
         ],
+        # A2 (alice viewed products only on the 13th, before it) and C1 stop at Awareness.
         "friction": [
             ("session", 2, 2, 2, 0, 1.0, 1.0),
             ("session", 2, 2, 0, 2, 0.0, 0.0),
@@ -294,32 +348,58 @@ def test_funnel_default_steps(warehouse):
     }
 
 
-def test_funnel_steps_are_configurable(warehouse, tmp_path):
-    """Two steps from --vars, event names written as sent, one step reached by either event;
-    rebuilt on a copy of the warehouse."""
-    steps = [
-        {"name": "Viewed", "events": ["Product Viewed"]},
-        # "İnvite": named as the warehouse names it (invite), though no one sent it here.
-        {"name": "Bought", "events": ["Order Completed", "product_added", "İnvite"]},
-    ]
-    rows = rebuilt_with_vars(
-        warehouse,
-        tmp_path,
-        "segment_funnel",
-        {"segment_funnel_steps": steps},
-        "select segment_name, step_number, step_name, step_events, reached_members "
-        "from reports.segment_funnel where segment_name in ('signed_up', 'buyers', 'paid')",
+def reached(warehouse: SegmentProject, funnel_name: str) -> dict[str, list[int]]:
+    """segment -> members reaching each step, in step order."""
+    got: dict[str, list[int]] = {}
+    for segment_name, count in warehouse.query(
+        f"select segment_name, reached_members from reports.funnel_{funnel_name} "
+        "order by segment_name, step_number"
+    ):
+        got.setdefault(segment_name, []).append(count)
+    return got
+
+
+def test_funnel_steps_in_one_session(warehouse):
+    # bob viewed in B1 and added to the cart in B2: not in one visit. Reported for the two
+    # segments the funnel names only.
+    assert reached(warehouse, "one_visit") == {"paid": [2, 1, 0], "signed_up": [3, 2, 1]}
+
+
+def test_a_step_of_its_own_scope(warehouse):
+    # Adding to the cart in any later session: bob's B2 counts.
+    assert reached(warehouse, "added_later") == {"signed_up": [3, 2, 2]}
+
+
+def test_conversion_window(warehouse):
+    assert reached(warehouse, "rage_6h") == {"signed_up": [1, 0]}
+    assert reached(warehouse, "rage_12h") == {"signed_up": [1, 1]}
+
+
+def test_step_filters(warehouse):
+    assert reached(warehouse, "big_order") == {"buyers": [2, 1]}
+
+
+def test_segment_funnel_holds_every_funnel(warehouse):
+    counts = warehouse.query(
+        "select funnel_name, count(*) from reports.segment_funnel group by 1 order by 1"
     )
-    assert sorted(rows) == [
-        # erin viewed at 10:05 and ordered at 10:10: with these steps she goes all the way.
-        ("buyers", 1, "Viewed", "product_viewed", 2),
-        ("buyers", 2, "Bought", "order_completed, product_added, invite", 2),
-        ("paid", 1, "Viewed", "product_viewed", 1),
-        ("paid", 2, "Bought", "order_completed, product_added, invite", 0),
-        # bob viewed on the 14th and added to cart on the 28th.
-        ("signed_up", 1, "Viewed", "product_viewed", 2),
-        ("signed_up", 2, "Bought", "order_completed, product_added, invite", 2),
+    # steps x segments reported for
+    assert counts == [
+        ("added_later", 3),
+        ("big_order", 2),
+        ("one_visit", 6),
+        ("rage_12h", 2),
+        ("rage_6h", 2),
+        ("stages", 20),
     ]
+    assert warehouse.query(
+        "select count(*) from reports.segment_funnel as union_rows"
+        " inner join reports.funnel_stages as stages"
+        " on union_rows.segment_name = stages.segment_name"
+        " and union_rows.step_number = stages.step_number"
+        " and union_rows.reached_members = stages.reached_members"
+        " where union_rows.funnel_name = 'stages'"
+    ) == [(20,)]
 
 
 def test_a_build_drops_the_tables_of_the_retired_analyses_schema(warehouse, tmp_path):
@@ -347,6 +427,12 @@ def test_a_build_drops_the_tables_of_the_retired_analyses_schema(warehouse, tmp_
         ).fetchall()
     assert [name for (name,) in tables] == [
         "analyses.someone_elses",
+        "reports.funnel_added_later",
+        "reports.funnel_big_order",
+        "reports.funnel_one_visit",
+        "reports.funnel_rage_12h",
+        "reports.funnel_rage_6h",
+        "reports.funnel_stages",
         "reports.segment_daily_metrics",
         "reports.segment_funnel",
         "reports.segment_member_sessions",
@@ -357,30 +443,6 @@ def test_a_build_drops_the_tables_of_the_retired_analyses_schema(warehouse, tmp_
     ]
     dropped = [message for message in messages if message.startswith("segmart: dropping")]
     assert len(dropped) == 2 and all("retired" in message for message in dropped), dropped
-
-
-@pytest.mark.parametrize(
-    ("steps", "message"),
-    [
-        ([{"name": "Viewed", "events": ["--"]}], "step 1: event '--' has no letters or digits"),
-        ([{"name": "Viewed", "events": []}], "step 1 needs a name and at least one event"),
-        ([], "segment_funnel_steps lists no steps"),
-    ],
-)
-def test_funnel_steps_that_name_no_event_are_refused(warehouse, tmp_path, steps, message):
-    with pytest.raises(DbtCommandError, match=re.escape(message)):
-        run_dbt(
-            [
-                "compile",
-                "--select",
-                "segment_funnel",
-                "--vars",
-                json.dumps({"segment_funnel_steps": steps}),
-            ],
-            Settings(events=str(warehouse.events_dir), duckdb_path=tmp_path / "unused.duckdb"),
-            target_path=tmp_path / "target",
-            project_dir=warehouse.project_dir,
-        )
 
 
 def test_retention_cohorts(warehouse):
@@ -483,8 +545,11 @@ def test_every_reports_model_is_exposed_to_bi(warehouse):
         for unique_id, node in nodes["nodes"].items()
         if node["resource_type"] == "model" and node["fqn"][1] == "reports"
     }
-    assert len(reports) == 7
-    assert reports <= exposed
+    # Each funnel's own table is exposed through segment_funnel, which holds all of them.
+    tables = {unique_id for unique_id in reports if "funnel" in nodes["nodes"][unique_id]["tags"]}
+    assert len(tables) == len(funnels()) and len(reports - tables) == 7
+    assert reports - tables <= exposed
+    assert tables == set(nodes["nodes"]["model.segmart.segment_funnel"]["depends_on"]["nodes"])
 
 
 def test_the_analyst_queries_exposure_lists_every_table_the_docs_read(warehouse):

@@ -22,6 +22,7 @@ from segments_support import (
     SegmentProject,
     ago,
     campaign,
+    funnel,
     members,
     segment,
     write_segment_files,
@@ -124,6 +125,20 @@ def hostile_segments() -> list[dict]:
     return entries
 
 
+def hostile_funnel() -> dict:
+    """Step names, a step filter and metadata holding hostile text."""
+    steps = [
+        {
+            "name": HOSTILE["jinja_expr"],
+            "event": NOTE_EVENT,
+            "where": [{"property": "note", **equals(HOSTILE["drop"])}],
+        },
+        {"name": HOSTILE["newline"], "event": "page"},
+    ]
+    meta = {key: HOSTILE_META[key] for key in ("title", "description", "owner")}
+    return funnel("hostile", steps, **meta)
+
+
 def hostile_events() -> Events:
     events = Events()
     when = ago(days=1)
@@ -150,6 +165,7 @@ def notes() -> dict[str, str]:
 def project(tmp_path_factory) -> SegmentProject:
     project = SegmentProject.create(tmp_path_factory.mktemp("segments-hostile"))
     project.write_segments(hostile_segments())
+    project.write_funnels([hostile_funnel()])
     project.compile()
     project.write_events(hostile_events())
     project.build()
@@ -218,6 +234,24 @@ def test_hostile_metadata_is_text(project):
         "where segment_name = 'hostile_meta'"
     )
     assert row == {key: HOSTILE_META[key] for key in ("title", "owner", "use_case")}
+
+
+def test_hostile_funnel_text_is_data(project):
+    rows = project.query(
+        "select distinct step_number, step_name from reports.funnel_hostile order by 1"
+    )
+    assert rows == [(1, HOSTILE["jinja_expr"]), (2, HOSTILE["newline"])]
+    # Only he-drop sent the note the first step filters on (so did no decoy); it viewed no
+    # page after. Each segment it is in counts it at step 1.
+    reached = project.query(
+        "select segment_name, step_number, reached_members from reports.funnel_hostile"
+        " where reached_members > 0 order by 1, 2"
+    )
+    segments_of_he_drop = project.query(
+        "select segment_name from segments.segment_memberships where member_key = 'he-drop'"
+    )
+    assert "he_drop" in {name for (name,) in segments_of_he_drop}
+    assert reached == [(name, 1, 1) for (name,) in sorted(segments_of_he_drop)]
 
 
 def test_hostile_metadata_reaches_dbt_docs_unchanged(project):

@@ -22,6 +22,7 @@ from segments_support import (
     SegmentProject,
     ago,
     campaign,
+    funnel,
     later,
     members,
     scoped,
@@ -1437,12 +1438,33 @@ EVENT_WRITERS = (
 )
 
 
+# A funnel's step filters read traits at the event as performed's do: tr-g ordered on free, then
+# on pro; tr-h only on pro; tr-i with no plan. Two traits, so two trait columns.
+TRAIT_FUNNEL = funnel(
+    "tr_upgrade",
+    [
+        {
+            "name": "Ordered on free",
+            "event": "tr_order",
+            "where": [{"trait": "plan", "equals": "free"}],
+        },
+        {
+            "name": "Ordered on pro",
+            "event": "tr_order",
+            "where": [ON_PRO, {"trait": "company", "is_not_set": True}],
+        },
+    ],
+    segments=["tr_event_pro", "tr_event_no_plan"],
+)
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> SegmentProject:
     project = SegmentProject.create(tmp_path_factory.mktemp("segments-operators"))
     project.write_segments(case.entry() for case in CASES)
     for name, text in LISTS.items():
         project.write_list(name, text)
+    project.write_funnels([TRAIT_FUNNEL])
     project.compile()
     events = Events()
     for writer in EVENT_WRITERS:
@@ -1460,6 +1482,19 @@ def test_case_names_are_unique():
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_members(project, case):
     assert members(project, case.name) == sorted(case.expected)
+
+
+def test_funnel_steps_filter_on_traits_at_the_event(project):
+    rows = project.query(
+        "select segment_name, step_number, reached_members from reports.funnel_tr_upgrade"
+        " order by 1, 2"
+    )
+    assert rows == [
+        ("tr_event_no_plan", 1, 0),
+        ("tr_event_no_plan", 2, 0),
+        ("tr_event_pro", 1, 1),
+        ("tr_event_pro", 2, 1),
+    ]
 
 
 def test_every_condition_type_is_covered(project):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from segments_support import AS_OF, Events, SegmentProject, campaign, later, segment
+from segments_support import AS_OF, Events, SegmentProject, campaign, funnel, later, segment
 
 from segmart import cli
 from segmart.dbt_runner import DbtCommandError
@@ -58,6 +58,12 @@ class Project:
     def __init__(self, root: Path) -> None:
         self.segments = SegmentProject.create(root)
         self.segments.write_segments(registry())
+        # A funnel over every segment, for the shared reports.segment_funnel.
+        steps = [
+            {"name": "Visited", "event": "page"},
+            {"name": "Bought", "event": "order_completed"},
+        ]
+        self.segments.write_funnels([funnel("visit_to_order", steps)])
         self.segments.compile()
         self.settings = Settings(
             events=str(self.segments.events_dir), duckdb_path=self.segments.duckdb_path

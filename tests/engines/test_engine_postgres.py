@@ -164,6 +164,7 @@ def test_every_table_on_postgres_equals_duckdb(engines):
     expected, full, _ = engines
     assert "segments.segment_memberships" in expected
     assert "reports.segment_funnel" in expected
+    assert {"reports.funnel_checkout", "reports.funnel_purchase"} <= set(expected)
     assert len(expected) > 40
     assert len(expected["staging.stg_events"][1]) > 15_000
     for name, table in expected.items():
@@ -246,6 +247,8 @@ def test_bi_role_reads_marts_segments_reports_and_writes_nothing(engines):
                 "segments.segment_catalog",
                 "reports.segment_daily_metrics",
                 "reports.segment_overlap",
+                "reports.funnel_purchase",
+                "reports.segment_funnel",
             }
             cursor.execute("select count(*) from segments.segment_membership_history")
             with pytest.raises(psycopg2.errors.InsufficientPrivilege):

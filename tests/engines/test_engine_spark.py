@@ -201,6 +201,7 @@ def test_a_first_build_on_spark_equals_duckdb(engines):
     expected = engines["duckdb_first"]
     assert "segments.segment_memberships" in expected
     assert "reports.segment_funnel" in expected
+    assert {"reports.funnel_checkout", "reports.funnel_purchase"} <= set(expected)
     assert len(expected) > 40
     assert len(expected["staging.stg_events"][1]) > 5_000
     assert_same_tables(expected, engines["spark_first"])

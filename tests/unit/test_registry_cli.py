@@ -35,7 +35,7 @@ def test_validate_prints_every_problem(tmp_path, capsys):
 
 def test_validate_the_project_registry(capsys):
     assert main(["validate"]) == 0
-    assert capsys.readouterr().out == "29 segments OK\n"
+    assert capsys.readouterr().out == "29 segments, 2 funnels OK\n"
 
 
 def test_list(tmp_path, capsys):
@@ -58,7 +58,7 @@ def test_missing_segments_folder(tmp_path, capsys):
 
 
 def test_schema_write_and_check(tmp_path, capsys):
-    out = tmp_path / "schema.json"
+    out = tmp_path / "schemas"
     assert main(["schema", "--check", "--out", str(out)]) == 1
     assert main(["schema", "--out", str(out)]) == 0
     assert main(["schema", "--check", "--out", str(out)]) == 0

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 import yaml
 
-from segmart.registry.schema import SCHEMA_PATH, schema_text, segment_json_schema
+from segmart.registry.schema import json_schema, schema_text, stale_schemas
 
 jsonschema = pytest.importorskip("jsonschema")
 
-SEGMENTS = sorted((Path(__file__).resolve().parents[2] / "segments").glob("*.yml"))
-MODELINE = "# yaml-language-server: $schema=../schemas/segment.schema.json"
+PROJECT = Path(__file__).resolve().parents[2]
+SEGMENTS = sorted((PROJECT / "segments").glob("*.yml"))
+FUNNELS = sorted((PROJECT / "funnels").glob("*.yml"))
+MODELINE = "# yaml-language-server: $schema=../schemas/{kind}.schema.json"
 
 
 def _as_editor_sees_it(value: Any) -> Any:
@@ -32,24 +34,51 @@ def _as_editor_sees_it(value: Any) -> Any:
 @pytest.fixture(scope="module")
 def validator():
     """A validator for the generated schema (generating it takes a tenth of a second)."""
-    schema = segment_json_schema()
+    return _validator("segment")
+
+
+def _validator(kind: str):
+    schema = json_schema(kind)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 
 
-def test_schema_file_is_up_to_date():
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), (
-        "schemas/segment.schema.json is stale: run `segmart schema`"
-    )
+def test_schema_files_are_up_to_date():
+    assert stale_schemas() == [], "run `segmart schema`"
     assert json.loads(schema_text())["$schema"].endswith("2020-12/schema")
+    assert json.loads(schema_text("funnel"))["title"] == "segmart funnel"
 
 
 @pytest.mark.parametrize("path", SEGMENTS, ids=lambda path: path.stem)
 def test_starter_segments_match_the_schema_and_point_to_it(path, validator):
     text = path.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == MODELINE
+    assert text.splitlines()[0] == MODELINE.format(kind="segment")
     errors = list(validator.iter_errors(_as_editor_sees_it(yaml.safe_load(text))))
     assert errors == []
+
+
+def test_starter_funnels_match_their_schema_and_point_to_it():
+    validator = _validator("funnel")
+    assert [path.stem for path in FUNNELS] == ["checkout", "purchase"]
+    for path in FUNNELS:
+        text = path.read_text(encoding="utf-8")
+        assert text.splitlines()[0] == MODELINE.format(kind="funnel")
+        assert list(validator.iter_errors(yaml.safe_load(text))) == [], path.name
+
+
+@pytest.mark.parametrize(
+    "funnel",
+    [
+        # a step without an event, a misspelt key, one step, an unknown scope
+        {"steps": [{"name": "a"}, {"name": "b", "event": "x"}]},
+        {"steps": [{"name": "a", "event": "x"}, {"name": "b", "evnt": "x"}]},
+        {"steps": [{"name": "a", "event": "x"}]},
+        {"scope": "visit", "steps": [{"name": "a", "event": "x"}, {"name": "b", "event": "y"}]},
+    ],
+)
+def test_the_funnel_schema_flags_what_validate_refuses(funnel):
+    entry = {"name": "f", "title": "F", "description": "D.", "owner": "o"} | funnel
+    assert list(_validator("funnel").iter_errors(entry)) != []
 
 
 @pytest.mark.parametrize(
