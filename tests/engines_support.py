@@ -137,6 +137,20 @@ def hand_written_events() -> tuple[list[dict | str], list[dict]]:
             if n % 5 == 0:
                 events.identify(user, when + timedelta(hours=21 + n), user=True, plan="pro")
             events.track(user, "Signed Up", when + timedelta(hours=3, minutes=3), user=True)
+            # Accounts: three by name, one by a number id; a group call made before the identify
+            # (stitched to the user), a trait that changes, employees that are no number.
+            account = [f"acct-{n % 3}", 7001][n % 7 == 0]
+            events.group(
+                user if n % 4 == 3 else visitor,
+                when + timedelta(hours=3, minutes=1 if n % 4 == 1 else 4),
+                account,
+                user=n % 4 == 3,
+                name=f"Account {account}",
+                plan=["team", "enterprise", "free"][n % 3],
+                employees=[15, "40", "lots"][n % 3],
+            )
+            if n % 5 == 0:
+                events.group(user, when + timedelta(days=2), account, user=True, plan="churned")
             events.track(user, "core_feature_used", when + timedelta(hours=20 + n), user=True)
             events.track(user, "setup_completed", when + timedelta(hours=30 * n), user=True)
             events.page(user, when + timedelta(days=7), user=True, path="/app")
@@ -188,6 +202,8 @@ def hand_written_events() -> tuple[list[dict | str], list[dict]]:
         {**base, "messageId": "rej-event-kind", "event": 5},
         {**base, "messageId": "rej-properties", "properties": "text"},
         {**base, "messageId": "rej-traits", "type": "identify", "traits": [1]},
+        {**base, "messageId": "rej-group", "type": "group"},
+        {**base, "messageId": "rej-group-kind", "type": "group", "groupId": {"id": 1}},
         {**base, "messageId": "rej-context", "context": "not an object"},
         {**base, "messageId": "rej-context-true", "context": True},
         {**base, "messageId": "ok-look-alike", "userId": "{}", "event": "true", "context": {}},
@@ -272,6 +288,8 @@ REJECT_REASONS = {
     "invalid_user_id",
     "invalid_anonymous_id",
     "missing_identity",
+    "invalid_group_id",
+    "missing_group_id",
     "invalid_event_name",
     "blank_event_name",
     "invalid_properties",

@@ -100,6 +100,12 @@ class Events:
     def identify(self, visitor: str, when: datetime, *, user: bool = False, **traits) -> dict:
         return self.add(visitor, when, "identify", user=user, traits=traits)
 
+    def group(
+        self, visitor: str, when: datetime, account: str | int, *, user: bool = False, **traits
+    ) -> dict:
+        """A group call putting the visitor in `account` (Segment's groupId) with its traits."""
+        return self.add(visitor, when, "group", user=user, groupId=account, traits=traits or None)
+
     def write(self, path: Path) -> Path:
         return write_events(path, self.messages)
 

@@ -208,6 +208,7 @@
 {% macro duckdb_message_shape() -%}
     {{ return({
         'messageId': 'JSON', 'type': 'VARCHAR', 'anonymousId': 'JSON', 'userId': 'JSON',
+        'groupId': 'JSON',
         'event': 'JSON', 'name': 'VARCHAR', 'properties': 'JSON', 'traits': 'JSON',
         'timestamp': 'VARCHAR', 'originalTimestamp': 'VARCHAR', 'sentAt': 'VARCHAR',
         'receivedAt': 'VARCHAR',

@@ -5,10 +5,12 @@
     aggregate over the visitor's messages); an event's trait filter reads it at that event
     (trait_at_event, a window). -#}
 
-{% macro latest_trait(trait) -%}
+{#- call: the calls the traits are read from; group calls hold an account's traits (marts.accounts
+    reads them grouped by account). -#}
+{% macro latest_trait(trait, call='identify') -%}
     {{ segmart.value_at_max(
         segmart.json_text('traits', '$.' ~ trait), ['event_at', 'message_id'],
-        where="message_type = 'identify'", data_type='varchar',
+        where="message_type = '" ~ call ~ "'", data_type='varchar',
     ) }}
 {%- endmacro %}
 

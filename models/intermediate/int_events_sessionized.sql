@@ -319,6 +319,7 @@ final as (
         events.visitor_id,
         events.resolved_user_id as user_id,
         events.anonymous_id,
+        events.group_id,
         sessionized.session_id,
         sessionized.session_number,
         sessionized.is_session_start,

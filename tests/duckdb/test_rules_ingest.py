@@ -738,6 +738,12 @@ VALUE_LINES: list[tuple[dict, str | None]] = [
         None,
     ),
     (value_page("val-at-earliest", timestamp="2000-01-01T00:00:00Z"), None),
+    # A group call names its account (groupId) as ids are named; on other calls it is ignored.
+    (value_page("val-group-none", type="group", userId="u-3"), "missing_group_id"),
+    (value_page("val-group-blank", type="group", userId="u-3", groupId=" "), "missing_group_id"),
+    (value_page("val-group-object", type="group", groupId={"id": 1}), "invalid_group_id"),
+    (value_page("val-group-number", type="group", userId="u-3", groupId=7), None),
+    (value_page("val-group-on-page", groupId=["x"]), None),
 ]
 
 
@@ -781,6 +787,13 @@ def test_an_id_of_the_wrong_kind_is_kept_in_the_raw_line_only(values_warehouse):
         (None, None, "anon-values"),
         ("val-user-object", None, "anon-values"),
     ]
+
+
+def test_only_a_group_call_has_an_account(values_warehouse):
+    assert values_warehouse.query(
+        "select message_id, group_id from staging.stg_events"
+        " where message_id like 'val-group-%' order by 1"
+    ) == [("val-group-number", "7"), ("val-group-on-page", None)]
 
 
 def test_properties_or_traits_of_the_wrong_kind_are_kept_in_the_raw_line_only(values_warehouse):

@@ -85,6 +85,7 @@ final as (
         message_type,
         anonymous_id,
         user_id,
+        group_id,
         event_name,
         event_name_original,
         page_name,

@@ -115,6 +115,7 @@ renamed as (
         {{ segmart.message_field_kind('messageId') }} as message_id_kind,
         {{ segmart.message_field_kind('userId') }} as user_id_kind,
         {{ segmart.message_field_kind('anonymousId') }} as anonymous_id_kind,
+        {{ segmart.message_field_kind('groupId') }} as group_id_kind,
         {{ segmart.message_field_kind('event') }} as event_kind,
         {{ segmart.message_field_kind('properties') }} as properties_kind,
         {{ segmart.message_field_kind('traits') }} as traits_kind,
@@ -123,6 +124,7 @@ renamed as (
         lower({{ segmart.clean_text(segmart.message_field('type')) }}) as message_type,
         message_anonymous_id as anonymous_id,
         message_user_id as user_id,
+        {{ segmart.clean_text(segmart.message_field('groupId')) }} as group_id,
         {{ segmart.message_field('event') }} as event_text,
         {{ segmart.clean_text(segmart.message_field('name')) }} as page_name,
         {{ segmart.message_field('properties', json=true) }} as properties,
@@ -215,6 +217,8 @@ judged as (
             when user_id_kind in {{ non_id_kinds }} then 'invalid_user_id'
             when anonymous_id_kind in {{ non_id_kinds }} then 'invalid_anonymous_id'
             when anonymous_id is null and user_id is null then 'missing_identity'
+            when message_type = 'group' and group_id_kind in {{ non_id_kinds }} then 'invalid_group_id'
+            when message_type = 'group' and group_id is null then 'missing_group_id'
             when event_kind != 'string' then 'invalid_event_name'
             -- Blank, whitespace-only (tabs, newlines too) or nothing left to name it by.
             when message_type = 'track' and {{ segmart.normalize_event_name('event_text') }} is null
@@ -247,6 +251,8 @@ final as (
         message_type,
         case when anonymous_id_kind in {{ non_id_kinds }} then null else anonymous_id end as anonymous_id,
         case when user_id_kind in {{ non_id_kinds }} then null else user_id end as user_id,
+        -- The account a group call puts its user in (Segment's groupId); null on other calls.
+        case when message_type = 'group' and reject_reason is null then group_id end as group_id,
         case
             when message_type = 'track' then {{ segmart.normalize_event_name('event_text') }}
             else message_type

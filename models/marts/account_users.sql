@@ -1,0 +1,25 @@
+{#- Who belongs to which account (Segment group calls): one row per account and visitor that a
+    group call put in it. Visitors are identity-stitched, so a group call made before signing up
+    counts for the user the visitor became. A visitor may belong to several accounts. -#}
+with
+
+group_calls as (
+    select
+        group_id,
+        visitor_id,
+        event_at
+    from {{ ref('int_events_sessionized') }}
+    where message_type = 'group'
+),
+
+final as (
+    select
+        group_id as account_id,
+        visitor_id,
+        min(event_at) as first_grouped_at,
+        max(event_at) as last_grouped_at
+    from group_calls
+    group by group_id, visitor_id
+)
+
+select * from final
