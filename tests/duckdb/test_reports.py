@@ -116,7 +116,7 @@ RAGE_THEN_ORDER = [
 def funnels() -> list[dict]:
     return [
         # Each step after the previous one in any session of the member (the default scope).
-        funnel("stages", STAGES),
+        funnel("purchase", STAGES),
         # Every step in the session of the previous one.
         funnel("one_visit", VISIT, scope="session", segments=["signed_up", "paid"]),
         # The same, but adding to the cart in any later session.
@@ -287,9 +287,9 @@ def test_daily_metrics_types_suit_bi_tools(warehouse):
     assert row == (date(2024, 5, 13), "DATE", "BIGINT", "BIGINT")
 
 
-def test_funnel_stages(warehouse):
+def test_funnel_purchase(warehouse):
     rows = warehouse.query_dicts(
-        "select * from reports.funnel_stages order by segment_name, step_number"
+        "select * from reports.funnel_purchase order by segment_name, step_number"
     )
     steps = {row["step_number"]: (row["step_name"], row["step_events"]) for row in rows}
     assert steps == {
@@ -298,7 +298,7 @@ def test_funnel_stages(warehouse):
         3: ("Decision", "product_added"),
         4: ("Action", "order_completed"),
     }
-    assert {row["funnel_name"] for row in rows} == {"stages"}
+    assert {row["funnel_name"] for row in rows} == {"purchase"}
     got: dict[str, list[tuple]] = {}
     for row in rows:
         got.setdefault(row["segment_name"], []).append(
@@ -388,17 +388,17 @@ def test_segment_funnel_holds_every_funnel(warehouse):
         ("added_later", 3),
         ("big_order", 2),
         ("one_visit", 6),
+        ("purchase", 20),
         ("rage_12h", 2),
         ("rage_6h", 2),
-        ("stages", 20),
     ]
     assert warehouse.query(
         "select count(*) from reports.segment_funnel as union_rows"
-        " inner join reports.funnel_stages as stages"
-        " on union_rows.segment_name = stages.segment_name"
-        " and union_rows.step_number = stages.step_number"
-        " and union_rows.reached_members = stages.reached_members"
-        " where union_rows.funnel_name = 'stages'"
+        " inner join reports.funnel_purchase as purchase"
+        " on union_rows.segment_name = purchase.segment_name"
+        " and union_rows.step_number = purchase.step_number"
+        " and union_rows.reached_members = purchase.reached_members"
+        " where union_rows.funnel_name = 'purchase'"
     ) == [(20,)]
 
 
@@ -430,9 +430,9 @@ def test_a_build_drops_the_tables_of_the_retired_analyses_schema(warehouse, tmp_
         "reports.funnel_added_later",
         "reports.funnel_big_order",
         "reports.funnel_one_visit",
+        "reports.funnel_purchase",
         "reports.funnel_rage_12h",
         "reports.funnel_rage_6h",
-        "reports.funnel_stages",
         "reports.segment_daily_metrics",
         "reports.segment_funnel",
         "reports.segment_member_sessions",

@@ -378,6 +378,7 @@ def test_money_is_decimal_end_to_end(warehouse, sessions, users):
         "order by 1, 2"
     )
     assert types == [
+        ("accounts", "lifetime_revenue", "DECIMAL(28,6)"),
         ("sessions", "revenue", "DECIMAL(28,6)"),
         ("users", "lifetime_revenue", "DECIMAL(28,6)"),
         ("users", "mrr", "DECIMAL(28,6)"),

@@ -25,6 +25,8 @@ def visit(case: str, *events: tuple) -> list[dict]:
         fields = {"context": {"campaign": campaign}} if campaign else {}
         if kind == "track":
             fields["event"] = "Button Clicked"
+        if kind == "group":
+            fields["groupId"] = "acme"
         messages.append(
             message(f"{case}-{suffix}", type=kind, seconds=seconds, anonymous_id=case, **fields)
         )
