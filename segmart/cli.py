@@ -459,11 +459,16 @@ def _sql(args: argparse.Namespace) -> int:
 
 def _members(args: argparse.Namespace) -> int:
     warehouse = readable_path(Settings.from_env())
-    _, known, _ = fetch(warehouse, "select segment_name from segments.segment_catalog", 100_000)
-    if args.segment not in {name for (name,) in known}:
+    _, known, _ = fetch(
+        warehouse, "select segment_name, grain from segments.segment_catalog", 100_000
+    )
+    grains = dict(known)
+    if args.segment not in grains:
         print(f"segmart: no segment named {args.segment!r} (segmart list)", file=sys.stderr)
         return 1
-    return _print_query(args, MEMBERS_QUERY.format(table=identifier(args.segment)))
+    # In visitor order (a session's too); accounts by account.
+    key = "account_id" if grains[args.segment] == "account" else "visitor_id"
+    return _print_query(args, MEMBERS_QUERY.format(table=identifier(args.segment), key=key))
 
 
 def _timeline(args: argparse.Namespace) -> int:

@@ -64,10 +64,10 @@ OUTPUT_FORMATS = ("table", "csv", "json")
 MEMBERS_QUERY = """\
 select *
 from segments.{table}
-order by visitor_id"""
+order by {key}"""
 
-# One member's events in order, with their sessions: $1 is a session id (that session), or a
-# visitor's user id or anonymous id (all their sessions).
+# One member's events in order, with their sessions: $1 is a session id (that session), a
+# visitor's user id or anonymous id (all their sessions), or an account id (all its users').
 TIMELINE_QUERY = """\
 select
     sessions.session_number,
@@ -86,6 +86,7 @@ where
         select visitor_id from marts.events
         where visitor_id = $1 or user_id = $1 or anonymous_id = $1
     )
+    or events.visitor_id in (select visitor_id from marts.account_users where account_id = $1)
 order by events.event_at, events.message_id"""
 
 

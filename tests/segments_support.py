@@ -242,10 +242,13 @@ class SegmentProject:
 
 
 def members(warehouse, name: str) -> list[str]:
-    """A segment's members, sorted: visitor ids (user grain) or `<visitor>#<session number>`
-    (session grain). `warehouse` has a query(sql) method (SegmentProject or Warehouse)."""
+    """A segment's members, sorted: visitor ids (user grain), `<visitor>#<session number>`
+    (session grain) or account ids (account grain). `warehouse` has a query(sql) method
+    (SegmentProject or Warehouse)."""
     columns = {row[0] for row in warehouse.query(_COLUMNS_SQL.format(name=name))}
-    if "session_id" in columns:
+    if "account_id" in columns:
+        rows = warehouse.query(f"select account_id from segments.{name}")
+    elif "session_id" in columns:
         rows = warehouse.query(
             f"select sessions.visitor_id || '#' || sessions.session_number "
             f"from segments.{name} as members "

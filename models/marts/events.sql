@@ -12,6 +12,7 @@ final as (
         visitor_id,
         user_id,
         anonymous_id,
+        group_id,
         session_id,
         event_at,
         received_at,

@@ -1,6 +1,6 @@
 {#- The sessions of every segment, whatever its grain: a session-grain segment's member sessions,
-    and every session of a user-grain segment's member visitors. Filter any session-level
-    question by any segment with one join. -#}
+    every session of a user-grain segment's member visitors and of an account-grain segment's
+    accounts' users. Filter any session-level question by any segment with one join. -#}
 with
 
 memberships as (
@@ -29,15 +29,20 @@ member_sessions as (
     where memberships.grain = 'session'
 ),
 
+-- User and account grain: every session of the member visitors (an account's users).
+member_visitors as (
+    {{ segmart.member_visitors() }}
+),
+
 member_visitor_sessions as (
     select
-        memberships.segment_name,
-        memberships.grain,
+        member_visitors.segment_name,
+        member_visitors.grain,
         sessions.session_id,
         sessions.visitor_id
-    from memberships
-    inner join sessions on memberships.member_key = sessions.visitor_id
-    where memberships.grain = 'user'
+    from member_visitors
+    inner join sessions on member_visitors.visitor_id = sessions.visitor_id
+    where member_visitors.grain <> 'session'
 ),
 
 final as (

@@ -1,17 +1,13 @@
 {#- Per segment, weekly signup cohorts (the week of users.signup_at in the project's time zone;
     weeks start on Monday) by weeks since signup: how many of the cohort were active (had any
-    session) in each week. The segment's visitors are a user-grain segment's members, or the
-    visitors of a session-grain segment's member sessions; their activity is every session they
-    had. Visitors without a signup are in no cohort. Weeks run up to the latest week with any
+    session) in each week. The segment's visitors are a user-grain segment's members, the
+    visitors of a session-grain segment's member sessions, or an account-grain segment's member
+    accounts' users; their activity is every session they had. Visitors without a signup are in no cohort. Weeks run up to the latest week with any
     session in the data. -#}
 with
 
 segment_visitors as (
-    select distinct
-        segment_name,
-        grain,
-        visitor_id
-    from {{ ref('segment_memberships') }}
+    {{ segmart.member_visitors() }}
 ),
 
 cohorts as (

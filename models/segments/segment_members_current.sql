@@ -10,8 +10,10 @@ members as (
         select
             {{ segmart.sql_string(segment.name) }} as segment_name,
             {{ segmart.sql_string(segment.grain) }} as grain,
-            {{ 'session_id' if segment.grain == 'session' else 'visitor_id' }} as member_key,
-            visitor_id,
+            {{ segment.key }} as member_key,
+            {#- An account has no one visitor: its members are in marts.account_users. #}
+            {{ 'cast(null as ' ~ dbt.type_string() ~ ')' if segment.grain == 'account' else 'visitor_id' }}
+                as visitor_id,
             refreshed_at
         from {{ ref(segment.model) }}
         {% if not loop.last %}

@@ -7,6 +7,7 @@ row's key in a subquery over marts.events. Windows end at as_of (docs/registry.m
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -31,9 +32,11 @@ from segmart.registry.models import (
     InSegment,
     LastDays,
     LastHours,
+    Members,
     Not,
     NotPerformed,
     NotStep,
+    OfAccount,
     Performed,
     PropertyFilter,
     Regularly,
@@ -52,6 +55,7 @@ AS_OF = filters.AS_OF
 EVENTS = "{{ ref('events') }}"
 SESSIONS = "{{ ref('sessions') }}"
 USERS = "{{ ref('users') }}"
+ACCOUNTS = "{{ ref('accounts') }}"
 
 
 # How an in_list matches: (users-side key, list-side key) by list column. Emails ignore case;
@@ -66,24 +70,42 @@ class CompileError(ValueError):
     """A valid registry entry the compiler cannot express (names the segment)."""
 
 
+ACCOUNT_USERS = "{{ ref('account_users') }}"
+# At account grain behaviour is the account's: its members' events and sessions, each row's
+# visitor_id replaced by the account (a user in two accounts counts in both), so every
+# condition reads them as it reads a visitor's. CTEs of the account segment's model
+# (segmart.compiler.models.account_sources).
+ACCOUNT_EVENTS = "account_events"
+ACCOUNT_SESSIONS = "account_sessions"
+
+
 @dataclass(frozen=True)
 class Grain:
-    """The member table of a segment and its keys."""
+    """The member table of a segment, its keys and where its behaviour is read."""
 
-    name: str  # "session" or "user"
-    alias: str  # "sessions" or "users"
+    name: str  # "session", "user" or "account"
+    alias: str  # "sessions", "users" or "account_rows" (sqlfluff reads "accounts" as a keyword)
+    key: str  # the member key column
+    owner: str = "visitor_id"  # the column behaviour is grouped by (events' visitor_id)
+    events: str = EVENTS
+    sessions: str = SESSIONS
 
     @property
     def member_key(self) -> str:
-        return f"{self.alias}.{'session_id' if self.name == 'session' else 'visitor_id'}"
+        return f"{self.alias}.{self.key}"
 
     @property
     def visitor_key(self) -> str:
-        return f"{self.alias}.visitor_id"
+        """The member row's column its behaviour belongs to: the visitor, or the account."""
+        return f"{self.alias}.{self.owner}"
 
 
-SESSION = Grain("session", "sessions")
-USER = Grain("user", "users")
+SESSION = Grain("session", "sessions", "session_id")
+USER = Grain("user", "users", "visitor_id")
+ACCOUNT = Grain(
+    "account", "account_rows", "account_id", "account_id", ACCOUNT_EVENTS, ACCOUNT_SESSIONS
+)
+GRAINS = {grain.name: grain for grain in (SESSION, USER, ACCOUNT)}
 
 
 def model_ref(segment_name: str) -> str:
@@ -132,37 +154,38 @@ class ConditionCompiler(ConditionVisitor[str]):
     # --- attributes -------------------------------------------------------------------------
 
     def visit_attribute(self, condition: AttributeFilter) -> str:
-        columns = (
-            self.catalog.users
-            if condition.is_user_column or self.grain is USER
-            else (self.catalog.sessions)
-        )
-        column = columns[condition.column]
         if condition.is_user_column:
+            column = self.catalog.users[condition.column]
             test = filters.predicate(
                 f"users.{identifier(column.name)}", column.kind, condition, self.zone
             )
             query = f"select users.visitor_id from {USERS} as users\nwhere {test}"
             return subquery_membership(self.grain.visitor_key, query)
+        column = self.catalog.columns(self.grain.name)[condition.column]
         return filters.predicate(
             f"{self.grain.alias}.{identifier(column.name)}", column.kind, condition, self.zone
         )
 
     def visit_trait(self, condition: TraitFilter) -> str:
-        # Every visitor with events by as_of, the trait null when never set: not_equals and
-        # is_not_set keep the visitors without it, as they do for a users column.
+        # Every visitor with events by as_of (every account with group calls), the trait null
+        # when never set: not_equals and is_not_set keep those without it, as they do for a
+        # users column. An account's traits are its group calls'.
+        owner, call = ("group_id", "group") if self.grain is ACCOUNT else ("visitor_id", "identify")
+        tests = [f"events.event_at <= {AS_OF}"]
+        if self.grain is ACCOUNT:
+            tests.append("events.message_type = 'group'")
         latest = (
             "select\n"
             + indent(
-                "events.visitor_id,\n"
-                + jinja(f"segmart.latest_trait('{condition.trait}')")
+                f"events.{owner} as owner_id,\n"
+                + jinja(f"segmart.latest_trait('{condition.trait}', call='{call}')")
                 + " as trait_value"
             )
-            + f"\nfrom {EVENTS} as events\nwhere events.event_at <= {AS_OF}"
-            + "\ngroup by events.visitor_id"
+            + f"\nfrom {EVENTS} as events\n{where_clause(tests)}"
+            + f"\ngroup by events.{owner}"
         )
         query = (
-            f"select latest_traits.visitor_id\nfrom (\n{indent(latest)}\n) as latest_traits\n"
+            f"select latest_traits.owner_id\nfrom (\n{indent(latest)}\n) as latest_traits\n"
             + where_clause(
                 [json_value_predicate("latest_traits.trait_value", condition, self.zone)]
             )
@@ -177,6 +200,10 @@ class ConditionCompiler(ConditionVisitor[str]):
             return self.grain.member_key, "events.session_id"
         return self.grain.visitor_key, "events.visitor_id"
 
+    def _window(self, alias: str, window, at: str | None = None) -> list[str]:
+        """window_predicates() with anchors among the segment's own behaviour."""
+        return window_predicates(alias, window, at, self.zone, self.grain.events)
+
     def _event_predicates(self, event: str, where, alias: str = "events") -> list[str]:
         """The event's name and its `where` filters, on events read from event_source()."""
         return event_predicates(alias, event, where, trait_columns(where), self.zone)
@@ -184,10 +211,10 @@ class ConditionCompiler(ConditionVisitor[str]):
     def _events_query(self, event_key: str, event: str, where, window, extra=()) -> str:
         """select <event_key> from events [anchors] where <event, filters, window>."""
         tests = [*self._event_predicates(event, where), *extra]
-        tests += window_predicates("events", window, None, self.zone)
+        tests += self._window("events", window)
         if event_key.endswith("session_id"):
             tests.append(f"{event_key} is not null")
-        source = event_source("events", where)
+        source = event_source("events", where, self.grain.events)
         select = f"select {event_key}" + ("\nfrom " if "\n" in source else " from ")
         return f"{select}{source}\n{where_clause(tests)}"
 
@@ -232,10 +259,10 @@ class ConditionCompiler(ConditionVisitor[str]):
 
         lines = [
             f"select step_1.{self._sequence_key(same_session)}",
-            f"from {event_source('step_1', positive[0].where)}",
+            f"from {event_source('step_1', positive[0].where, self.grain.events)}",
         ]
         tests = self._event_predicates(positive[0].event, positive[0].where, "step_1")
-        tests += window_predicates("step_1", condition.window, None, self.zone)
+        tests += self._window("step_1", condition.window)
         for number, step in enumerate(positive[1:], start=2):
             current, previous = f"step_{number}", f"step_{number - 1}"
             on = [
@@ -245,7 +272,7 @@ class ConditionCompiler(ConditionVisitor[str]):
             step_limit = step.within or limit
             if step_limit:
                 on.append(f"{current}.event_at <= {time_after(previous + '.event_at', step_limit)}")
-            lines.append(f"inner join {event_source(current, step.where)}")
+            lines.append(f"inner join {event_source(current, step.where, self.grain.events)}")
             lines.append(indent("on " + "\n    and ".join(on)))  # one-line terms only
             tests += self._event_predicates(step.event, step.where, current)
             tests.append(f"{current}.event_at <= {AS_OF}")
@@ -276,7 +303,7 @@ class ConditionCompiler(ConditionVisitor[str]):
                 tests.append(f"{last}.event_at <= {as_of_minus(not_limit)}")
             tests.append(
                 "not exists (\n"
-                + indent(f"select 1 from {EVENTS} as later\n{where_clause(later)}")
+                + indent(f"select 1 from {self.grain.events} as later\n{where_clause(later)}")
                 + "\n)"
             )
         lines.append(where_clause(tests))
@@ -290,11 +317,11 @@ class ConditionCompiler(ConditionVisitor[str]):
 
     def _visitor_events(self, event: str, *tests: str) -> str:
         tests = [f"events.event_name = {literal(event)}", *tests]
-        return f"select events.visitor_id from {EVENTS} as events\n{where_clause(tests)}"
+        return f"select events.visitor_id from {self.grain.events} as events\n{where_clause(tests)}"
 
     def visit_first_time(self, condition: FirstTime) -> str:
         # An anchored window is refused by the registry checks (it has no single time here).
-        first = window_predicates("events", condition.window, "min(events.event_at)", self.zone)
+        first = self._window("events", condition.window, "min(events.event_at)")
         query = (
             self._visitor_events(condition.event, f"events.event_at <= {AS_OF}")
             + "\ngroup by events.visitor_id\n"
@@ -308,11 +335,11 @@ class ConditionCompiler(ConditionVisitor[str]):
         seconds_ago = "{{ segmart.seconds_between('events.event_at', segmart.as_of()) }}"
         tests = [
             f"events.event_name = {literal(condition.event)}",
-            *window_predicates("events", LastDays(last_days=days), None, self.zone),
+            *self._window("events", LastDays(last_days=days)),
         ]
         periods = (
             f"select\n    events.visitor_id,\n    floor({seconds_ago} / {period_seconds})"
-            f" as periods_ago\nfrom {EVENTS} as events\n{where_clause(tests)}\n"
+            f" as periods_ago\nfrom {self.grain.events} as events\n{where_clause(tests)}\n"
             f"group by events.visitor_id, periods_ago\nhaving count(*) >= {int(condition.at_least)}"
         )
         query = (
@@ -356,9 +383,9 @@ class ConditionCompiler(ConditionVisitor[str]):
         recent_start = ago(days=condition.recent_days)
         prior_start = ago(days=2 * condition.recent_days)
         if condition.measure == "sessions":
-            source, at, tests = f"{SESSIONS} as measured", "measured.session_start", []
+            source, at, tests = f"{self.grain.sessions} as measured", "measured.session_start", []
         else:
-            source, at = f"{EVENTS} as measured", "measured.event_at"
+            source, at = f"{self.grain.events} as measured", "measured.event_at"
             tests = [f"measured.event_name = {literal(condition.measure.event)}"]
         factor = (
             1 - condition.percent / 100
@@ -411,10 +438,8 @@ class ConditionCompiler(ConditionVisitor[str]):
         column = f"sessions.{identifier(self.catalog.sessions[measure.column].name)}"
         test = aggregate_test(f"{measure.function}({column})", condition.operator, condition.value)
         query = (
-            f"select sessions.visitor_id from {SESSIONS} as sessions\n"
-            + where_clause(
-                window_predicates("sessions", measure.window, "sessions.session_start", self.zone)
-            )
+            f"select sessions.visitor_id from {self.grain.sessions} as sessions\n"
+            + where_clause(self._window("sessions", measure.window, "sessions.session_start"))
             + f"\ngroup by sessions.visitor_id\nhaving {test}"
         )
         return subquery_membership(self.grain.visitor_key, query)
@@ -425,11 +450,52 @@ class ConditionCompiler(ConditionVisitor[str]):
 
     def visit_in_segment(self, condition: InSegment) -> str:
         # Across grains members meet through their visitor: the session's visitor is in the user
-        # segment, or the user has a session in the session segment.
-        same_grain = self.registry[condition.segment].grain == self.grain.name
-        member_key = self.grain.member_key if same_grain else self.grain.visitor_key
-        query = self.segment_members(condition.segment, member_key.split(".")[1])
-        return subquery_membership(member_key, query)
+        # segment, or the user has a session in the session segment; an account has a member
+        # there; a user or session's visitor is in an account that is in the account segment.
+        name, other = condition.segment, self.registry[condition.segment].grain
+        if other == self.grain.name:
+            return subquery_membership(
+                self.grain.member_key, self.segment_members(name, self.grain.key)
+            )
+        if ACCOUNT.name not in (other, self.grain.name):
+            return subquery_membership(
+                self.grain.visitor_key, self.segment_members(name, "visitor_id")
+            )
+        if other == ACCOUNT.name:
+            accounts = self.segment_members(name, ACCOUNT.key)
+            query = account_users_where("visitor_id", "account_id", accounts)
+            return subquery_membership(f"{self.grain.alias}.visitor_id", query)
+        visitors = self.segment_members(name, "visitor_id")
+        query = account_users_where("account_id", "visitor_id", visitors)
+        return subquery_membership(self.grain.member_key, query)
+
+    def at_grain(self, grain: Grain) -> ConditionCompiler:
+        """This compiler for a condition about another member (an account's user, a user's
+        account), with the segment's own registry and time zone."""
+        other = copy.copy(self)
+        other.grain = grain
+        return other
+
+    def visit_members(self, condition: Members) -> str:
+        query = f"select account_users.account_id\nfrom {ACCOUNT_USERS} as account_users"
+        if condition.where is not None:
+            test = self.at_grain(USER).visit(condition.where)
+            query += (
+                f"\ninner join {USERS} as users"
+                "\n    on account_users.visitor_id = users.visitor_id\n" + where_clause([test])
+            )
+        return self._counted(
+            self.grain.member_key, query, "account_users.account_id", condition.times
+        )
+
+    def visit_account(self, condition: OfAccount) -> str:
+        test = self.at_grain(ACCOUNT).visit(condition.condition)
+        query = (
+            f"select account_users.visitor_id\nfrom {ACCOUNT_USERS} as account_users\n"
+            f"inner join {ACCOUNTS} as {ACCOUNT.alias}\n"
+            f"    on account_users.account_id = {ACCOUNT.alias}.account_id\n" + where_clause([test])
+        )
+        return subquery_membership(f"{self.grain.alias}.visitor_id", query)
 
     def visit_sessions(self, condition: HadSessions) -> str:
         tests = [
@@ -444,16 +510,23 @@ class ConditionCompiler(ConditionVisitor[str]):
         if condition.in_segment is not None:
             query = self.segment_members(condition.in_segment, "session_id")
             tests.append(subquery_membership("sessions.session_id", query))
-        tests += window_predicates(
-            "sessions", condition.window, "sessions.session_start", self.zone
-        )
-        query = f"select sessions.visitor_id from {SESSIONS} as sessions\n{where_clause(tests)}"
+        tests += self._window("sessions", condition.window, "sessions.session_start")
+        source = self.grain.sessions
+        query = f"select sessions.visitor_id from {source} as sessions\n{where_clause(tests)}"
         return self._counted(self.grain.visitor_key, query, "sessions.visitor_id", condition.times)
 
     def visit_in_list(self, condition: InList) -> str:
         user_key, listed_key = LIST_KEYS[condition.by]
         query = f"select {listed_key} from {list_seed(condition.list)} as listed"
         return subquery_membership(user_key, query)
+
+
+def account_users_where(selected: str, tested: str, query: str) -> str:
+    """marts.account_users' `selected` column of the pairs whose `tested` column is in `query`."""
+    return (
+        f"select account_users.{selected}\nfrom {ACCOUNT_USERS} as account_users\nwhere "
+        + subquery_membership(f"account_users.{tested}", query)
+    )
 
 
 def list_seed(list_name: str) -> str:
@@ -511,12 +584,12 @@ def trait_columns(where) -> dict[str, str]:
     return {trait: f"trait_value_{number}" for number, trait in enumerate(traits, start=1)}
 
 
-def event_source(alias: str, where) -> str:
+def event_source(alias: str, where, events: str = EVENTS) -> str:
     """marts.events as `alias`, with the value each trait `where` filters on had at each event
     (macros/marts/traits.sql) when there are such filters."""
     traits = trait_columns(where)
     if not traits:
-        return f"{EVENTS} as {alias}"
+        return f"{events} as {alias}"
     columns = [
         jinja(f"segmart.trait_at_event('all_events', '{trait}')") + f" as {column}"
         for trait, column in traits.items()
@@ -553,7 +626,9 @@ def time_after(timestamp: str, duration: Duration, sign: int = 1) -> str:
     return jinja(f"segmart.time_add('{duration.unit}', {amount}, '{timestamp}')")
 
 
-def window_predicates(alias: str, window, at: str | None, zone: ZoneInfo) -> list[str]:
+def window_predicates(
+    alias: str, window, at: str | None, zone: ZoneInfo, events: str = EVENTS
+) -> list[str]:
     """Predicates putting the time of the event `alias` (its event_at, or the expression `at`)
     in the window (dates are days in `zone`); every window ends at as_of."""
     at = at or f"{alias}.event_at"
@@ -574,11 +649,11 @@ def window_predicates(alias: str, window, at: str | None, zone: ZoneInfo) -> lis
         return [f"{at} >= {literal(filters.at_midnight(start, zone))}", upper, f"{at} <= {AS_OF}"]
     relative = anchored(window)
     if relative is not None:
-        return [anchored_test(alias, relative, at), f"{at} <= {AS_OF}"]
+        return [anchored_test(alias, relative, at, events), f"{at} <= {AS_OF}"]
     raise TypeError(f"unknown window {window!r}")
 
 
-def anchored_test(alias: str, window: RelativeTo, at: str) -> str:
+def anchored_test(alias: str, window: RelativeTo, at: str, events: str = EVENTS) -> str:
     """The time `at` of the row `alias` (an event or a session, with its visitor_id) is within
     the window of an occurrence (first, last or any) of the anchor event by the same visitor,
     up to as_of."""
@@ -589,14 +664,14 @@ def anchored_test(alias: str, window: RelativeTo, at: str) -> str:
     if window.occurrence == "every":
         anchors = (
             "select\n    anchor_events.visitor_id,\n    anchor_events.event_at as anchor_at\n"
-            f"from {EVENTS} as anchor_events\n{where_clause(anchor_tests)}"
+            f"from {events} as anchor_events\n{where_clause(anchor_tests)}"
         )
     else:
         extreme = "min" if window.occurrence == "first" else "max"
         anchors = (
             "select\n    anchor_events.visitor_id,\n"
             f"    {extreme}(anchor_events.event_at) as anchor_at\n"
-            f"from {EVENTS} as anchor_events\n{where_clause(anchor_tests)}\n"
+            f"from {events} as anchor_events\n{where_clause(anchor_tests)}\n"
             "group by anchor_events.visitor_id"
         )
     before = window.direction in ("before", "around")

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from segmart.compiler.conditions import (
+    ACCOUNTS,
     EVENTS,
     LIST_KEYS,
     SESSIONS,
@@ -40,8 +41,10 @@ from segmart.registry.models import (
     HadSessions,
     InList,
     InSegment,
+    Members,
     Not,
     NotPerformed,
+    OfAccount,
     Performed,
     PropertyFilter,
     Regularly,
@@ -58,13 +61,17 @@ from segmart.sql import identifier, literal
 FILTER_VALUES_MODEL = "segment_filter_values"
 LIST_UNMATCHED_MODEL = "segment_list_unmatched"
 
-_TABLES = {"sessions": SESSIONS, "users": USERS, "events": EVENTS}
+_TABLES = {"sessions": SESSIONS, "users": USERS, "accounts": ACCOUNTS, "events": EVENTS}
+# The table a segment's attribute filters read, by grain.
+MEMBER_TABLE = {"session": "sessions", "user": "users", "account": "accounts"}
+# Aliases other than the table's name: sqlfluff reads "accounts" as a keyword.
+_ALIASES = {"accounts": "account_rows"}
 
 
 @dataclass(frozen=True)
 class FilterValue:
     segment: str
-    table: str  # sessions, users or events
+    table: str  # sessions, users, accounts or events
     column: str
     value: str
     case_sensitive: bool
@@ -72,8 +79,11 @@ class FilterValue:
 
 def segment_filter_values(segment: Segment, catalog: Catalog) -> list[FilterValue]:
     """The text values `segment` compares with, in registry order, without repeats."""
-    default = "sessions" if segment.grain == "session" else "users"
-    return list(dict.fromkeys(_FilterValues(segment, default, catalog).visit(segment.where)))
+    return list(
+        dict.fromkeys(
+            _FilterValues(segment, MEMBER_TABLE[segment.grain], catalog).visit(segment.where)
+        )
+    )
 
 
 class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
@@ -103,7 +113,9 @@ class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
         return _attribute_values(self.segment, condition, self.table, self.catalog)
 
     def visit_trait(self, condition: TraitFilter) -> Iterator[FilterValue]:
-        return self.json_values(f"traits.{condition.trait}", condition)
+        # An account's traits are its group calls' (group_traits), a user's its identify calls'.
+        document = "group_traits" if self.table == "accounts" else "traits"
+        return self.json_values(f"{document}.{condition.trait}", condition)
 
     def json_values(self, column: str, item: PropertyFilter | TraitFilter) -> Iterator[FilterValue]:
         """The text values of a property or trait filter, on events' `column`."""
@@ -159,6 +171,14 @@ class _FilterValues(ConditionVisitor[Iterator[FilterValue]]):
         return iter(())
 
     visit_in_list = visit_in_segment
+
+    def visit_members(self, condition: Members) -> Iterator[FilterValue]:
+        if condition.where is None:
+            return iter(())
+        return _FilterValues(self.segment, "users", self.catalog).visit(condition.where)
+
+    def visit_account(self, condition: OfAccount) -> Iterator[FilterValue]:
+        return _FilterValues(self.segment, "accounts", self.catalog).visit(condition.condition)
 
 
 def _anchor(window: object) -> str | None:
@@ -226,15 +246,17 @@ def _value_row(value: FilterValue) -> str:
 def _observed_select(table: str, column: str) -> str:
     """The distinct values of one column (scanned once however many segments filter on it):
     `traits.<path>` and `properties.<path>` name values inside events' JSON (traits as identify
-    calls set them)."""
+    calls set them; `group_traits.<path>`, as group calls set them)."""
     document, _, path = column.partition(".")
     only = ""
     if path:
-        value = json_text(table, path, document)
+        value = json_text(table, path, "properties" if document == "properties" else "traits")
         if document == "traits":
             only = f"\nwhere {identify_calls(table)}"
+        elif document == "group_traits":
+            only = f"\nwhere {table}.message_type = 'group'"
     else:
-        value = f"cast({table}.{identifier(column)} as {STRING_TYPE})"
+        value = f"cast({_ALIASES.get(table, table)}.{identifier(column)} as {STRING_TYPE})"
     return (
         "select distinct\n"
         + indent(
@@ -242,7 +264,7 @@ def _observed_select(table: str, column: str) -> str:
             f"{literal(column)} as column_name,\n"
             f"{value} as observed_value"
         )
-        + f"\nfrom {_TABLES[table]} as {table}{only}"
+        + f"\nfrom {_TABLES[table]} as {_ALIASES.get(table, table)}{only}"
     )
 
 

@@ -1,9 +1,10 @@
 """Registry funnels (funnels/*.yml) -> one reports model per funnel, and their union.
 
 A funnel starts at a member's first event of step 1 (a session-grain segment's member: in that
-session). A member reaches step k with an event of step k after an event of step k - 1 that it
-reached: in the same session (scope session) or in any of its sessions (scope user), and, with
-a conversion window, within that long of the start. Every event is up to as_of.
+session; an account's: by any of its users). A member reaches step k with an event of step k
+after an event of step k - 1 that it reached: in the same session (scope session) or in any of
+its sessions (scope user; an account's: any of its users'), and, with a conversion window,
+within that long of the start. Every event is up to as_of.
 
 Reaching a step is followed per (member, session) only where the next step needs the session;
 elsewhere one row per member (its earliest time) decides, so a step joins each member's earlier
@@ -17,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from segmart.compiler.conditions import (
+    ACCOUNT_USERS,
     AS_OF,
     event_predicates,
     event_source,
@@ -85,12 +87,19 @@ COLUMNS: dict[str, tuple[str, str]] = {
 class Unit:
     """What a member of the segments of one grain is, for following it through a funnel."""
 
-    grain: str  # the segments' grain: session or user
+    grain: str  # the segments' grain: session, user or account
     prefix: str  # of its CTEs
-    key: str  # the step_events column that is the member key
+    key: str  # the column of its events that is the member key
+    events: str = "step_events"  # the CTE of its events
+    owner: str = "visitor_id"  # the column a step in any session (scope user) links by
 
 
-UNITS = (Unit("session", "session", "session_id"), Unit("user", "visitor", "visitor_id"))
+UNITS = (
+    Unit("session", "session", "session_id"),
+    Unit("user", "visitor", "visitor_id"),
+    # An account goes through the funnel by its users' events, one user's step after another's.
+    Unit("account", "account", "account_id", "account_step_events", "account_id"),
+)
 
 
 def funnel_files(registry: Registry) -> list[GeneratedFile]:
@@ -119,6 +128,8 @@ def funnel_sql(funnel: Funnel, registry: Registry) -> str:
     segments = registry.funnel_segments(funnel)
     units = [unit for unit in UNITS if any(s.grain == unit.grain for s in segments)]
     ctes = [("step_events", _step_events(funnel))]
+    if any(unit.grain == "account" for unit in units):
+        ctes.append(("account_step_events", _account_step_events(funnel)))
     for unit in units:
         ctes += _followed(funnel, unit)
     ctes.append(("reached", _reached(funnel, units)))
@@ -171,26 +182,46 @@ def _named_segments(column: str, funnel: Funnel) -> list[str]:
     return [one_of(column, [literal(n) for n in funnel.segments])] if funnel.segments else []
 
 
+def _account_step_events(funnel: Funnel) -> str:
+    """The step events of the accounts' users, each with its account (an event of a user in
+    two accounts is each one's)."""
+    flags = [f"step_events.is_step_{number}" for number in range(1, len(funnel.steps) + 1)]
+    columns = [
+        "account_users.account_id",
+        "step_events.session_id",
+        "step_events.visitor_id",
+        "step_events.event_at",
+        *flags,
+    ]
+    return (
+        "select\n"
+        + indent(",\n".join(columns))
+        + f"\nfrom step_events\ninner join {ACCOUNT_USERS} as account_users"
+        "\n    on step_events.visitor_id = account_users.visitor_id"
+    )
+
+
 def _followed(funnel: Funnel, unit: Unit) -> list[tuple[str, str]]:
     """The CTEs following the members of the unit's segments step by step."""
+    ev = unit.events
     members = [
         f"memberships.grain = {literal(unit.grain)}",
         *_named_segments("memberships.segment_name", funnel),
     ]
     starts = (
-        f"select\n    step_events.{unit.key} as member_key,\n"
-        "    min(step_events.event_at) as started_at\n"
-        "from step_events\n"
+        f"select\n    {ev}.{unit.key} as member_key,\n"
+        f"    min({ev}.event_at) as started_at\n"
+        f"from {ev}\n"
         + where_clause(
             [
-                "step_events.is_step_1",
-                f"step_events.{unit.key} in (\n"
+                f"{ev}.is_step_1",
+                f"{ev}.{unit.key} in (\n"
                 + indent(f"select memberships.member_key from {MEMBERSHIPS} as memberships\n")
                 + indent(where_clause(members))
                 + "\n)",
             ]
         )
-        + f"\ngroup by step_events.{unit.key}"
+        + f"\ngroup by {ev}.{unit.key}"
     )
     ctes = [(f"{unit.prefix}_starts", starts)]
     window = funnel.conversion_window
@@ -200,29 +231,29 @@ def _followed(funnel: Funnel, unit: Unit) -> list[tuple[str, str]]:
         by_session = following is not None and funnel.step_scope(following) == "session"
         if number == 1:
             previous = source = f"{unit.prefix}_starts"
-            on = [f"{previous}.member_key = step_events.{unit.key}"]
-            visitor = "step_events.visitor_id"
+            on = [f"{previous}.member_key = {ev}.{unit.key}"]
+            owner = f"{ev}.{unit.owner}"
         else:
             previous = "previous_step"
             source = f"{unit.prefix}_step_{number - 1} as previous_step"
-            link = "session_id" if funnel.step_scope(step) == "session" else "visitor_id"
+            link = "session_id" if funnel.step_scope(step) == "session" else unit.owner
             on = [
-                f"previous_step.{link} = step_events.{link}",
-                "previous_step.reached_at < step_events.event_at",
+                f"previous_step.{link} = {ev}.{link}",
+                f"previous_step.reached_at < {ev}.event_at",
             ]
-            visitor = "previous_step.visitor_id"
+            owner = f"previous_step.{unit.owner}"
         if window is not None:
-            on.append(f"step_events.event_at <= {time_after(f'{previous}.started_at', window)}")
-        keys = [f"{previous}.member_key", visitor]
+            on.append(f"{ev}.event_at <= {time_after(f'{previous}.started_at', window)}")
+        keys = [f"{previous}.member_key", owner]
         if by_session:
-            keys.append("step_events.session_id")
+            keys.append(f"{ev}.session_id")
         keys.append(f"{previous}.started_at")
         query = (
             "select\n"
-            + indent(",\n".join([*keys, "min(step_events.event_at) as reached_at"]))
-            + f"\nfrom {source}\ninner join step_events\n"
+            + indent(",\n".join([*keys, f"min({ev}.event_at) as reached_at"]))
+            + f"\nfrom {source}\ninner join {ev}\n"
             + indent("on\n" + indent("\nand ".join(on)))
-            + f"\nwhere step_events.is_step_{number}\ngroup by\n"
+            + f"\nwhere {ev}.is_step_{number}\ngroup by\n"
             + indent(",\n".join(keys))
         )
         ctes.append((f"{unit.prefix}_step_{number}", query))

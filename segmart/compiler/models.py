@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segmart.compiler.conditions import SESSION, USER, ConditionCompiler
+from segmart.compiler.conditions import (
+    ACCOUNT_EVENTS,
+    ACCOUNT_SESSIONS,
+    ACCOUNT_USERS,
+    GRAINS,
+    ConditionCompiler,
+)
 from segmart.compiler.data_checks import (
     FILTER_VALUES_MODEL,
     LIST_UNMATCHED_MODEL,
@@ -39,6 +45,13 @@ DEFINITIONS_MODEL = "segment_definitions"
 MEMBER_COLUMNS = {
     "session": ("session_id", "visitor_id", "user_id", "session_start"),
     "user": ("visitor_id", "user_id", "email"),
+    "account": ("account_id", "name", "plan"),
+}
+# Where each grain's members are.
+MEMBER_TABLES = {
+    "session": "{{ ref('sessions') }}",
+    "user": "{{ ref('users') }}",
+    "account": "{{ ref('accounts') }}",
 }
 
 
@@ -79,10 +92,10 @@ def source_label(registry: Registry, segment: Segment) -> str:
 
 
 def segment_sql(segment: Segment, registry: Registry, catalog: Catalog) -> str:
-    grain = SESSION if segment.grain == "session" else USER
+    grain = GRAINS[segment.grain]
     predicate = ConditionCompiler(grain, catalog, segment.name, registry).visit(segment.where)
     columns = MEMBER_COLUMNS[segment.grain]
-    source = "{{ ref('sessions') }}" if grain is SESSION else "{{ ref('users') }}"
+    source = MEMBER_TABLES[segment.grain]
     member_columns = ",\n".join(f"{grain.alias}.{column}" for column in columns)
     final_columns = ",\n".join([*columns, "{{ segmart.as_of() }} as refreshed_at"])
     return (
@@ -90,7 +103,8 @@ def segment_sql(segment: Segment, registry: Registry, catalog: Catalog) -> str:
         + "\n"
         "with\n"
         "\n"
-        "members as (\n"
+        + "".join(f"{cte},\n\n" for cte in account_sources(predicate, catalog))
+        + "members as (\n"
         f"{indent('select')}\n"
         f"{indent(member_columns, 2)}\n"
         f"{indent(f'from {source} as {grain.alias}')}\n"
@@ -106,6 +120,34 @@ def segment_sql(segment: Segment, registry: Registry, catalog: Catalog) -> str:
         "\n"
         "select * from final\n"
     )
+
+
+def account_sources(sql: str, catalog: Catalog) -> list[str]:
+    """The CTEs of account behaviour (conditions.ACCOUNT_EVENTS, ACCOUNT_SESSIONS) that `sql`
+    reads: the events and sessions of each account's members, as the account's."""
+    ctes = []
+    for name, table, columns in (
+        (ACCOUNT_EVENTS, "events", catalog.events),
+        (ACCOUNT_SESSIONS, "sessions", catalog.sessions),
+    ):
+        if f"{name} as " not in sql:
+            continue
+        selected = ["account_users.account_id as visitor_id"] + [
+            f"{table}.{identifier(column)}" for column in columns if column != "visitor_id"
+        ]
+        ctes.append(
+            f"-- The {table} of each account's users as the account's (visitor_id: the account).\n"
+            f"{name} as (\n"
+            + indent(
+                "select\n"
+                + indent(",\n".join(selected))
+                + f"\nfrom {{{{ ref('{table}') }}}} as {table}\n"
+                f"inner join {ACCOUNT_USERS} as account_users\n"
+                f"    on {table}.visitor_id = account_users.visitor_id"
+            )
+            + "\n)"
+        )
+    return ctes
 
 
 # The columns of segment_definitions, in order; min_members is the only non-text one.
@@ -182,7 +224,7 @@ def definitions_sql(registry: Registry) -> str:
 def properties_yaml(registry: Registry) -> str:
     models = []
     for segment in registry:
-        key = "session_id" if segment.grain == "session" else "visitor_id"
+        key = GRAINS[segment.grain].key
         columns = [
             {"name": column, "description": _COLUMN_DOCS[column]}
             for column in MEMBER_COLUMNS[segment.grain]
@@ -239,6 +281,9 @@ _COLUMN_DOCS = {
     "user_id": "User id, when known.",
     "session_start": "When the session started (UTC).",
     "email": "Latest known email trait.",
+    "account_id": "A member account (the groupId of group calls).",
+    "name": "The account's latest name trait.",
+    "plan": "The account's latest plan trait.",
     "refreshed_at": "The reference time (as_of) of the refresh that computed this membership.",
 }
 
@@ -260,12 +305,12 @@ _DEFINITION_DOCS = {
 
 
 def registry_macro(registry: Registry) -> str:
-    """A macro listing (name, grain, model) of every segment: names are validated slugs and
-    grains are enum values, so nothing free-form reaches this Jinja."""
+    """A macro listing (name, grain, model, member key column) of every segment: names are
+    validated slugs and grains are enum values, so nothing free-form reaches this Jinja."""
     rows = ",\n".join(
         indent(
             f"{{'name': {literal(s.name)}, 'grain': {literal(s.grain)}, "
-            f"'model': {literal(model_name(s.name))}}}",
+            f"'model': {literal(model_name(s.name))}, 'key': {literal(GRAINS[s.grain].key)}}}",
             2,
         )
         for s in registry

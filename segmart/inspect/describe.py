@@ -22,8 +22,10 @@ from segmart.registry import (
     InSegment,
     LastDays,
     LastHours,
+    Members,
     Not,
     NotPerformed,
+    OfAccount,
     Performed,
     PropertyFilter,
     Regularly,
@@ -233,6 +235,18 @@ class _Words(ConditionVisitor[str]):
 
     def visit_in_list(self, condition: InList) -> str:
         return f"in list {condition.list} by {condition.by}"
+
+    def visit_members(self, condition: Members) -> str:
+        words = ["members"]
+        if condition.where is not None:
+            words.append(f"({self.visit(condition.where)})")
+        times = condition.times
+        if not (times.bound == "at_least" and times.count == 1):
+            words.append(f"{times.bound.replace('_', ' ')} {times.count}")
+        return " ".join(words)
+
+    def visit_account(self, condition: OfAccount) -> str:
+        return f"account ({self.visit(condition.condition)})"
 
 
 def _behaviour(verb: str, condition: Performed | NotPerformed, how_often: str) -> str:

@@ -34,6 +34,7 @@ class Diff:
     table_exists: bool
     refreshed_at: datetime | None
     grain_changed: bool
+    table_grain: str  # the grain of the current table (the segment's when it does not exist)
     current: int
     new: int
     added: int
@@ -53,9 +54,21 @@ def diff(inspection: Inspection, limit: int = 10) -> Diff:
     with inspection.connect() as connection:
         as_of = fetch(connection, as_of_sql)[1][0][0]
         columns = table_columns(connection, SCHEMA, segment.name)
-        # A session table has session_id; a user table has not (both have visitor_id).
-        table_grain = "session" if "session_id" in columns else "user"
-        grain_changed = bool(columns) and table_grain != segment.grain
+        # A table's member key column says its grain (session and user tables both have
+        # visitor_id; only a session table has session_id, only an account table account_id).
+        table_grain = (
+            next(
+                (
+                    name
+                    for name, key in (("account", "account_id"), ("session", "session_id"))
+                    if key in columns
+                ),
+                "user",
+            )
+            if columns
+            else segment.grain
+        )
+        grain_changed = table_grain != segment.grain
         if columns:
             shown = [c for c in columns if c != "refreshed_at"]
             current_sql = f"select {', '.join(shown)} from {table}"
@@ -105,6 +118,7 @@ def diff(inspection: Inspection, limit: int = 10) -> Diff:
         table_exists=bool(columns),
         refreshed_at=refreshed_at,
         grain_changed=grain_changed,
+        table_grain=table_grain,
         current=current,
         new=new,
         added=added_count,
@@ -124,7 +138,7 @@ def format_diff(result: Diff) -> str:
         refreshed = f", refreshed at {result.refreshed_at}" if result.refreshed_at else ""
         lines = [f"{result.name}: the registry definition against {table}{refreshed}"]
         if result.grain_changed:
-            before = "user" if result.grain == "session" else "session"
+            before = result.table_grain
             lines.append(f"the grain changed from {before} to {result.grain}: no member stays")
     lines.append(f"new definition evaluated as of {result.as_of}")
     lines.append("")

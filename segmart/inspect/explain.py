@@ -77,9 +77,11 @@ class _Plan(ConditionVisitor[list[Node]]):
         """Count `condition` (its SQL `test`); `before`: the tests of earlier `all` siblings."""
         node = Node(depth, describe(condition), condition)
         self.nodes.append(node)
-        self.add(count_query(self.grain, [test]), node, "count")
+        catalog = self.inspection.catalog
+        self.add(count_query(self.grain, [test], catalog), node, "count")
         if before:  # the first child's count so far is its own count
-            self.add(count_query(self.grain, [combine("and", [*before, test])]), node, "so_far")
+            so_far = combine("and", [*before, test])
+            self.add(count_query(self.grain, [so_far], catalog), node, "so_far")
         closest = closest_values_query(self.inspection.segment, condition, self.inspection.catalog)
         if closest is not None:
             self.add(closest, node, "closest")
@@ -113,6 +115,8 @@ class _Plan(ConditionVisitor[list[Node]]):
     visit_attribute = visit_trait = visit_performed = visit_not_performed = _leaf
     visit_sequence = visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
     visit_changed = visit_aggregate = visit_in_segment = visit_sessions = visit_in_list = _leaf
+    # Conditions about other members (an account's users, a user's account): counted whole.
+    visit_members = visit_account = _leaf
 
 
 def explain(inspection: Inspection) -> Explanation:

@@ -4,18 +4,17 @@ definition, counts of members satisfying a condition, and the values closest to 
 from __future__ import annotations
 
 from segmart.compiler.conditions import (
+    ACCOUNT,
     EVENTS,
-    SESSION,
-    SESSIONS,
+    GRAINS,
     USER,
-    USERS,
     ConditionCompiler,
     Grain,
     identify_calls,
     json_text,
     where_clause,
 )
-from segmart.compiler.models import MEMBER_COLUMNS
+from segmart.compiler.models import MEMBER_COLUMNS, MEMBER_TABLES, account_sources
 from segmart.compiler.sqltext import indent
 from segmart.registry import (
     AttributeFilter,
@@ -28,20 +27,18 @@ from segmart.registry import (
 )
 from segmart.sql import identifier, literal
 
-SOURCES = {SESSION.name: SESSIONS, USER.name: USERS}
-
 
 def grain_of(segment: Segment) -> Grain:
     return grain_of_name(segment.grain)
 
 
 def grain_of_name(name: str) -> Grain:
-    return SESSION if name == SESSION.name else USER
+    return GRAINS[name]
 
 
 def member_key(grain: Grain) -> str:
-    """The member's key column: session_id or visitor_id."""
-    return grain.member_key.split(".")[1]
+    """The member's key column: session_id, visitor_id or account_id."""
+    return grain.key
 
 
 class DefinitionCompiler(ConditionCompiler):
@@ -59,12 +56,23 @@ def predicate(segment: Segment, condition, registry: Registry, catalog: Catalog)
     return compiler.visit(condition)
 
 
-def select_from(grain: Grain, columns: list[str], tests: list[str] | None = None) -> str:
-    """select columns from the grain's mart (sessions or users), where all tests hold."""
-    lines = ["select", indent(",\n".join(columns)), f"from {SOURCES[grain.name]} as {grain.alias}"]
+def select_from(
+    grain: Grain, columns: list[str], tests: list[str] | None = None, catalog: Catalog | None = None
+) -> str:
+    """select columns from the grain's mart (sessions, users or accounts), where all tests hold
+    (with the account behaviour CTEs they read: `catalog` is needed then)."""
+    lines = [
+        "select",
+        indent(",\n".join(columns)),
+        f"from {MEMBER_TABLES[grain.name]} as {grain.alias}",
+    ]
     if tests:
         lines.append(where_clause(tests))
-    return "\n".join(lines)
+    query = "\n".join(lines)
+    ctes = account_sources(query, catalog) if catalog is not None else []
+    if not ctes:
+        return query
+    return "with\n\n" + ",\n\n".join(ctes) + "\n\n" + query
 
 
 def members_query(
@@ -74,12 +82,14 @@ def members_query(
     grain = grain_of(segment)
     columns = columns or MEMBER_COLUMNS[segment.grain]
     test = predicate(segment, segment.where, registry, catalog)
-    return select_from(grain, [f"{grain.alias}.{identifier(c)}" for c in columns], [test])
+    return select_from(grain, [f"{grain.alias}.{identifier(c)}" for c in columns], [test], catalog)
 
 
-def count_query(grain: Grain, tests: list[str] | None = None) -> str:
+def count_query(
+    grain: Grain, tests: list[str] | None = None, catalog: Catalog | None = None
+) -> str:
     """How many members of the grain (sessions or users) pass every test."""
-    return select_from(grain, ["count(*) as members"], tests)
+    return select_from(grain, ["count(*) as members"], tests, catalog)
 
 
 # --- the values closest to a filter's, for a filter that keeps no one -------------------------
@@ -101,14 +111,18 @@ def closest_values_query(segment: Segment, condition, catalog: Catalog) -> str |
         if condition.kind != "text":
             return None
         value = json_text("events", condition.trait, "traits")
-        return _closest(EVENTS, "events", value, wanted, [identify_calls("events")])
-    user_table = condition.is_user_column or segment.grain == USER.name
-    column = (catalog.users if user_table else catalog.sessions)[condition.column]
+        calls = (
+            "events.message_type = 'group'"
+            if segment.grain == ACCOUNT.name
+            else identify_calls("events")
+        )
+        return _closest(EVENTS, "events", value, wanted, [calls])
+    table = USER if condition.is_user_column else GRAINS[segment.grain]
+    column = catalog.columns(table.name)[condition.column.removeprefix("user.")]
     if column.kind != "text":
         return None
-    table = USER if user_table else SESSION
     value = f"{table.alias}.{identifier(column.name)}"
-    return _closest(SOURCES[table.name], table.alias, value, wanted)
+    return _closest(MEMBER_TABLES[table.name], table.alias, value, wanted)
 
 
 def _closest(source: str, alias: str, value: str, wanted: list[str], tests=()) -> str:

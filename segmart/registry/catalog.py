@@ -60,21 +60,26 @@ class Column:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Columns of marts.sessions and marts.users, by name (internal `_` columns left out)."""
+    """Columns of marts.sessions, marts.users, marts.accounts and marts.events, by name
+    (internal `_` columns left out)."""
 
     sessions: Mapping[str, Column]
     users: Mapping[str, Column]
+    accounts: Mapping[str, Column]
+    events: Mapping[str, Column]
 
     def columns(self, grain: str) -> dict[str, Column]:
         """What an attribute filter may name at a grain: the member table's columns, and at
         session grain also the visitor's users columns as `user.<column>`."""
         if grain == "user":
             return dict(self.users)
+        if grain == "account":
+            return dict(self.accounts)
         return {**self.sessions, **{f"user.{name}": col for name, col in self.users.items()}}
 
 
 def load_catalog(path: Path = DEFAULT_MARTS_YML) -> Catalog:
-    """Read the sessions and users column contracts from a dbt properties file (cached while
+    """Read the member tables' and events' column contracts from a dbt properties file (cached while
     the file is unchanged: every registry load needs it)."""
     stat = path.stat()
     return _load_catalog(path.resolve(), stat.st_mtime_ns, stat.st_size)
@@ -87,6 +92,8 @@ def _load_catalog(path: Path, mtime_ns: int, size: int) -> Catalog:
     return Catalog(
         sessions=MappingProxyType(_columns(models, "sessions", path)),
         users=MappingProxyType(_columns(models, "users", path)),
+        accounts=MappingProxyType(_columns(models, "accounts", path)),
+        events=MappingProxyType(_columns(models, "events", path)),
     )
 
 

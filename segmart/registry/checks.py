@@ -34,8 +34,10 @@ from segmart.registry.models import (
     HadSessions,
     InList,
     InSegment,
+    Members,
     Not,
     NotPerformed,
+    OfAccount,
     Operator,
     Performed,
     PropertyFilter,
@@ -169,11 +171,11 @@ class _Checker(ConditionVisitor[None]):
         self.same_session(measure.same_session, (*path, "same_session"))
         if measure.column is None:
             return
-        if self.grain != "user":
+        if self.grain == "session":
             self.issue(
                 (*path, "column"),
-                "a sessions column is aggregated over a user's sessions: user grain only "
-                "(at session grain, filter the column with attribute)",
+                "a sessions column is aggregated over a user's or an account's sessions: not at "
+                "session grain (there, filter the column with attribute)",
             )
             return
         column = self.catalog.sessions.get(measure.column)
@@ -188,8 +190,8 @@ class _Checker(ConditionVisitor[None]):
 
     def visit_sessions(self, condition: HadSessions) -> None:
         path = (*self.path, "sessions")
-        if self.grain != "user":
-            self.issue(path, "sessions applies at user grain (a user's sessions)")
+        if self.grain == "session":
+            self.issue(path, "sessions applies at user or account grain (their sessions)")
             return
         for index, where in enumerate(condition.where):
             self.attribute(where, (*path, "where", index), dict(self.catalog.sessions), "sessions")
@@ -211,7 +213,7 @@ class _Checker(ConditionVisitor[None]):
     visit_restarted = visit_changed = _nothing_to_check
 
     def same_session(self, value: bool | None, path: YamlPath) -> None:
-        if value is not None and self.grain == "user":
+        if value is not None and self.grain != "session":
             self.issue(path, "same_session applies only at session grain")
 
     def visit_sequence(self, sequence: Sequence) -> None:
@@ -257,6 +259,13 @@ class _Checker(ConditionVisitor[None]):
     ) -> None:
         for index, item in enumerate(where):
             item_path = (*path, "where", index)
+            if isinstance(item, TraitFilter) and self.grain == "account":
+                self.issue(
+                    (*item_path, "trait"),
+                    "an event's trait filter is about one user: at account grain, use "
+                    "members: {where: ...} for members with the trait",
+                )
+                continue
             if isinstance(item, PropertyFilter) and item.page_field(event) is not None:
                 # Page fields are text columns, whatever the filter's values suggest.
                 if item.type not in (None, "text"):
@@ -318,6 +327,31 @@ class _Checker(ConditionVisitor[None]):
                     f"got {shown}{hint}",
                 )
                 return
+
+    def visit_members(self, condition: Members) -> None:
+        path = (*self.path, "members")
+        if self.grain != "account":
+            self.issue(
+                path, f"members applies at account grain (this segment has {self.grain} grain)"
+            )
+            return
+        if condition.where is not None:
+            self.nested(condition.where, "user", (*path, "where"))
+
+    def visit_account(self, condition: OfAccount) -> None:
+        path = (*self.path, "account")
+        if self.grain == "account":
+            self.issue(path, "account applies at user or session grain (a member's account)")
+            return
+        self.nested(condition.condition, "account", path)
+
+    def nested(self, condition: Any, grain: str, path: YamlPath) -> None:
+        """A condition at another grain (a member's, an account's), checked as such."""
+        outer, self.grain = self.grain, grain
+        try:
+            self.check(condition, path)
+        finally:
+            self.grain = outer
 
     def visit_in_segment(self, condition: InSegment) -> None:
         self.reference(condition.segment, (*self.path, "in_segment"))

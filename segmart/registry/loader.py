@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -35,7 +35,7 @@ from segmart.registry.problems import (
     format_path,
     validation_issues,
 )
-from segmart.registry.values import SLUG_PATTERN
+from segmart.registry.values import SLUG_PATTERN, Grain
 from segmart.registry.yaml_lines import YamlDocument, YamlSyntaxError, load_yaml
 from segmart.settings import PROJECT_DIR
 
@@ -43,6 +43,7 @@ DEFAULT_SEGMENTS_DIR = PROJECT_DIR / "segments"
 LISTS_SUBDIR = Path("seeds") / "segment_lists"
 FUNNELS_SUBDIR = Path("funnels")
 _CONDITION: TypeAdapter[Any] = TypeAdapter(Condition)
+GRAINS = get_args(Grain)
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,7 @@ class _Loader:
         """In an invalid segment, still check the conditions that are valid on their own, so
         one run reports column and reference problems beside the shape problems."""
         data = file.document.data if file.document else None
-        if not isinstance(data, dict) or data.get("grain") not in ("user", "session"):
+        if not isinstance(data, dict) or data.get("grain") not in GRAINS:
             return
         grain = data["grain"]
         pending: list[tuple[Any, YamlPath]] = [(data.get("where"), ("where",))]
@@ -330,7 +331,7 @@ class _Loader:
                 continue
             data: Any = file.document.data if file.document else {}
             grain = data.get("grain") if isinstance(data, dict) else None
-            grains[name] = grain if grain in ("user", "session") else None
+            grains[name] = grain if grain in GRAINS else None
         return grains
 
     def check_cycles(self, files: list[_File], references: dict[str, list[Reference]]) -> None:

@@ -45,6 +45,7 @@ from segmart.registry.values import (
     RisePercent,
     ScalarList,
     ScalarValues,
+    ScopeChoice,
     SegmentName,
     SegmentReference,
     Tags,
@@ -738,6 +739,23 @@ class HadSessions(StrictModel):
     window: Window | None = Field(None, description="When the sessions start; default: ever.")
 
 
+class Members(StrictModel):
+    """Account grain: the account has members (its users, marts.account_users) passing a
+    user-grain condition (default: any member), as many as `times` says."""
+
+    unwrap_key: ClassVar[str | None] = "members"
+
+    where: Condition | None = Field(None, description="A user-grain condition on each member.")
+    times: Times = Field(Times(at_least=1), description="Default: at_least 1.")
+
+
+class OfAccount(StrictModel):
+    """User or session grain: the member's account (any of them, for a user in several) passes
+    an account-grain condition."""
+
+    condition: Condition = Field(alias="account")
+
+
 class InList(StrictModel):
     """User grain: the user's user_id or email is in seeds/segment_lists/<list>.csv."""
 
@@ -788,6 +806,8 @@ CONDITION_TYPES: dict[str, type[StrictModel]] = {
     "in_segment": InSegment,
     "sessions": HadSessions,
     "in_list": InList,
+    "members": Members,
+    "account": OfAccount,
 }
 """Condition key -> class. The key is the one a condition mapping is recognized by."""
 
@@ -852,6 +872,10 @@ class ConditionVisitor(ABC, Generic[T]):
                 return self.visit_sessions(condition)
             case InList():
                 return self.visit_in_list(condition)
+            case Members():
+                return self.visit_members(condition)
+            case OfAccount():
+                return self.visit_account(condition)
         raise TypeError(f"not a condition: {condition!r}")
 
     @abstractmethod
@@ -888,6 +912,10 @@ class ConditionVisitor(ABC, Generic[T]):
     def visit_sessions(self, condition: HadSessions) -> T: ...
     @abstractmethod
     def visit_in_list(self, condition: InList) -> T: ...
+    @abstractmethod
+    def visit_members(self, condition: Members) -> T: ...
+    @abstractmethod
+    def visit_account(self, condition: OfAccount) -> T: ...
 
 
 class _Nested(ConditionVisitor[tuple[Any, ...]]):
@@ -907,6 +935,13 @@ class _Nested(ConditionVisitor[tuple[Any, ...]]):
     visit_attribute = visit_trait = visit_performed = visit_not_performed = _leaf
     visit_sequence = visit_first_time = visit_regularly = visit_stopped = visit_restarted = _leaf
     visit_changed = visit_aggregate = visit_in_segment = visit_sessions = visit_in_list = _leaf
+
+    # A condition at another grain is nested too (its references are the segment's).
+    def visit_members(self, condition: Members) -> tuple[Any, ...]:
+        return () if condition.where is None else (condition.where,)
+
+    def visit_account(self, condition: OfAccount) -> tuple[Any, ...]:
+        return (condition.condition,)
 
 
 def iter_conditions(condition: Any) -> Iterator[Any]:
@@ -1007,7 +1042,7 @@ class FunnelStep(StrictModel):
     where: tuple[EventFilter, ...] = Field(
         (), description="Event property and trait filters (ANDed)."
     )
-    scope: GrainChoice | None = Field(
+    scope: ScopeChoice | None = Field(
         None,
         description="session: in the same session as the previous step; user: in any session. "
         "Default: the funnel's scope.",
@@ -1030,7 +1065,7 @@ class Funnel(StrictModel):
     description: Text = Field(description="What it measures, in a sentence or two.")
     owner: Text = Field(description="A person or team.")
     tags: Tags = ()
-    scope: GrainChoice = Field(
+    scope: ScopeChoice = Field(
         "user", description="Where each step happens relative to the previous one (default)."
     )
     conversion_window: Duration | None = Field(
@@ -1066,5 +1101,5 @@ class Funnel(StrictModel):
         return step.scope or self.scope
 
 
-for _model in (AllOf, AnyOf, Not, Segment):
+for _model in (AllOf, AnyOf, Not, Members, OfAccount, Segment):
     _model.model_rebuild()

@@ -26,7 +26,9 @@ SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 PROPERTY_PATH_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
 TAG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
-Grain = Literal["user", "session"]
+Grain = Literal["user", "session", "account"]
+# Where a funnel step happens relative to the previous one.
+Scope = Literal["user", "session"]
 Refresh = Literal["hourly", "daily", "weekly"]
 Visibility = Literal["public", "private"]
 Period = Literal["day", "week"]
@@ -317,6 +319,7 @@ TraitPath = Annotated[
     ),
 ]
 GrainChoice = Annotated[Grain, PlainValidator(_choice(Grain)), WithJsonSchema(_enum(Grain))]
+ScopeChoice = Annotated[Scope, PlainValidator(_choice(Scope)), WithJsonSchema(_enum(Scope))]
 RefreshChoice = Annotated[Refresh, PlainValidator(_choice(Refresh)), WithJsonSchema(_enum(Refresh))]
 VisibilityChoice = Annotated[
     Visibility, PlainValidator(_choice(Visibility)), WithJsonSchema(_enum(Visibility))

@@ -1,11 +1,12 @@
 """The starter library (segments/*.yml as committed) on a hand-written fixture, built by the real
-project, with every one of the 29 segments' members computed by hand below.
+project, with every one of the 33 segments' members computed by hand below.
 
 as_of is 2024-06-01T00:00:00. Ten visitors, 21 sessions; each session is written out with what
-the session-grain segments look at (channel, device, pages, duration, events). Session-grain
+the session-grain segments look at (channel, device, pages, duration, events), and two accounts
+(GROUPS). Session-grain
 segments see every session of the warehouse, so their expected lists name all the sessions that
 qualify, not only the ones built for them. Members read `<visitor>#<session number>` (session
-grain) or `<visitor>` (user grain).
+grain), `<visitor>` (user grain) or the account (account grain).
 """
 
 from __future__ import annotations
@@ -153,12 +154,16 @@ def visits() -> list[Visit]:
             DESKTOP,
             ((0, "page", "/shop"), (10, "Order Completed", {"revenue": 500})),
         ),
-        # ... the second after a JS error 5 s before it.
+        # ... the second after a JS error 5 s before it, on the checkout page.
         Visit(
             "gus",
             ago(days=50),
             DESKTOP,
-            ((0, "page", "/shop"), (5, "js_error", {}), (10, "Order Completed", {"revenue": 900})),
+            (
+                (0, "page", "/checkout"),
+                (5, "js_error", {}),
+                (10, "Order Completed", {"revenue": 900}),
+            ),
         ),
         Visit("gus", ago(days=10), None, ((0, "Core Feature Used", {}),)),
         # hal (anonymous): Organic Search (Bing), desktop, 6 pages in 300 s.
@@ -200,6 +205,16 @@ TRAITS = {
 # Identify calls after the first: ivy upgrades to pro a day before as_of (after her core feature
 # uses), sending only the changed trait.
 LATER_TRAITS = [("ivy", ago(days=1), {"plan": "pro"})]
+# Accounts (group calls at each user's first visit): acme, enterprise: ann, cy, dee, eve;
+# globex, pro: gus, ivy.
+GROUPS = [
+    ("ann", "acme", {"name": "Acme", "plan": "enterprise"}),
+    ("cy", "acme", {}),
+    ("dee", "acme", {}),
+    ("eve", "acme", {}),
+    ("gus", "globex", {"name": "Globex", "plan": "pro"}),
+    ("ivy", "globex", {}),
+]
 
 
 def starter_events() -> Events:
@@ -218,6 +233,8 @@ def starter_events() -> Events:
         events.identify(visitor, first_visit[visitor].start, user=True, **traits)
     for visitor, when, traits in LATER_TRAITS:
         events.identify(visitor, when, user=True, **traits)
+    for visitor, account, traits in GROUPS:
+        events.group(visitor, first_visit[visitor].start, account, user=True, **traits)
     return events
 
 
@@ -243,6 +260,17 @@ def starter_events() -> Events:
 EXPECTED = {
     # order_completed in the session: bob's 1200 order, gus's two orders.
     "action": ["bob#2", "gus#1", "gus#2"],
+    # Accounts with 3 users with a session in the last 7 days: acme (cy 5, dee 4 and 3, eve 2
+    # days ago; ann 10 days ago). globex: ivy only.
+    "active_accounts": ["acme"],
+    # A JS error after a checkout page in the session: gus#2 (globex). dee's was on /welcome.
+    "checkout_error_accounts": ["globex"],
+    # acme is enterprise but its core feature uses are not half of 14 days before: ann's (40
+    # days ago) and cy's (30) are older than the 28 days compared, and dee's recent one has no
+    # earlier one to drop from. globex is pro.
+    "enterprise_usage_dropped": [],
+    # Users in an enterprise account: acme's.
+    "enterprise_users": ["ann", "cy", "dee", "eve"],
     # core_feature_used within 24 h after the first signed_up: ann (10 s later). dee's is 30 h
     # later, cy's came before signing up; the others never signed up.
     "activated_fast": ["ann"],
@@ -376,7 +404,7 @@ def test_the_generated_models_are_up_to_date(capsys):
 
 def test_every_starter_segment_is_expected():
     assert set(EXPECTED) == set(load_registry().names)
-    assert len(EXPECTED) == 29
+    assert len(EXPECTED) == 33
 
 
 def test_the_fixture_sessions(warehouse):

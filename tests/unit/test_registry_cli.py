@@ -35,7 +35,7 @@ def test_validate_prints_every_problem(tmp_path, capsys):
 
 def test_validate_the_project_registry(capsys):
     assert main(["validate"]) == 0
-    assert capsys.readouterr().out == "29 segments, 2 funnels OK\n"
+    assert capsys.readouterr().out == "33 segments, 2 funnels OK\n"
 
 
 def test_list(tmp_path, capsys):

@@ -85,6 +85,8 @@ EXAMPLES = {
     "in_segment": {"in_segment": "a"},
     "sessions": {"sessions": {"in_segment": "a", "times": {"at_least": 2}}},
     "in_list": {"in_list": {"list": "vips", "by": "user_id"}},
+    "members": {"members": {"where": {"in_segment": "a"}, "times": {"at_least": 3}}},
+    "account": {"account": {"attribute": "plan", "equals": "enterprise"}},
 }
 
 

@@ -50,8 +50,13 @@ STARTER_SEGMENTS = {
     "decision",
     "action",
     "paid_search_high_intent",
+    # account grain
+    "active_accounts",
+    "checkout_error_accounts",
+    "enterprise_usage_dropped",
     # user grain
     "almost_bought",
+    "enterprise_users",
     "cart_stalled",
     "churn_risk",
     "data_team_pro_usage",
@@ -77,6 +82,7 @@ def test_starter_library_validates():
         "cart_stalled",
         "churn_risk",
         "data_team_pro_usage",
+        "enterprise_users",
         "error_before_order",
         "frustrated_users",
         "onboarding_stalled",
@@ -212,7 +218,7 @@ def test_a_problem_shows_control_characters_of_a_value_escaped(tmp_path):
     text = segment_yaml("a", "in_segment: b", grain=r'"\e[2Juser\n\u202e"')
     assert problems(write_registry(tmp_path, {"a.yml": text})) == [
         "segments/a.yml:7: segment 'a', field 'grain': invalid value '\\x1b[2Juser\\n\\u202e': "
-        "expected one of user, session"
+        "expected one of user, session, account"
     ]
 
 
@@ -455,7 +461,7 @@ def test_invalid_choice(tmp_path):
     directory = write_registry(tmp_path, {"a.yml": text})
     assert problems(directory) == [
         "segments/a.yml:7: segment 'a', field 'grain': invalid value 'users': expected one of "
-        "user, session (did you mean 'user'?)"
+        "user, session, account (did you mean 'user'?)"
     ]
 
 
@@ -765,7 +771,7 @@ def test_in_segment_crosses_grains_and_sessions_needs_a_session_segment(tmp_path
         "segments/columns.yml:12: segment 'columns', field 'where.sessions.where[0].attribute': "
         "unknown column 'user.plan' for sessions",
         "segments/nested.yml:10: segment 'nested', field 'where.sessions': sessions applies at "
-        "user grain (a user's sessions)",
+        "user or account grain (their sessions)",
         "segments/twice.yml:11: segment 'twice', field 'where.sessions.in_segment': segment "
         "'buyers' has user grain: expected a session segment",
         "segments/unknown.yml:11: segment 'unknown', field 'where.sessions.in_segment': unknown "
@@ -791,8 +797,8 @@ def test_a_sessions_column_aggregate_is_numeric_and_at_user_grain(tmp_path):
     )
     assert problems(directory) == [
         "segments/session.yml:12: segment 'session', field 'where.aggregate.column': a sessions "
-        "column is aggregated over a user's sessions: user grain only (at session grain, filter "
-        "the column with attribute)",
+        "column is aggregated over a user's or an account's sessions: not at session grain "
+        "(there, filter the column with attribute)",
         f"segments/text.yml:12: segment 'text', field 'where.aggregate.column': varchar, not a "
         f"number: sessions column 'channel' (numeric columns: {numbers})",
         f"segments/typo.yml:12: segment 'typo', field 'where.aggregate.column': unknown sessions "
@@ -1165,3 +1171,52 @@ def test_dates_page_fields_and_first_steps_that_cannot_mean_what_they_say(tmp_pa
         "segments/page.yml:13: segment 'page', field 'where.performed.where[0].type': page field "
         "'path' is text: remove type number",
     ]
+
+
+def test_account_grain_conditions(tmp_path):
+    directory = write_segments(
+        tmp_path,
+        ("buyers", "performed: {event: order_completed}", "user"),
+        ("active", "members:\n  where:\n    in_segment: buyers\n  times: {at_least: 3}", "account"),
+        ("enterprise_users", "account:\n  attribute: plan\n  equals: enterprise", "user"),
+        # Conditions about another grain's members, at the wrong grain.
+        ("members_of_user", "members:\n  where:\n    in_segment: buyers", "user"),
+        ("account_of_account", "account:\n  in_segment: active", "account"),
+        # Inside, each condition is checked at its own grain.
+        ("inner_user", "members:\n  where:\n    attribute: industry\n    equals: x", "account"),
+        ("inner_account", "account:\n  attribute: email\n  equals: x", "user"),
+        # An event's trait filter is one user's; same_session and in_list are not an account's.
+        (
+            "event_trait",
+            "performed:\n  event: x\n  where:\n    - {trait: plan, equals: pro}",
+            "account",
+        ),
+        ("same_session", "performed:\n  event: x\n  same_session: true", "account"),
+        ("listed", "in_list:\n  list: vips\n  by: user_id", "account"),
+    )
+    assert problems(directory) == [
+        "segments/account_of_account.yml:10: segment 'account_of_account', field "
+        "'where.account': account applies at user or session grain (a member's account)",
+        "segments/event_trait.yml:13: segment 'event_trait', field "
+        "'where.performed.where[0].trait': an event's trait filter is about one user: at "
+        "account grain, use members: {where: ...} for members with the trait",
+        "segments/inner_account.yml:11: segment 'inner_account', field "
+        "'where.account.attribute': unknown column 'email' for account grain",
+        "segments/inner_user.yml:12: segment 'inner_user', field "
+        "'where.members.where.attribute': unknown column 'industry' for user grain",
+        "segments/listed.yml:10: segment 'listed', field 'where.in_list': in_list applies only "
+        "at user grain (this segment has account grain)",
+        "segments/members_of_user.yml:10: segment 'members_of_user', field 'where.members': "
+        "members applies at account grain (this segment has user grain)",
+        "segments/same_session.yml:12: segment 'same_session', field "
+        "'where.performed.same_session': same_session applies only at session grain",
+    ]
+    registry = load(
+        write_segments(
+            tmp_path / "valid",
+            ("buyers", "performed: {event: order_completed}", "user"),
+            ("active", "members:\n  where:\n    in_segment: buyers", "account"),
+        )
+    )
+    # A segment used inside members: comes first.
+    assert registry.names == ("buyers", "active")

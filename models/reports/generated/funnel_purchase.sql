@@ -28,6 +28,21 @@ step_events as (
         )
 ),
 
+account_step_events as (
+    select
+        account_users.account_id,
+        step_events.session_id,
+        step_events.visitor_id,
+        step_events.event_at,
+        step_events.is_step_1,
+        step_events.is_step_2,
+        step_events.is_step_3,
+        step_events.is_step_4
+    from step_events
+    inner join {{ ref('account_users') }} as account_users
+        on step_events.visitor_id = account_users.visitor_id
+),
+
 session_starts as (
     select
         step_events.session_id as member_key,
@@ -200,6 +215,92 @@ visitor_step_4 as (
         previous_step.started_at
 ),
 
+account_starts as (
+    select
+        account_step_events.account_id as member_key,
+        min(account_step_events.event_at) as started_at
+    from account_step_events
+    where
+        account_step_events.is_step_1
+        and account_step_events.account_id in (
+            select memberships.member_key from {{ ref('segment_memberships') }} as memberships
+            where
+                memberships.grain = 'account'
+        )
+    group by account_step_events.account_id
+),
+
+account_step_1 as (
+    select
+        account_starts.member_key,
+        account_step_events.account_id,
+        account_starts.started_at,
+        min(account_step_events.event_at) as reached_at
+    from account_starts
+    inner join account_step_events
+        on
+            account_starts.member_key = account_step_events.account_id
+    where account_step_events.is_step_1
+    group by
+        account_starts.member_key,
+        account_step_events.account_id,
+        account_starts.started_at
+),
+
+account_step_2 as (
+    select
+        previous_step.member_key,
+        previous_step.account_id,
+        previous_step.started_at,
+        min(account_step_events.event_at) as reached_at
+    from account_step_1 as previous_step
+    inner join account_step_events
+        on
+            previous_step.account_id = account_step_events.account_id
+            and previous_step.reached_at < account_step_events.event_at
+    where account_step_events.is_step_2
+    group by
+        previous_step.member_key,
+        previous_step.account_id,
+        previous_step.started_at
+),
+
+account_step_3 as (
+    select
+        previous_step.member_key,
+        previous_step.account_id,
+        previous_step.started_at,
+        min(account_step_events.event_at) as reached_at
+    from account_step_2 as previous_step
+    inner join account_step_events
+        on
+            previous_step.account_id = account_step_events.account_id
+            and previous_step.reached_at < account_step_events.event_at
+    where account_step_events.is_step_3
+    group by
+        previous_step.member_key,
+        previous_step.account_id,
+        previous_step.started_at
+),
+
+account_step_4 as (
+    select
+        previous_step.member_key,
+        previous_step.account_id,
+        previous_step.started_at,
+        min(account_step_events.event_at) as reached_at
+    from account_step_3 as previous_step
+    inner join account_step_events
+        on
+            previous_step.account_id = account_step_events.account_id
+            and previous_step.reached_at < account_step_events.event_at
+    where account_step_events.is_step_4
+    group by
+        previous_step.member_key,
+        previous_step.account_id,
+        previous_step.started_at
+),
+
 reached as (
     select
         'session' as grain,
@@ -248,6 +349,30 @@ reached as (
         4 as step_number,
         visitor_step_4.member_key
     from visitor_step_4
+    union all
+    select
+        'account' as grain,
+        1 as step_number,
+        account_step_1.member_key
+    from account_step_1
+    union all
+    select
+        'account' as grain,
+        2 as step_number,
+        account_step_2.member_key
+    from account_step_2
+    union all
+    select
+        'account' as grain,
+        3 as step_number,
+        account_step_3.member_key
+    from account_step_3
+    union all
+    select
+        'account' as grain,
+        4 as step_number,
+        account_step_4.member_key
+    from account_step_4
 ),
 
 reached_counts as (

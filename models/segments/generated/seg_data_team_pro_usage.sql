@@ -14,13 +14,14 @@ members as (
     from {{ ref('users') }} as users
     where
         users.visitor_id in (
-            select latest_traits.visitor_id
+            select latest_traits.owner_id
             from (
                 select
-                    events.visitor_id,
-                    {{ segmart.latest_trait('job_function') }} as trait_value
+                    events.visitor_id as owner_id,
+                    {{ segmart.latest_trait('job_function', call='identify') }} as trait_value
                 from {{ ref('events') }} as events
-                where events.event_at <= {{ segmart.as_of() }}
+                where
+                    events.event_at <= {{ segmart.as_of() }}
                 group by events.visitor_id
             ) as latest_traits
             where

@@ -34,6 +34,20 @@ definitions as (
         100 as min_members
     union all
     select
+        'active_accounts' as segment_name,
+        'Active accounts' as title,
+        'Accounts (Segment group calls) with at least three users who had a session in the last 7 days.' as description,
+        'customer-success@example.com' as owner,
+        'The healthy B2B base; the audience for expansion offers, the baseline for accounts at risk.' as use_case,
+        'public' as visibility,
+        'account' as grain,
+        'daily' as refresh,
+        'b2b, accounts' as tags,
+        '' as referenced_segments,
+        'segments/active_accounts.yml' as registry_file,
+        10 as min_members
+    union all
+    select
         'almost_bought' as segment_name,
         'Almost bought (Brazil)' as title,
         'Visitors from Brazil who viewed the cart in the last 7 days and did not start checkout later in that session.' as description,
@@ -60,6 +74,20 @@ definitions as (
         '' as referenced_segments,
         'segments/cart_stalled.yml' as registry_file,
         10 as min_members
+    union all
+    select
+        'checkout_error_accounts' as segment_name,
+        'Accounts that hit checkout errors' as title,
+        'Accounts where any user hit a JS error after opening a checkout page, in the same session.' as description,
+        'web-quality@example.com' as owner,
+        'Reach out to the accounts a broken checkout cost; size a checkout bug in accounts.' as use_case,
+        'public' as visibility,
+        'account' as grain,
+        'hourly' as refresh,
+        'b2b, accounts, friction' as tags,
+        '' as referenced_segments,
+        'segments/checkout_error_accounts.yml' as registry_file,
+        1 as min_members
     union all
     select
         'churn_risk' as segment_name,
@@ -172,6 +200,34 @@ definitions as (
         '' as referenced_segments,
         'segments/engagement_dropped.yml' as registry_file,
         100 as min_members
+    union all
+    select
+        'enterprise_usage_dropped' as segment_name,
+        'Enterprise accounts whose usage dropped' as title,
+        'Enterprise accounts whose users together used the core feature at least half less in the last 14 days than in the 14 days before.' as description,
+        'customer-success@example.com' as owner,
+        'Churn risk among the largest accounts; a list for account managers to call.' as use_case,
+        'private' as visibility,
+        'account' as grain,
+        'daily' as refresh,
+        'b2b, accounts, retention' as tags,
+        '' as referenced_segments,
+        'segments/enterprise_usage_dropped.yml' as registry_file,
+        1 as min_members
+    union all
+    select
+        'enterprise_users' as segment_name,
+        'Users of enterprise accounts' as title,
+        'Users in an account (Segment group calls) whose plan is enterprise.' as description,
+        'customer-success@example.com' as owner,
+        'Enterprise onboarding and in-app messages; enterprise behaviour against everyone' || chr(39) || 's.' as use_case,
+        'public' as visibility,
+        'user' as grain,
+        'daily' as refresh,
+        'b2b, accounts' as tags,
+        '' as referenced_segments,
+        'segments/enterprise_users.yml' as registry_file,
+        10 as min_members
     union all
     select
         'error_before_order' as segment_name,

@@ -68,6 +68,20 @@ filter_values as (
         true as case_sensitive
     union all
     select
+        'checkout_error_accounts' as segment_name,
+        'events' as table_name,
+        'event_name' as column_name,
+        'page' as filter_value,
+        true as case_sensitive
+    union all
+    select
+        'checkout_error_accounts' as segment_name,
+        'events' as table_name,
+        'event_name' as column_name,
+        'js_error' as filter_value,
+        true as case_sensitive
+    union all
+    select
         'churn_risk' as segment_name,
         'users' as table_name,
         'plan' as column_name,
@@ -135,6 +149,27 @@ filter_values as (
         'sessions' as table_name,
         'channel' as column_name,
         'Direct' as filter_value,
+        false as case_sensitive
+    union all
+    select
+        'enterprise_usage_dropped' as segment_name,
+        'accounts' as table_name,
+        'plan' as column_name,
+        'enterprise' as filter_value,
+        false as case_sensitive
+    union all
+    select
+        'enterprise_usage_dropped' as segment_name,
+        'events' as table_name,
+        'event_name' as column_name,
+        'core_feature_used' as filter_value,
+        true as case_sensitive
+    union all
+    select
+        'enterprise_users' as segment_name,
+        'accounts' as table_name,
+        'plan' as column_name,
+        'enterprise' as filter_value,
         false as case_sensitive
     union all
     select
@@ -223,6 +258,12 @@ filter_values as (
 ),
 
 observed_values as (
+    select distinct
+        'accounts' as table_name,
+        'plan' as column_name,
+        cast(account_rows.plan as {{ dbt.type_string() }}) as observed_value
+    from {{ ref('accounts') }} as account_rows
+    union all
     select distinct
         'events' as table_name,
         'event_name' as column_name,
