@@ -23,6 +23,8 @@ last and twice in the last (a drop of 80%); no acme user alone did it 8 times.
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from segments_support import (
     AS_OF_TEXT,
@@ -36,6 +38,8 @@ from segments_support import (
 )
 
 from segmart import cli
+from segmart.activation import deliver_files
+from segmart.registry.models import FileDestination
 from segmart.serving import publish
 from segmart.settings import Settings
 
@@ -275,3 +279,18 @@ def run_plain(warehouse, monkeypatch, capsys, *args: str) -> str:
     publish(Settings(events=str(warehouse.events_dir), duckdb_path=warehouse.duckdb_path))
     assert cli.main(list(args)) == 0
     return capsys.readouterr().out
+
+
+def test_activation_delivers_accounts(warehouse, tmp_path):
+    """Files for a marketing tool: the current member accounts, and each refresh's changes."""
+    deliver_files(warehouse.duckdb_path, "heavy_core", FileDestination(format="csv"), tmp_path)
+    with open(tmp_path / "heavy_core" / "members.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert [(row["grain"], row["member_key"], row["visitor_id"]) for row in rows] == [
+        ("account", "acme", ""),
+        ("account", "initech", ""),
+    ]
+    [changes] = (tmp_path / "heavy_core" / "changes").iterdir()
+    with open(changes, newline="", encoding="utf-8") as file:
+        entered = [(row["member_key"], row["change"]) for row in csv.DictReader(file)]
+    assert entered == [("acme", "entered"), ("initech", "entered")]
