@@ -1,8 +1,9 @@
 """Registry conditions -> SQL boolean expressions over the member table.
 
-A segment's members are rows of marts.sessions (alias `sessions`) or marts.users (alias
-`users`). Each condition becomes a predicate on that row; behaviour becomes membership of the
-row's key in a subquery over marts.events. Windows end at as_of (docs/registry.md).
+A segment's members are rows of marts.sessions (alias `sessions`), marts.users (`users`) or
+marts.accounts (`account_rows`). Each condition becomes a predicate on that row; behaviour
+becomes membership of the row's key in a subquery over marts.events (an account's: its users'
+events, ACCOUNT_EVENTS). Windows end at as_of (docs/registry.md).
 """
 
 from __future__ import annotations
