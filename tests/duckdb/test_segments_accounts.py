@@ -39,6 +39,7 @@ from segments_support import (
 
 from segmart import cli
 from segmart.activation import deliver_files
+from segmart.registry import Members, OfAccount, iter_conditions, load_registry
 from segmart.registry.models import FileDestination
 from segmart.serving import publish
 from segmart.settings import Settings
@@ -204,6 +205,12 @@ def warehouse(tmp_path_factory) -> SegmentProject:
 @pytest.mark.parametrize(("entry", "expected"), CASES, ids=[entry["name"] for entry, _ in CASES])
 def test_members(warehouse, entry, expected):
     assert members(warehouse, entry["name"]) == expected
+
+
+def test_both_conditions_across_accounts_are_covered(warehouse):
+    registry = load_registry(warehouse.segments_dir)
+    used = {type(condition) for entry in registry for condition in iter_conditions(entry.where)}
+    assert {Members, OfAccount} <= used
 
 
 def test_account_members_in_the_shared_tables(warehouse):

@@ -29,7 +29,7 @@ from segments_support import (
     segment,
 )
 
-from segmart.registry import CONDITION_TYPES, iter_conditions, load_registry
+from segmart.registry import CONDITION_TYPES, Members, OfAccount, iter_conditions, load_registry
 
 # --- case groups: markers ------------------------------------------------------------------------
 
@@ -1500,4 +1500,5 @@ def test_funnel_steps_filter_on_traits_at_the_event(project):
 def test_every_condition_type_is_covered(project):
     registry = load_registry(project.segments_dir)
     used = {type(condition) for entry in registry for condition in iter_conditions(entry.where)}
-    assert set(CONDITION_TYPES.values()) <= used
+    # The conditions across accounts need group calls: test_segments_accounts.py covers them.
+    assert set(CONDITION_TYPES.values()) - {Members, OfAccount} <= used
