@@ -58,16 +58,16 @@ def warehouse(tmp_path_factory) -> SegmentProject:
 
 def test_account_users(warehouse):
     assert warehouse.query(
-        "select account_id, visitor_id, first_grouped_at, last_grouped_at"
+        "select account_id, visitor_id, user_id, first_grouped_at, last_grouped_at"
         " from marts.account_users order by 1, 2"
     ) == [
-        ("42", "dan", at(16, 8, 2), at(16, 8, 2)),
-        ("acme", "alice", at(13, 10, 5), at(13, 10, 5)),
-        ("acme", "bob", at(14, 12, 5), at(14, 12, 5)),
-        ("acme", "dan", at(16, 8), at(17, 8)),
+        ("42", "dan", "dan", at(16, 8, 2), at(16, 8, 2)),
+        ("acme", "alice", "alice", at(13, 10, 5), at(13, 10, 5)),
+        ("acme", "bob", "bob", at(14, 12, 5), at(14, 12, 5)),
+        ("acme", "dan", "dan", at(16, 8), at(17, 8)),
         # The anonymous group call counts for the user the visitor became.
-        ("globex", "carol", at(15, 9, 1), at(15, 9, 1)),
-        ("globex", "dan", at(16, 8, 1), at(16, 8, 1)),
+        ("globex", "carol", "carol", at(15, 9, 1), at(15, 9, 1)),
+        ("globex", "dan", "dan", at(16, 8, 1), at(16, 8, 1)),
     ]
 
 

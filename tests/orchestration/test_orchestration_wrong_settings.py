@@ -74,5 +74,5 @@ def test_the_deployment_check_names_a_generated_model_left_without_its_registry_
     project = compiled_copy(tmp_path / "project")
     (project / "segments" / "mobile.yml").unlink()
     monkeypatch.setenv(PREPARE_ENV, "0")
-    with pytest.raises(StaleGeneratedModels, match=r"seg_mobile\.sql: generated for a segment no"):
+    with pytest.raises(StaleGeneratedModels, match=r"seg_mobile\.sql: generated for an entry no"):
         prepare_on_import(project)
