@@ -221,11 +221,16 @@ def test_account_members_in_the_shared_tables(warehouse):
     assert warehouse.query(
         "select members from segments.segment_catalog where segment_name = 'heavy_core'"
     ) == [(2,)]
-    # Every session of its accounts' users.
+    # Every session of its accounts' users, and so the reports over them: a1's and a2's two
+    # sessions each and a3's and a4's one started on six different days, a visitor each.
     assert warehouse.query(
         "select count(*), count(distinct visitor_id) from reports.segment_member_sessions"
         " where segment_name = 'active_3'"
     ) == [(6, 4)]
+    assert warehouse.query(
+        "select sum(sessions), sum(visitors) from reports.segment_daily_metrics"
+        " where segment_name = 'active_3'"
+    ) == [(6, 6)]
 
 
 def test_an_account_traits_values_are_checked_against_group_calls(warehouse):
