@@ -39,6 +39,7 @@ from segmart.compiler.sqltext import (
     jinja_safe,
     one_of,
     registry_file_label,
+    subquery_membership,
 )
 from segmart.registry.loader import Registry
 from segmart.registry.models import Funnel
@@ -141,6 +142,10 @@ def funnel_sql(funnel: Funnel, registry: Registry) -> str:
     return f"{header}\nwith\n\n{body}\n\nselect * from final\n"
 
 
+# The columns of step_events besides its is_step_<n> flags.
+STEP_EVENT_COLUMNS = ("session_id", "visitor_id", "event_at")
+
+
 def _step_events(funnel: Funnel) -> str:
     """The events of any step, each flagged with the steps it is an event of."""
     zone = ZoneInfo(project_time_zone())
@@ -162,7 +167,7 @@ def _step_events(funnel: Funnel) -> str:
             tests = f"(\n{indent(tests)}\n)"
         flags.append(f"{tests} as is_step_{number}")
     every_event = dict.fromkeys(event for step in funnel.steps for event in step.event)
-    columns = ["events.session_id", "events.visitor_id", "events.event_at", *flags]
+    columns = [f"events.{column}" for column in STEP_EVENT_COLUMNS] + flags
     return (
         "select\n"
         + indent(",\n".join(columns))
@@ -185,13 +190,9 @@ def _named_segments(column: str, funnel: Funnel) -> list[str]:
 def _account_step_events(funnel: Funnel) -> str:
     """The step events of the accounts' users, each with its account (an event of a user in
     two accounts is each one's)."""
-    flags = [f"step_events.is_step_{number}" for number in range(1, len(funnel.steps) + 1)]
-    columns = [
-        "account_users.account_id",
-        "step_events.session_id",
-        "step_events.visitor_id",
-        "step_events.event_at",
-        *flags,
+    flags = [f"is_step_{number}" for number in range(1, len(funnel.steps) + 1)]
+    columns = ["account_users.account_id"] + [
+        f"step_events.{column}" for column in (*STEP_EVENT_COLUMNS, *flags)
     ]
     return (
         "select\n"
@@ -215,10 +216,11 @@ def _followed(funnel: Funnel, unit: Unit) -> list[tuple[str, str]]:
         + where_clause(
             [
                 f"{ev}.is_step_1",
-                f"{ev}.{unit.key} in (\n"
-                + indent(f"select memberships.member_key from {MEMBERSHIPS} as memberships\n")
-                + indent(where_clause(members))
-                + "\n)",
+                subquery_membership(
+                    f"{ev}.{unit.key}",
+                    f"select memberships.member_key from {MEMBERSHIPS} as memberships\n"
+                    + where_clause(members),
+                ),
             ]
         )
         + f"\ngroup by {ev}.{unit.key}"
