@@ -19,6 +19,10 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 EVENTS_ENV = "SEGMART_EVENTS"
+# Where raw events come from: files at SEGMART_EVENTS (the default), or warehouse tables that dbt
+# reads itself (dbt_project.yml's var segmart_source reads it, and checks its value).
+SOURCE_ENV = "SEGMART_SOURCE"
+FILES_SOURCE = "files"
 DUCKDB_ENV = "SEGMART_DUCKDB"
 TARGET_ENV = "SEGMART_TARGET"
 SPARK_DIR_ENV = "SEGMART_SPARK_DIR"
@@ -79,6 +83,7 @@ class Settings:
     target: str = "duckdb"
     spark_dir: Path = DEFAULT_SPARK_DIR
     allow_empty_events: bool = False
+    source: str = FILES_SOURCE
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -89,6 +94,7 @@ class Settings:
             target=env.get(TARGET_ENV) or "duckdb",
             spark_dir=Path(_absolute(env.get(SPARK_DIR_ENV) or str(DEFAULT_SPARK_DIR))),
             allow_empty_events=_flag(env, ALLOW_EMPTY_EVENTS_ENV),
+            source=(env.get(SOURCE_ENV) or FILES_SOURCE).strip(),
         )
 
     def as_env(self) -> dict[str, str]:
@@ -99,6 +105,7 @@ class Settings:
             TARGET_ENV: self.target,
             SPARK_DIR_ENV: str(self.spark_dir),
             ALLOW_EMPTY_EVENTS_ENV: "1" if self.allow_empty_events else "0",
+            SOURCE_ENV: self.source,
         }
 
 

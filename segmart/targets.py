@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from segmart.dbt_runner import run_dbt
-from segmart.settings import ConfigurationError, Settings, project_var
+from segmart.settings import FILES_SOURCE, ConfigurationError, Settings, project_var
 from segmart.warehouse import row_counts
 
 
@@ -24,7 +24,13 @@ class Target:
     def land_raw_events(self) -> str | None:
         """Land the raw files at settings.events not loaded before where the engine cannot read
         them in dbt; returns what was done, for the log, or None when dbt reads them (dbt then
-        raises a location with no event file: macros/ingest/require_raw_events.sql)."""
+        raises a location with no event file: macros/ingest/require_raw_events.sql), as it reads
+        raw event tables (SEGMART_SOURCE: macros/ingest/raw_event_tables.sql)."""
+        if self.settings.source != FILES_SOURCE:
+            return None
+        return self.land_raw_files()
+
+    def land_raw_files(self) -> str | None:
         return None
 
     @property
@@ -96,7 +102,7 @@ class PostgresTarget(Target):
         parts = dict(part.split("=", 1) for part in postgres_dsn().split())
         return f"postgres://{parts['host']}:{parts['port']}/{parts['dbname']}"
 
-    def land_raw_events(self) -> str:
+    def land_raw_files(self) -> str:
         """Append the new files' lines to raw.segment_events (segmart/raw_load.py)."""
         from segmart.raw_load import load_raw_events
 
@@ -111,7 +117,7 @@ class ServerSideLoadingTarget(Target):
     """Snowflake and BigQuery load the files from their own cloud storage, through the
     load_raw_events macro (macros/ingest/load_raw_events.sql)."""
 
-    def land_raw_events(self) -> str:
+    def land_raw_files(self) -> str:
         settings = self.settings
         arguments = json.dumps({"location": settings.events})
         run_dbt(["run-operation", "load_raw_events", "--args", arguments], settings)

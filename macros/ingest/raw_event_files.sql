@@ -291,11 +291,19 @@
 {%- endmacro %}
 
 {#- The raw rows stg_events_landed has not landed yet (all of them when loaded_relation is none):
-    source_file, source_line, raw_message, read_error. DuckDB reads the files themselves; engines that cannot
-    read files read the table segmart's loader fills (segmart/raw_load.py, README "Other
-    engines"), which holds each file's lines exactly as DuckDB reads them. -#}
+    source_file, source_line, raw_message, read_error, source_loaded_at. DuckDB reads the files
+    themselves; engines that cannot read files read the table segmart's loader fills
+    (segmart/raw_load.py, README "Other engines"), which holds each file's lines exactly as DuckDB
+    reads them. Raw event tables (SEGMART_SOURCE) are read by table_raw_messages. -#}
 {% macro landed_raw_messages(loaded_relation=none) -%}
-    {{ return(adapter.dispatch('landed_raw_messages', 'segmart')(loaded_relation)) }}
+    {%- if segmart.raw_source() != 'files' -%}
+        {{ return(segmart.table_raw_messages(loaded_relation)) }}
+    {%- endif -%}
+    select
+        file_rows.*,
+        -- A table's rows carry the time their loader wrote them (raw_event_tables.sql).
+        cast(null as timestamp) as source_loaded_at
+    from ({{ adapter.dispatch('landed_raw_messages', 'segmart')(loaded_relation) }}) as file_rows
 {%- endmacro %}
 
 {#- The ledger of raw files: only the files it lets land are read. -#}

@@ -7,7 +7,25 @@
     FileInspection (segmart/raw_inspection.py): content_hash, physical_lines, blank_lines,
     read_error, bad_lines. -#}
 {% macro new_raw_file_inspections(location, ledger) -%}
+    {%- if segmart.raw_source() != 'files' -%}
+        {#- Raw event tables have no file versions: a table only grows (raw_event_tables.sql). -#}
+        {{ return(segmart.no_raw_file_inspections()) }}
+    {%- endif -%}
     {{ return(adapter.dispatch('new_raw_file_inspections', 'segmart')(location, ledger)) }}
+{%- endmacro %}
+
+{#- No row, the columns typed. -#}
+{% macro no_raw_file_inspections() -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as source_file,
+        cast(null as bigint) as file_size,
+        cast(null as timestamp) as modified_at,
+        cast(null as {{ dbt.type_string() }}) as content_hash,
+        cast(null as bigint) as physical_lines,
+        cast(null as bigint) as blank_lines,
+        cast(null as {{ dbt.type_string() }}) as read_error,
+        cast(null as {{ dbt.type_string() }}) as bad_lines
+    where false
 {%- endmacro %}
 
 {#- DuckDB lists sizes and times without reading contents (read_blob without its content column)
@@ -17,16 +35,7 @@
     {%- set listed = segmart.raw_event_files(location) -%}
     {%- set files = listed['json'] + listed['parquet'] -%}
     {%- if not files -%}
-        select
-            cast(null as varchar) as source_file,
-            cast(null as bigint) as file_size,
-            cast(null as timestamp) as modified_at,
-            cast(null as varchar) as content_hash,
-            cast(null as bigint) as physical_lines,
-            cast(null as bigint) as blank_lines,
-            cast(null as varchar) as read_error,
-            cast(null as varchar) as bad_lines
-        where false
+        {{ segmart.no_raw_file_inspections() }}
     {%- else -%}
         select
             source_file,

@@ -15,14 +15,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 from engines_support import (
-    BUILD_THREADS,
-    ENGINE_VARS,
     HISTORY_TABLES,
     READ_ERROR_REASONS,
     REJECT_REASONS,
@@ -34,7 +31,6 @@ from engines_support import (
 from segments_support import AS_OF_TEXT, as_of_env
 
 from segmart.dbt_runner import environment, run_dbt
-from segmart.raw_load import postgres_dsn
 from segmart.serving import serving_path
 from segmart.settings import PROJECT_DIR, Settings
 from segmart.targets import target_of
@@ -52,75 +48,7 @@ if not os.environ.get("SEGMART_PG_HOST"):
     )
 
 psycopg2 = pytest.importorskip("psycopg2")
-psycopg2_extras = pytest.importorskip("psycopg2.extras")
-
-# --- warehouses ----------------------------------------------------------------------------------
-
-
-class PostgresWarehouse:
-    """A fresh database on the test server, built with the `postgres` target."""
-
-    def __init__(self, events: Path, target_path: Path) -> None:
-        self.events = events
-        self.target_path = target_path
-        self.dbname = f"segmart_test_{uuid.uuid4().hex[:10]}"
-        self._admin(
-            f"create database {self.dbname}",
-            f"alter database {self.dbname} set timezone to 'UTC'",
-        )
-
-    def _admin(self, *statements: str) -> None:
-        connection = self._connect("postgres")
-        try:
-            connection.autocommit = True
-            with connection.cursor() as cursor:
-                for statement in statements:
-                    cursor.execute(statement)
-        finally:
-            connection.close()
-
-    def _connect(self, dbname: str | None = None, user: str | None = None):
-        env = dict(os.environ, SEGMART_PG_DBNAME=dbname or self.dbname)
-        if user:
-            env["SEGMART_PG_USER"] = user
-            env.pop("SEGMART_PG_PASSWORD", None)
-        return psycopg2.connect(postgres_dsn(env))
-
-    def settings(self, events: Path) -> Settings:
-        return Settings(events=str(events), duckdb_path=Path("unused.duckdb"), target="postgres")
-
-    def load(self, location: Path) -> None:
-        with environment({"SEGMART_PG_DBNAME": self.dbname}):
-            assert target_of(self.settings(location)).land_raw_events().startswith("loaded ")
-
-    def build(self, *args: str, load: bool = True) -> None:
-        if load:
-            self.load(self.events)
-        with environment({"SEGMART_PG_DBNAME": self.dbname}):
-            settings = self.settings(self.events)
-            with as_of_env(AS_OF_TEXT):
-                run_dbt(
-                    ["build", "--threads", BUILD_THREADS, *ENGINE_VARS, *args],
-                    settings,
-                    target_path=self.target_path,
-                )
-
-    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
-        connection = self._connect()
-        # JSON as its text, as DuckDB gives it: decoded, the JSON string "text" would be
-        # indistinguishable from JSON text.
-        psycopg2_extras.register_default_json(connection, loads=lambda text: text)
-        psycopg2_extras.register_default_jsonb(connection, loads=lambda text: text)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                return [d[0] for d in cursor.description], cursor.fetchall()
-        finally:
-            connection.close()
-
-    def drop(self) -> None:
-        self._admin(f"drop database if exists {self.dbname} with (force)")
-
+from postgres_support import PostgresWarehouse  # noqa: E402  (needs psycopg2)
 
 # --- fixtures ------------------------------------------------------------------------------------
 

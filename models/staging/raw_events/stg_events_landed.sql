@@ -1,5 +1,6 @@
 {#- Every raw row ever delivered, parsed and typed, with the reason it is rejected (null when it
-    is clean). The one place raw files are read: each file is parsed once, when it first arrives. -#}
+    is clean). The one place raw files (or raw event tables: SEGMART_SOURCE) are read: each row is
+    parsed once, when it first arrives. -#}
 {{
     config(
         materialized='incremental',
@@ -33,6 +34,7 @@ parsed as (
     select
         source_file,
         source_line,
+        source_loaded_at,
         raw_message,
         read_error,
         -- The message when the line is a JSON object, else null (rejected as invalid_json).
@@ -64,6 +66,7 @@ screened as (
     select
         identified.source_file,
         identified.source_line,
+        identified.source_loaded_at,
         identified.raw_message,
         identified.read_error,
         identified.message,
@@ -93,6 +96,7 @@ forgotten as (
     select
         source_file,
         source_line,
+        source_loaded_at,
         case when not is_suppressed then raw_message end as raw_message,
         case when not is_suppressed then read_error end as read_error,
         case when not is_suppressed then message end as message,
@@ -106,6 +110,7 @@ renamed as (
     select
         source_file,
         source_line,
+        source_loaded_at,
         raw_message,
         is_suppressed,
         -- invalid_utf8 or line_too_long: a line the reader could not read (raw_event_files.sql).
@@ -242,6 +247,8 @@ final as (
     select
         source_file,
         source_line,
+        -- A raw event table's row: when its loader wrote it (null for files).
+        source_loaded_at,
         -- The raw message is kept only where someone must look at it: on rejected rows.
         case when reject_reason is not null then raw_message end as raw_message,
         reject_reason,
