@@ -332,12 +332,29 @@ def comparable_tables(
     """duckdb_tables' tables without FILE_TABLES and without the `ignored` columns."""
     kept = {}
     for name, (columns, rows, json_columns) in tables.items():
-        if name in FILE_TABLES:
-            continue
-        indexes = [i for i, column in enumerate(columns) if column not in ignored]
-        kept[name] = (
-            [columns[i] for i in indexes],
-            [tuple(row[i] for i in indexes) for row in rows],
-            json_columns,
-        )
+        if name not in FILE_TABLES:
+            kept[name] = comparable_rows(columns, rows, json_columns, ignored)
     return kept
+
+
+def comparable_rows(
+    columns: list[str], rows: list[tuple], json_columns: set[str], ignored: set[str]
+) -> tuple[list[str], list[tuple], set[str]]:
+    """The rows without the `ignored` columns, JSON numbers as floats: a property or trait a
+    table holds as a float is rebuilt as one (PostgreSQL writes the float 0.0 as 0)."""
+    indexes = [i for i, column in enumerate(columns) if column not in ignored]
+    as_floats = {i for i in indexes if columns[i] in json_columns}
+    return (
+        [columns[i] for i in indexes],
+        [
+            tuple(numbers_as_floats(row[i]) if i in as_floats else row[i] for i in indexes)
+            for row in rows
+        ],
+        json_columns,
+    )
+
+
+def numbers_as_floats(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    return json.dumps(json.loads(value, parse_int=float))
