@@ -8,7 +8,7 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
 from orchestration.project import dbt_executable, dbt_project
-from segmart.settings import DEFAULT_SPARK_DIR, Settings
+from segmart.settings import DEFAULT_SPARK_DIR, FILES_SOURCE, Settings
 from segmart.targets import target_of
 
 
@@ -20,6 +20,8 @@ class WarehouseResource(ConfigurableResource):
     target: str = "duckdb"
     spark_dir: str = str(DEFAULT_SPARK_DIR)
     allow_empty_events: bool = False
+    # files, or the raw event tables dbt reads (SEGMART_SOURCE, docs/sources.md).
+    source: str = FILES_SOURCE
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
@@ -30,6 +32,7 @@ class WarehouseResource(ConfigurableResource):
             target=settings.target,
             spark_dir=str(settings.spark_dir),
             allow_empty_events=settings.allow_empty_events,
+            source=settings.source,
         )
 
     @property
@@ -40,6 +43,7 @@ class WarehouseResource(ConfigurableResource):
             target=self.target,
             spark_dir=Path(self.spark_dir),
             allow_empty_events=self.allow_empty_events,
+            source=self.source,
         )
 
     def row_counts(self, relations: dict[str, str]) -> dict[str, int]:

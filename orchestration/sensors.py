@@ -37,6 +37,7 @@ from orchestration.assets import RAW_EVENTS_KEY
 from orchestration.raw_files import RawFile, batch_key, list_raw_files, relative_name
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import JobTarget, automation_on
+from segmart.settings import FILES_SOURCE
 
 SENSOR_INTERVAL_SECONDS = 60
 SETTLE_ENV = "SEGMART_SENSOR_SETTLE_SECONDS"
@@ -124,6 +125,11 @@ def build_raw_files_sensor(job: JobTarget):
         description="Refresh the foundation incrementally when new raw event files arrive.",
     )
     def new_raw_event_files(context: SensorEvaluationContext, warehouse: WarehouseResource):
+        if warehouse.source != FILES_SOURCE:
+            return SkipReason(
+                f"raw events come from tables (SEGMART_SOURCE={warehouse.source}): the scheduled"
+                " refreshes land their new rows"
+            )
         location = warehouse.events
         files = list_raw_files(location)
         names = [relative_name(location, file.path) for file in files]

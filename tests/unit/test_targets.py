@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import pytest
 
@@ -93,3 +95,28 @@ def test_each_warehouse_is_named_by_what_it_is_not_by_the_duckdb_setting(tmp_pat
         events="e", duckdb_path=tmp_path / "other.duckdb", target="postgres"
     )
     assert target_of(other_duckdb_path).warehouse_id == ids["postgres"]
+
+
+@pytest.mark.parametrize("name", ["postgres", "snowflake", "bigquery"])
+def test_no_raw_file_is_loaded_when_raw_events_come_from_tables(tmp_path, name):
+    """dbt reads raw event tables itself (docs/sources.md): no loader runs, not even one that
+    would fail on a location without files."""
+    tables = dataclasses.replace(settings(tmp_path, name), source="segment_warehouse")
+    assert target_of(tables).land_raw_events() is None
+    assert Settings.from_env({"SEGMART_SOURCE": " json_table "}).source == "json_table"
+    assert Settings.from_env({}).as_env()["SEGMART_SOURCE"] == "files"
+
+
+def test_dagster_runs_and_the_file_sensor_keep_the_source(tmp_path):
+    from dagster import build_sensor_context
+
+    from orchestration.definitions import defs
+    from orchestration.resources import WarehouseResource
+
+    tables = dataclasses.replace(settings(tmp_path, "duckdb"), source="json_table")
+    resource = WarehouseResource.from_settings(tables)
+    assert resource.settings.as_env()["SEGMART_SOURCE"] == "json_table"
+    sensor = defs.resolve_sensor_def("new_raw_event_files")
+    tick = sensor.evaluate_tick(build_sensor_context(resources={"warehouse": resource}))
+    assert tick.run_requests == []
+    assert "raw events come from tables (SEGMART_SOURCE=json_table)" in str(tick.skip_message)
