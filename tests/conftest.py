@@ -65,6 +65,17 @@ def skip_unless_in_ci(tests: str, missing: str) -> NoReturn:
     pytest.skip(missing, allow_module_level=True)
 
 
+def require_postgres_server() -> None:
+    """Skip the calling module without a PostgreSQL server (scripts/postgres.sh starts one), except
+    in CI, where it fails."""
+    if not os.environ.get("SEGMART_PG_HOST"):
+        skip_unless_in_ci(
+            "the PostgreSQL engine tests",
+            "no PostgreSQL server: SEGMART_PG_HOST is not set "
+            '(eval "$(bash scripts/postgres.sh start)" starts one)',
+        )
+
+
 def write_events(path: Path, messages: Iterable[dict | str]) -> Path:
     """Write messages as newline-delimited JSON; a str is written as a raw (maybe broken) line."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -215,16 +215,24 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def create_statements(schema: str, table: Table, types: dict[str, str]) -> tuple[str, str]:
-    """(create table, insert with one placeholder per column) for `table` in `schema`."""
-    columns = table.columns()
-    definition = ", ".join(f"{quoted(c)} {types[kind]}" for c, kind in columns.items())
-    relation = f"{quoted(schema)}.{quoted(table.name)}"
-    placeholders = ", ".join(["%s"] * len(columns))
-    return (
-        f"create table if not exists {relation} ({definition})",
-        f"insert into {relation} ({', '.join(quoted(c) for c in columns)}) values ({placeholders})",
-    )
+def table_writes(
+    schema: str, tables: Iterable[Table], types: dict[str, str], when: Callable[[datetime], bool]
+) -> Iterable[tuple[str, str, list[str], list[list]]]:
+    """For each table: its create statement (every column; if not there yet), the head of an
+    insert of its columns, their names, and the values of its rows whose load time passes
+    `when`."""
+    for table in tables:
+        columns = table.columns()
+        definition = ", ".join(f"{quoted(c)} {types[kind]}" for c, kind in columns.items())
+        relation = f"{quoted(schema)}.{quoted(table.name)}"
+        names = ", ".join(quoted(c) for c in columns)
+        values = [row_values(columns, row) for row in table.rows if when(row[LOADED_AT])]
+        yield (
+            f"create table if not exists {relation} ({definition})",
+            f"insert into {relation} ({names})",
+            list(columns),
+            values,
+        )
 
 
 def row_values(columns: dict[str, str], row: dict) -> list:
@@ -234,56 +242,41 @@ def row_values(columns: dict[str, str], row: dict) -> list:
     ]
 
 
+def always(_: datetime) -> bool:
+    return True
+
+
 def write_duckdb(
-    path: Path,
-    schema: str,
-    tables: Iterable[Table],
-    when: Callable[[datetime], bool] = lambda _: True,
+    path: Path, schema: str, tables: Iterable[Table], when: Callable[[datetime], bool] = always
 ) -> None:
-    """Create the tables (with every column) in the DuckDB file and append their rows whose load
-    time passes `when` (all by default)."""
+    """Create the tables in the DuckDB file and append their rows whose load time passes `when`
+    (all by default)."""
     import duckdb
     import pandas
 
     with duckdb.connect(str(path)) as connection:
         connection.execute(f"create schema if not exists {quoted(schema)}")
-        for table in tables:
-            create, insert = create_statements(schema, table, DUCKDB_TYPES)
+        for create, insert, names, values in table_writes(schema, tables, DUCKDB_TYPES, when):
             connection.execute(create)
-            rows = [row for row in table.rows if when(row[LOADED_AT])]
-            if rows:
+            if values:
                 # Through a data frame: DuckDB's executemany takes a minute for 20,000 rows.
-                columns = table.columns()
-                frame = pandas.DataFrame(
-                    [row_values(columns, row) for row in rows], columns=list(columns), dtype=object
-                )
+                frame = pandas.DataFrame(values, columns=names, dtype=object)
                 connection.register("frame", frame)
-                names = ", ".join(quoted(c) for c in columns)
-                connection.execute(
-                    f"{insert[: insert.index(' values ')]} select {names} from frame"
-                )
+                connection.execute(f"{insert} select * from frame")
 
 
 def write_postgres(
-    connection,
-    schema: str,
-    tables: Iterable[Table],
-    when: Callable[[datetime], bool] = lambda _: True,
+    connection, schema: str, tables: Iterable[Table], when: Callable[[datetime], bool] = always
 ) -> None:
     """write_duckdb through a psycopg2 connection, committed."""
     from psycopg2.extras import execute_values
 
     with connection.cursor() as cursor:
         cursor.execute(f"create schema if not exists {quoted(schema)}")
-        for table in tables:
-            create, insert = create_statements(schema, table, POSTGRES_TYPES)
+        for create, insert, _, values in table_writes(schema, tables, POSTGRES_TYPES, when):
             cursor.execute(create)
-            rows = [row for row in table.rows if when(row[LOADED_AT])]
-            if rows:
-                head = insert[: insert.index(" values ")]
-                columns = table.columns()
-                values = [row_values(columns, row) for row in rows]
-                execute_values(cursor, head + " values %s", values, page_size=1000)
+            if values:
+                execute_values(cursor, f"{insert} values %s", values, page_size=1000)
     connection.commit()
 
 

@@ -472,3 +472,12 @@
 {% macro default__incremental_strategy(strategy) -%}
     {{ return(strategy) }}
 {%- endmacro %}
+
+{#- A query of no row, its columns typed ({name: SQL type}): what a union of nothing yields. -#}
+{% macro empty_rows(columns) -%}
+    select
+    {%- for name, type in columns.items() %}
+        cast(null as {{ type }}) as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    where false
+{%- endmacro %}

@@ -274,17 +274,20 @@
     where newest.source_file in ({{ segmart.sql_string_list(files) }})
 {%- endmacro %}
 
+{#- A raw row's columns: where it came from, its text, and why it could not be read (if so). -#}
+{% macro raw_row_columns() -%}
+    {{ return({
+        'source_file': dbt.type_string(), 'source_line': 'bigint',
+        'raw_message': dbt.type_string(), 'read_error': dbt.type_string(),
+    }) }}
+{%- endmacro %}
+
 {#- The rows of every reader (a query of source_file, source_line, raw_message, read_error), one
     after the other; none, with the columns typed, when there is no new file at the location. -#}
 {% macro union_raw_readers(readers, location) -%}
     {%- if not readers -%}
         {%- do log("segmart: no new raw event files at " ~ location, info=true) -%}
-        select
-            cast(null as {{ dbt.type_string() }}) as source_file,
-            cast(null as bigint) as source_line,
-            cast(null as {{ dbt.type_string() }}) as raw_message,
-            cast(null as {{ dbt.type_string() }}) as read_error
-        where false
+        {{ segmart.empty_rows(segmart.raw_row_columns()) }}
     {%- else -%}
         {{ readers | join('\n    union all\n') }}
     {%- endif -%}

@@ -36,13 +36,9 @@
 {% macro table_raw_messages(loaded_relation) -%}
     {%- if not execute -%}
         {#- Parsing: the tables are looked at only when the model runs. -#}
-        select
-            cast(null as {{ dbt.type_string() }}) as source_file,
-            cast(null as bigint) as source_line,
-            cast(null as {{ dbt.type_string() }}) as raw_message,
-            cast(null as {{ dbt.type_string() }}) as read_error,
-            cast(null as timestamp) as source_loaded_at
-        where false
+        {%- set columns = segmart.raw_row_columns() -%}
+        {%- do columns.update({'source_loaded_at': 'timestamp'}) -%}
+        {{ segmart.empty_rows(columns) }}
     {%- else -%}
     {%- set tables = segmart.raw_source_tables() -%}
     {%- if loaded_relation is none -%}
@@ -83,11 +79,9 @@
 {#- Per source table landed before: its last load time and its number of rows (its last line). -#}
 {% macro landed_table_positions(loaded_relation) -%}
     {%- if loaded_relation is none %}
-    select
-        cast(null as {{ dbt.type_string() }}) as source_file,
-        cast(null as timestamp) as loaded_until,
-        cast(null as bigint) as lines
-    where false
+    {{ segmart.empty_rows(
+        {'source_file': dbt.type_string(), 'loaded_until': 'timestamp', 'lines': 'bigint'}
+    ) }}
     {%- else %}
     select
         landed.source_file,

@@ -16,16 +16,12 @@
 
 {#- No row, the columns typed. -#}
 {% macro no_raw_file_inspections() -%}
-    select
-        cast(null as {{ dbt.type_string() }}) as source_file,
-        cast(null as bigint) as file_size,
-        cast(null as timestamp) as modified_at,
-        cast(null as {{ dbt.type_string() }}) as content_hash,
-        cast(null as bigint) as physical_lines,
-        cast(null as bigint) as blank_lines,
-        cast(null as {{ dbt.type_string() }}) as read_error,
-        cast(null as {{ dbt.type_string() }}) as bad_lines
-    where false
+    {%- set text = dbt.type_string() -%}
+    {{ segmart.empty_rows({
+        'source_file': text, 'file_size': 'bigint', 'modified_at': 'timestamp',
+        'content_hash': text, 'physical_lines': 'bigint', 'blank_lines': 'bigint',
+        'read_error': text, 'bad_lines': text,
+    }) }}
 {%- endmacro %}
 
 {#- DuckDB lists sizes and times without reading contents (read_blob without its content column)

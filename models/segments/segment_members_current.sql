@@ -21,13 +21,11 @@ members as (
         {% endif %}
     {% endfor %}
     {% if not segments %}
-        select
-            cast(null as {{ dbt.type_string() }}) as segment_name,
-            cast(null as {{ dbt.type_string() }}) as grain,
-            cast(null as {{ dbt.type_string() }}) as member_key,
-            cast(null as {{ dbt.type_string() }}) as visitor_id,
-            cast(null as timestamp) as refreshed_at
-        where false
+        {%- set text = dbt.type_string() %}
+        {{ segmart.empty_rows({
+            'segment_name': text, 'grain': text, 'member_key': text, 'visitor_id': text,
+            'refreshed_at': 'timestamp',
+        }) }}
     {% endif %}
 )
 

@@ -30,11 +30,10 @@ source_rows as (
     {%- endif %}
     union all
     {%- endfor %}
-    select
-        cast(null as {{ dbt.type_string() }}) as source_file,
-        0 as written_rows,
-        0 as rows_without_load_time
-    where false
+    {{ segmart.empty_rows({
+        'source_file': dbt.type_string(), 'written_rows': 'bigint',
+        'rows_without_load_time': 'bigint',
+    }) }}
 ),
 
 final as (

@@ -13,7 +13,6 @@ Without SEGMART_PG_HOST these tests skip, except in CI (CI=true), where they fai
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -35,17 +34,12 @@ from segmart.serving import serving_path
 from segmart.settings import PROJECT_DIR, Settings
 from segmart.targets import target_of
 
-from conftest import skip_unless_in_ci
+from conftest import require_postgres_server
 
 HOSTILE = Path(__file__).parent.parent / "hostile"
 HOSTILE_EXPECTED = yaml.safe_load((HOSTILE / "expected.yml").read_text())
 
-if not os.environ.get("SEGMART_PG_HOST"):
-    skip_unless_in_ci(
-        "the PostgreSQL engine tests",
-        "no PostgreSQL server: SEGMART_PG_HOST is not set "
-        '(eval "$(bash scripts/postgres.sh start)" starts one)',
-    )
+require_postgres_server()
 
 psycopg2 = pytest.importorskip("psycopg2")
 from postgres_support import PostgresWarehouse  # noqa: E402  (needs psycopg2)

@@ -10,14 +10,15 @@ Without SEGMART_PG_HOST these tests skip, except in CI (CI=true), where they fai
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from engines_support import HISTORY_TABLES, assert_same_table, duckdb_build, duckdb_tables
 from raw_tables_support import (
     SOURCE_COLUMNS,
     Arrivals,
+    Table,
     comparable_rows,
     comparable_tables,
     json_table,
@@ -29,17 +30,12 @@ from segments_support import AS_OF
 
 from segmart.sample_data import GeneratorConfig, generate
 
-from conftest import skip_unless_in_ci
+from conftest import require_postgres_server
 
-if not os.environ.get("SEGMART_PG_HOST"):
-    skip_unless_in_ci(
-        "the PostgreSQL engine tests",
-        "no PostgreSQL server: SEGMART_PG_HOST is not set "
-        '(eval "$(bash scripts/postgres.sh start)" starts one)',
-    )
+require_postgres_server()
 
 pytest.importorskip("psycopg2")
-from postgres_support import PostgresWarehouse
+from postgres_support import PostgresWarehouse  # noqa: E402  (needs psycopg2)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +59,9 @@ def messages(tmp_path_factory):
 
 
 def build_in_two_loads(
-    arrivals: Arrivals, schema: str, tables, source: dict, target
+    arrivals: Arrivals, schema: str, tables: list[Table], source: dict, target: Path
 ) -> PostgresWarehouse:
+    """The tables written in two loads (Arrivals), a refresh after each."""
     warehouse = PostgresWarehouse(arrivals.files[0].parent, target, source)
     for arrived in (arrivals.in_first, arrivals.in_second):
         connection = warehouse.connect()
