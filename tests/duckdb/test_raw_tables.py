@@ -230,6 +230,13 @@ def test_a_row_written_with_an_earlier_load_time_is_reported_then_landed_by_a_fu
         (JSON_TABLE, "empty", "no raw event in raw_json.events (SEGMART_SOURCE=json_table)"),
         ({"SEGMART_SOURCE": "segment_warehouse"}, None, "set it"),
         (SEGMENT_WAREHOUSE, None, "SEGMART_SOURCE_SCHEMA=website: "),
+        # Beside Segment's tables, one of something else: list the event tables.
+        (SEGMENT_WAREHOUSE, "website", "website.notes is no Segment table (it has no id column)"),
+        (
+            SEGMENT_WAREHOUSE | {"vars": "{segmart_source_event_tables: [order_completed]}"},
+            "website",
+            "var segmart_source_event_tables lists order_completed, which website does not have",
+        ),
     ],
 )
 def test_a_wrong_source_setting_is_an_error_naming_it(source, tables, error, tmp_path):
@@ -240,10 +247,18 @@ def test_a_wrong_source_setting_is_an_error_naming_it(source, tables, error, tmp
             connection.execute("create table raw_json.events (message varchar, uuid_ts timestamp)")
         if tables == "raw_json":
             connection.execute("insert into raw_json.events values ('{}', now())")
+        if tables == "website":
+            connection.execute("create schema website")
+            connection.execute("create table website.pages (id varchar, uuid_ts timestamp)")
+            connection.execute("create table website.notes (body varchar)")
+    source = dict(source)
+    dbt_vars = ["--vars", source.pop("vars")] if "vars" in source else []
     settings = Settings(
         events=str(tmp_path / "no-files"), duckdb_path=path, source=source["SEGMART_SOURCE"]
     )
     with environment(source), pytest.raises(DbtCommandError) as raised:
-        run_dbt(["run", "--select", "stg_raw_file_ledger", "stg_events_landed"], settings)
+        run_dbt(
+            ["run", "--select", "stg_raw_file_ledger", "stg_events_landed", *dbt_vars], settings
+        )
     assert "segmart configuration error: " in str(raised.value)
     assert error in str(raised.value)
