@@ -39,7 +39,7 @@ from orchestration.translator import SOURCES_GROUP, SegmartTranslator
 from segmart.dbt_runner import environment
 from segmart.failures import explain
 from segmart.refresh_lock import RefreshLocked, refresh_lock
-from segmart.settings import CONFIGURATION_ERROR, ConfigurationError, Settings
+from segmart.settings import CONFIGURATION_ERROR, FILES_SOURCE, ConfigurationError, Settings
 from segmart.targets import target_of
 
 RAW_EVENTS_KEY = AssetKey(["raw_events", "files"])
@@ -63,6 +63,9 @@ _COUNTED_MATERIALIZATIONS = {"table", "incremental", "seed", "snapshot"}
 
 
 def _observe_raw_event_files(warehouse: WarehouseResource) -> ObserveResult:
+    if warehouse.source != FILES_SOURCE:
+        # Raw event tables (docs/sources.md): dbt reads their new rows at each refresh.
+        return ObserveResult(metadata={"source": warehouse.source})
     files = list_raw_files(warehouse.events)
     newest = max((file.mtime_ns for file in files), default=0)
     return ObserveResult(
@@ -81,8 +84,9 @@ with warnings.catch_warnings():  # observable source assets are "beta" in dagste
     raw_event_files = observable_source_asset(
         key=RAW_EVENTS_KEY,
         group_name=SOURCES_GROUP,
-        description="Raw Segment event files (JSON lines / Parquet) at SEGMART_EVENTS. "
-        "Observing lists them; the data version changes when a file arrives.",
+        description="Raw Segment event files (JSON lines / Parquet) at SEGMART_EVENTS, or the "
+        "raw event tables SEGMART_SOURCE names. Observing lists the files; the data version "
+        "changes when a file arrives.",
     )(_observe_raw_event_files)
 
 

@@ -7,6 +7,7 @@ PostgreSQL from the same JSON lines as the files they are compared with.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -303,7 +304,7 @@ class Arrivals:
     files: list[Path]
     first: int
 
-    @property
+    @functools.cached_property
     def lines(self) -> list[str]:
         return lines_of(self.files)
 

@@ -120,3 +120,12 @@ def test_dagster_runs_and_the_file_sensor_keep_the_source(tmp_path):
     tick = sensor.evaluate_tick(build_sensor_context(resources={"warehouse": resource}))
     assert tick.run_requests == []
     assert "raw events come from tables (SEGMART_SOURCE=json_table)" in str(tick.skip_message)
+
+
+def test_observing_raw_events_from_tables_names_the_source(tmp_path):
+    from orchestration.assets import _observe_raw_event_files
+    from orchestration.resources import WarehouseResource
+
+    tables = dataclasses.replace(settings(tmp_path, "duckdb"), source="segment_warehouse")
+    observed = _observe_raw_event_files(WarehouseResource.from_settings(tables))
+    assert observed.metadata == {"source": "segment_warehouse"}
