@@ -234,6 +234,11 @@
 {%- endmacro %}
 
 {% macro default__json_object_sql(pairs) -%}
+    {{ segmart.raise_no_table_source() }}
+{%- endmacro %}
+
+{#- Engines beside DuckDB and PostgreSQL read raw event files only. -#}
+{% macro raise_no_table_source() -%}
     {{ segmart.raise_source_error(
         "raw event tables are read on DuckDB and PostgreSQL; " ~ target.type ~ " reads raw event"
         ~ " files (SEGMART_SOURCE=files)"
@@ -283,6 +288,10 @@
 {#- A UTC timestamp as ISO-8601 text with microseconds and Z. -#}
 {% macro iso_utc_text(sql) -%}
     {{ return(adapter.dispatch('iso_utc_text', 'segmart')(sql)) }}
+{%- endmacro %}
+
+{% macro default__iso_utc_text(sql) -%}
+    {{ segmart.raise_no_table_source() }}
 {%- endmacro %}
 
 {% macro duckdb__iso_utc_text(sql) -%}
