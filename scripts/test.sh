@@ -7,9 +7,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # spark (pyspark): tests/engines/test_engine_spark.py builds the project on Spark.
 SEGMART_EXTRAS="${SEGMART_EXTRAS:-dev,cloud,spark}" "$root/scripts/bootstrap.sh"
 cd "$root"
-# The virtualenvs of the other supported Pythons install meanwhile; their tests run at the end.
+# The virtualenvs of the other supported Pythons install, and the pinned dependencies resolve to
+# their wheels, meanwhile (neither touches the project); their tests run at the end.
 mkdir -p logs
-bash scripts/python_versions.sh setup >logs/python-versions-setup.log 2>&1 &
+{ bash scripts/python_versions.sh setup && bash scripts/python_versions.sh resolve; } \
+  >logs/python-versions-setup.log 2>&1 &
 other_pythons=$!
 bin="$root/.venv/bin"
 # shellcheck source=scripts/apt.sh
@@ -74,5 +76,4 @@ if ! wait "$other_pythons"; then
   exit 1
 fi
 cat logs/python-versions-setup.log
-bash scripts/python_versions.sh resolve
 bash scripts/python_versions.sh test
