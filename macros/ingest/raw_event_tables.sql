@@ -185,14 +185,14 @@
 {% macro source_loaded_at(columns, name) -%}
     {%- set loaded_at = var('segmart_source_loaded_at') | string | trim -%}
     {%- set column = columns.get(loaded_at | lower) -%}
-    {%- if column is none or 'timestamp' not in column.dtype | lower -%}
+    {%- if column is none or not segmart.is_timestamp(column) -%}
         {{ segmart.raise_source_error(
             name ~ " needs the time its loader wrote each row, a timestamp column named by"
             ~ " SEGMART_SOURCE_LOADED_AT (var segmart_source_loaded_at, now '" ~ loaded_at ~ "'): "
             ~ ("it has no such column" if column is none else "it is " ~ column.dtype)
         ) }}
     {%- endif -%}
-    {{ return(segmart.utc_timestamp(segmart.source_column_sql(column), segmart.has_time_zone(column))) }}
+    {{ return(segmart.source_utc_timestamp(column)) }}
 {%- endmacro %}
 
 {#- A column of source_row, quoted. -#}
@@ -202,16 +202,21 @@
 
 {#- A column's value in a message: times as ISO-8601 UTC text, as Segment writes them. -#}
 {% macro source_value(column) -%}
-    {%- set sql = segmart.source_column_sql(column) -%}
-    {%- if 'timestamp' in column.dtype | lower -%}
-        {{ return(segmart.iso_utc_text(segmart.utc_timestamp(sql, segmart.has_time_zone(column)))) }}
+    {%- if segmart.is_timestamp(column) -%}
+        {{ return(segmart.iso_utc_text(segmart.source_utc_timestamp(column))) }}
     {%- endif -%}
-    {{ return(sql) }}
+    {{ return(segmart.source_column_sql(column)) }}
 {%- endmacro %}
 
-{% macro has_time_zone(column) -%}
+{% macro is_timestamp(column) -%}
+    {{ return('timestamp' in column.dtype | lower) }}
+{%- endmacro %}
+
+{#- A timestamp column of source_row as a UTC timestamp (utc_timestamp). -#}
+{% macro source_utc_timestamp(column) -%}
     {%- set dtype = column.dtype | lower -%}
-    {{ return('with time zone' in dtype or dtype == 'timestamptz') }}
+    {%- set has_time_zone = 'with time zone' in dtype or dtype == 'timestamptz' -%}
+    {{ return(segmart.utc_timestamp(segmart.source_column_sql(column), has_time_zone)) }}
 {%- endmacro %}
 
 {#- The JSON text of a message from fields: {key: SQL value, or a dict of the same for a nested
