@@ -9,10 +9,13 @@ manifest, so loading the definitions again (every Dagster run does) costs a few 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -78,9 +81,22 @@ def prepare(*, force: bool = False) -> Path:
     from segmart.dbt_runner import run_dbt
     from segmart.registry import load_registry
 
-    write_generated(generated_files(load_registry()))
-    run_dbt(["parse"], target_path=MANIFEST_DIR)
+    with _preparing_alone():
+        if force or is_stale():  # else another process prepared it while this one waited
+            write_generated(generated_files(load_registry()))
+            run_dbt(["parse"], target_path=MANIFEST_DIR)
     return manifest_path()
+
+
+@contextmanager
+def _preparing_alone() -> Iterator[None]:
+    """Hold the project's prepare lock: processes that load the definitions at once (Dagster's
+    code server and run workers, parallel test workers) would otherwise run two `dbt parse` into
+    one folder and leave a manifest written by both."""
+    MANIFEST_DIR.parent.mkdir(parents=True, exist_ok=True)
+    with open(MANIFEST_DIR.parent / "dagster-prepare.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 class StaleGeneratedModels(RuntimeError):
