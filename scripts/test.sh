@@ -68,7 +68,9 @@ else
 fi
 
 step "pytest"
-"$bin/pytest" "$@"
+# One worker per core (pytest-xdist), a whole module to a worker so its fixtures build once, in
+# the order tests/conftest.py gives: the slowest kinds first.
+"$bin/pytest" --numprocesses auto --dist loadfile --no-loadscope-reorder "$@"
 
 step "Python 3.12 and 3.13: dependencies resolve to wheels, the fast suite passes"
 if ! wait "$other_pythons"; then

@@ -13,9 +13,19 @@ import duckdb
 import pytest
 
 from segmart.dbt_runner import run_dbt
-from segmart.settings import Settings
+from segmart.settings import PROJECT_DIR, Settings
 
-KINDS = ("unit", "duckdb", "engines", "orchestration", "ui")
+# Slowest kinds first: scripts/test.sh runs modules on parallel workers (pytest-xdist, a module
+# to a worker), and a long module started last would run alone at the end.
+KINDS = ("engines", "orchestration", "ui", "duckdb", "unit")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        # dbt runs that name no target folder (the CLI's, as users run it) write the project's
+        # target/; parallel workers each get their own, as two checkouts would.
+        os.environ.setdefault("DBT_TARGET_PATH", str(PROJECT_DIR / "target" / f"pytest-{worker}"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -25,6 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if kind not in KINDS:
             raise pytest.UsageError(f"{item.path}: test modules live in tests/<kind>/: {KINDS}")
         item.add_marker(kind)
+    items.sort(key=lambda item: KINDS.index(item.path.parent.name))  # stable: modules stay whole
 
 
 @dataclass
