@@ -81,7 +81,7 @@ def prepare(*, force: bool = False) -> Path:
     from segmart.dbt_runner import run_dbt
     from segmart.registry import load_registry
 
-    with _preparing_alone():
+    with prepare_lock():
         if force or is_stale():  # else another process prepared it while this one waited
             write_generated(generated_files(load_registry()))
             run_dbt(["parse"], target_path=MANIFEST_DIR)
@@ -89,7 +89,7 @@ def prepare(*, force: bool = False) -> Path:
 
 
 @contextmanager
-def _preparing_alone() -> Iterator[None]:
+def prepare_lock() -> Iterator[None]:
     """Hold the project's prepare lock: processes that load the definitions at once (Dagster's
     code server and run workers, parallel test workers) would otherwise run two `dbt parse` into
     one folder and leave a manifest written by both."""
