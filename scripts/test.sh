@@ -68,9 +68,11 @@ else
 fi
 
 step "pytest"
-# One worker per core (pytest-xdist), a whole module to a worker so its fixtures build once, in
-# the order tests/conftest.py gives: the slowest kinds first.
-"$bin/pytest" --numprocesses auto --dist loadfile --no-loadscope-reorder "$@"
+# One worker per core (pytest-xdist; SEGMART_TEST_WORKERS sets another count), a whole module to
+# a worker so its fixtures build once, in the order tests/conftest.py gives: the slowest kinds
+# first. nproc (the CPUs this process may use), not xdist's "auto", which counts physical cores.
+"$bin/pytest" --numprocesses "${SEGMART_TEST_WORKERS:-$(nproc)}" --dist loadfile \
+  --no-loadscope-reorder "$@"
 
 step "Python 3.12 and 3.13: dependencies resolve to wheels, the fast suite passes"
 if ! wait "$other_pythons"; then
