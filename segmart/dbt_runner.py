@@ -57,6 +57,7 @@ def run_dbt(
     `environ` adds environment variables for this command. dbt's log file gets `file_log_level`
     (its debug level holds every query, with the values written into it)."""
     from dbt.cli.main import dbtRunner  # imported lazily: dbt is slow to import
+    from dbt.deprecations import reset_deprecations
 
     settings = settings or Settings.from_env()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +87,9 @@ def run_dbt(
         if event.info.level == "error" and event.info.name != "MainEncounteredError":
             errors.append(str(event.info.msg))
 
+    # dbt counts the deprecations it met in a module global that only a new process clears, and
+    # ends every command with their summary: each command reports its own, as dbt's CLI does.
+    reset_deprecations()
     with environment({**settings.as_env(), **(environ or {})}):
         try:
             result = dbtRunner(callbacks=[*callbacks, show_print, record_error]).invoke(cli_args)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import duckdb
-from dbt import tracking
+from dbt import deprecations, tracking
 
 from segmart.dbt_runner import run_dbt
 from segmart.settings import Settings
@@ -25,6 +25,13 @@ def test_the_log_file_has_no_colour_codes(tmp_path):
     log = (tmp_path / "dbt.log").read_text()
     assert "Running with dbt=" in log
     assert "\x1b[" not in log
+
+
+def test_a_command_reports_only_its_own_deprecations(tmp_path):
+    # As if an earlier command in this process had met one: dbt keeps the count in a global.
+    deprecations.active_deprecations["property-moved-to-config-deprecation"] += 1
+    run_dbt(["parse", "--log-path", str(tmp_path)], target_path=tmp_path / "target")
+    assert "DeprecationsSummary" not in (tmp_path / "dbt.log").read_text()
 
 
 def test_a_dbt_command_leaves_the_duckdb_file_free(tmp_path):
