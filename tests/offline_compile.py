@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import importlib
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
+from dbt import deprecations
 from dbt.adapters.contracts.connection import ConnectionState
 
 from segmart.dbt_runner import environment, run_dbt
@@ -103,6 +105,7 @@ class OfflineCompile:
     empty: dict[str, CompiledNode]
     built: dict[str, CompiledNode]
     inline: dict[str, str]
+    deprecations: dict[str, int]  # what dbt warned of, by deprecation, over the compiles
 
 
 def compile_offline(
@@ -114,11 +117,13 @@ def compile_offline(
 ) -> OfflineCompile:
     settings = Settings(events="unused", duckdb_path=target_path / "unused.duckdb", target=target)
     column_class = ADAPTERS[target].classes()[0].Column
+    met: Counter[str] = Counter()
 
     def compile_nodes(*selection: str) -> dict[str, CompiledNode]:
         result = run_dbt(
             ["compile", *selection], settings, target_path=target_path, project_dir=project_dir
         )
+        met.update(deprecations.active_deprecations)  # this command's (run_dbt resets them)
         return {
             r.node.unique_id: _compiled_node(r.node, column_class) for r in result.result.results
         }
@@ -135,7 +140,7 @@ def compile_offline(
         }
     if not warehouse.listed:
         raise AssertionError("dbt listed no schema: the relation listing patched is not dbt's")
-    return OfflineCompile(empty, built, compiled_inline)
+    return OfflineCompile(empty, built, compiled_inline, dict(met))
 
 
 def _compiled_node(node, column_class) -> CompiledNode:
