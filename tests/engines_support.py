@@ -48,6 +48,9 @@ HISTORY_TABLES = {
     "reports.segment_size_history",
 }
 BUILD_THREADS = "2"
+# A build without dbt's data and unit tests: for builds compared table by table, or refreshes
+# followed by one that runs them.
+MODELS_ONLY = ("--exclude-resource-type", "test", "unit_test")
 
 
 # --- events --------------------------------------------------------------------------------------

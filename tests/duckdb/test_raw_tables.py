@@ -15,6 +15,7 @@ import pytest
 from engines_support import (
     ENGINE_VARS,
     HISTORY_TABLES,
+    MODELS_ONLY,
     assert_same_table,
     duckdb_build,
     duckdb_tables,
@@ -44,10 +45,8 @@ JSON_TABLE = {
 }
 COLUMN_TABLE = {"SEGMART_SOURCE": "json_table", "SEGMART_SOURCE_TABLE": "raw_json.events"}
 SEGMENT_WAREHOUSE = {"SEGMART_SOURCE": "segment_warehouse", "SEGMART_SOURCE_SCHEMA": "website"}
-# The first of two refreshes: the second runs the dbt tests.
-NO_TESTS = ("--exclude-resource-type", "test", "unit_test")
 # Landing alone: the models that read the raw rows, no dbt test.
-LANDING_ONLY = ("--select", "+stg_events_landed", "--exclude-resource-type", "test", "unit_test")
+LANDING_ONLY = ("--select", "+stg_events_landed", *MODELS_ONLY)
 
 
 def build_from_tables(path: Path, source: dict[str, str], target: Path, *args: str) -> None:
@@ -117,7 +116,7 @@ def json_table_warehouse(arrivals, tmp_path_factory, target) -> Path:
     path = tmp_path_factory.mktemp("json-table") / "segmart.duckdb"
     table = json_table(arrivals.lines, arrivals.loaded_at())
     write_duckdb(path, "raw_json", [table], arrivals.in_first)
-    build_from_tables(path, JSON_TABLE, target, *NO_TESTS)
+    build_from_tables(path, JSON_TABLE, target, *MODELS_ONLY)
     write_duckdb(path, "raw_json", [table], arrivals.in_second)
     build_from_tables(path, JSON_TABLE, target)
     return path
@@ -152,7 +151,7 @@ def test_a_segment_warehouse_schema_gives_what_its_messages_give_as_files(
     by_line = {line: loaded_at(i) for i, line in enumerate(arrivals.lines)}
     tables = segment_tables(lines, lambda i: by_line[lines[i]])
     write_duckdb(path, "website", tables, arrivals.in_first)
-    build_from_tables(path, SEGMENT_WAREHOUSE, tmp_path / "target", *NO_TESTS)
+    build_from_tables(path, SEGMENT_WAREHOUSE, tmp_path / "target", *MODELS_ONLY)
     write_duckdb(path, "website", tables, arrivals.in_second)
     build_from_tables(path, SEGMENT_WAREHOUSE, tmp_path / "target")
     # raw_message (kept on rejects) is the message rebuilt from its row, not the line sent.

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from engines_support import (
     HISTORY_TABLES,
+    MODELS_ONLY,
     READ_ERROR_REASONS,
     REJECT_REASONS,
     assert_same_table,
@@ -72,7 +73,7 @@ def engines(tmp_path_factory):
             for path in batch:
                 incremental.load(path)
             # The full build runs every dbt test; these refreshes are checked table by table.
-            incremental.build("--exclude-resource-type", "test", "unit_test", load=False)
+            incremental.build(*MODELS_ONLY, load=False)
         yield expected, full, incremental
     finally:
         full.drop()
@@ -217,7 +218,7 @@ def test_a_full_refresh_keeps_membership_history_and_reset_history_drops_it(engi
     feed = "select * from segments.segment_membership_changes order by 1, 3, 5"
     _, before = full.query(feed)
     assert before
-    full.build("--full-refresh", "--exclude-resource-type", "test", "unit_test", load=False)
+    full.build("--full-refresh", *MODELS_ONLY, load=False)
     assert full.query(feed)[1] == before
 
     with environment({"SEGMART_PG_DBNAME": full.dbname}):
@@ -340,7 +341,7 @@ def test_forget_removes_a_person_from_every_table_and_later_builds(engines):
     assert ("user_id", "requested") in suppressed
     assert {kind for kind, _ in suppressed} >= {"user_id", "email"}
 
-    full.build("--exclude-resource-type", "test", "unit_test")
+    full.build(*MODELS_ONLY)
     assert _mentions(full, person) == {}
     _, landed = full.query(
         "select count(*), count(raw_message) from staging.stg_events_landed "

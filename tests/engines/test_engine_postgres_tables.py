@@ -14,7 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from engines_support import HISTORY_TABLES, assert_same_table, duckdb_build, duckdb_tables
+from engines_support import (
+    HISTORY_TABLES,
+    MODELS_ONLY,
+    assert_same_table,
+    duckdb_build,
+    duckdb_tables,
+)
 from raw_tables_support import (
     SOURCE_COLUMNS,
     Arrivals,
@@ -33,7 +39,6 @@ from segmart.sample_data import GeneratorConfig, generate
 from conftest import require_postgres_server
 
 require_postgres_server()
-NO_TESTS = ("--exclude-resource-type", "test", "unit_test")
 
 pytest.importorskip("psycopg2")
 from postgres_support import PostgresWarehouse  # noqa: E402  (needs psycopg2)
@@ -65,7 +70,7 @@ def build_in_two_loads(
     """The tables written in two loads (Arrivals), a refresh after each."""
     warehouse = PostgresWarehouse(arrivals.files[0].parent, target, source)
     # The first refresh without dbt's tests: the second runs them.
-    for arrived, args in ((arrivals.in_first, NO_TESTS), (arrivals.in_second, ())):
+    for arrived, args in ((arrivals.in_first, MODELS_ONLY), (arrivals.in_second, ())):
         connection = warehouse.connect()
         try:
             write_postgres(connection, schema, tables, arrived)

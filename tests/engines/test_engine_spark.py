@@ -34,6 +34,7 @@ from engines_support import (
     HISTORY_TABLES,
     LAYERS,
     LINE_ENDING_FILES,
+    MODELS_ONLY,
     REJECT_REASONS,
     assert_same_table,
     duckdb_build,
@@ -71,8 +72,6 @@ SMALL_DATA = {
     "SEGMART_SPARK_CODEGEN": "false",
     "SEGMART_SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }
-# Builds checked table by table only; dbt's tests run in Spark's second build.
-MODELS_ONLY = ("--exclude-resource-type", "test", "unit_test")
 
 
 class SparkWarehouse:
